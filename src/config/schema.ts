@@ -1,0 +1,34 @@
+/**
+ * The whole config schema, assembled from one file per section so each domain owns its part.
+ * Adding a section: export its schema (and an optional semantic `check`) from
+ * `sections/<name>.ts`, then add it to `ConfigSchema` and `SECTION_CHECKS` here.
+ */
+import { Type } from '@sinclair/typebox';
+import type { StaticDecode } from '@sinclair/typebox';
+import { DemoSection, LogSection, ServerSection, StorageSection, TargetsSection, checkTargets } from './sections/core.js';
+import { ProbesSection, checkProbes } from './sections/probes.js';
+import { ApiSection } from './sections/api.js';
+import type { ReportProblem } from './problem.js';
+
+/** The root schema. Unknown top-level keys are errors. */
+export const ConfigSchema = Type.Object(
+  {
+    server: ServerSection,
+    log: LogSection,
+    storage: StorageSection,
+    demo: DemoSection,
+    targets: TargetsSection,
+    probes: ProbesSection,
+    api: ApiSection,
+  },
+  { additionalProperties: false },
+);
+
+/** The decoded, validated, frozen configuration. */
+export type Config = StaticDecode<typeof ConfigSchema>;
+
+/** Checks that a schema cannot express (cross references, exclusive options), run on raw input. */
+export const SECTION_CHECKS: readonly ((raw: Record<string, unknown>, report: ReportProblem) => void)[] = [
+  checkTargets,
+  checkProbes,
+];

@@ -1,0 +1,45 @@
+/**
+ * The daemon's in-process event bus. Producers (scheduler, load runner, alert evaluator) emit;
+ * consumers (metrics, alerts, storage, status page) subscribe. Listeners must not throw: the
+ * bus catches, logs and counts, so one broken consumer never stops a producer.
+ */
+import { EventEmitter } from 'node:events';
+import type { ProbeResult } from '../probe/types.js';
+import { coerceError } from '../core/errors.js';
+
+/**
+ * Event name → payload. Domains add their events here (one line each) with payload types that
+ * live in their own folder.
+ */
+export interface DaemonEventMap {
+  'probe:result': ProbeResult;
+  'probe:skipped': { probe: string; at: number };
+}
+
+/** A typed event bus. */
+export interface DaemonEvents {
+  on<K extends keyof DaemonEventMap>(event: K, listener: (payload: DaemonEventMap[K]) => void): () => void;
+  emit<K extends keyof DaemonEventMap>(event: K, payload: DaemonEventMap[K]): void;
+}
+
+/** Creates a bus; `onListenerError` is told about listeners that threw. */
+export function createEvents(onListenerError: (event: string, err: Error) => void = () => {}): DaemonEvents {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(100);
+  return {
+    on(event, listener) {
+      const wrapped = (payload: DaemonEventMap[typeof event]) => {
+        try {
+          listener(payload);
+        } catch (thrown) {
+          onListenerError(event, coerceError(thrown));
+        }
+      };
+      emitter.on(event, wrapped);
+      return () => emitter.off(event, wrapped);
+    },
+    emit(event, payload) {
+      emitter.emit(event, payload);
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * What a probe run returns. A target's failure is data: `ok: false` with a stable `reason`,
+ * never an exception. Results are plain serialisable objects (they go to metrics, alerts,
+ * storage, the status page and the API unchanged).
+ */
+
+/** Why a probe failed. Stable: dashboards and alert rules group by it. */
+export type FailureReason =
+  | 'timeout'
+  | 'dns'
+  | 'connect_refused'
+  | 'reset'
+  | 'tls'
+  | 'status'
+  | 'assertion'
+  | 'body_too_large'
+  | 'invalid_json'
+  | 'handshake_rejected'
+  | 'no_reply'
+  | 'error';
+
+/** Every failure reason, for pre-initialising metric series and validating input. */
+export const FAILURE_REASONS: readonly FailureReason[] = [
+  'timeout', 'dns', 'connect_refused', 'reset', 'tls', 'status', 'assertion',
+  'body_too_large', 'invalid_json', 'handshake_rejected', 'no_reply', 'error',
+];
+
+/** Per-phase timings in seconds. A phase that did not happen (reused socket, plain HTTP) is absent. */
+export interface PhaseTimings {
+  dns?: number;
+  connect?: number;
+  tls?: number;
+  ttfb?: number;
+  transfer?: number;
+}
+
+/** The phase names in the order they happen. */
+export const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer'] as const;
+/** A phase name. */
+export type Phase = (typeof PHASES)[number];
+
+/** One assertion's outcome, for people reading why a probe failed. */
+export interface AssertionResult {
+  /** e.g. `status`, `json $.status equals "ok"`, `maxLatency`. */
+  name: string;
+  ok: boolean;
+  /** What was seen, short. */
+  actual?: string;
+}
+
+/** The outcome of one probe run. */
+export interface ProbeResult {
+  probe: string;
+  /** The target's name, or the URL's origin when the probe has no named target. */
+  target: string;
+  kind: 'http' | 'ws';
+  url: string;
+  ok: boolean;
+  reason?: FailureReason;
+  /** A short human explanation when `ok` is false. */
+  message?: string;
+  /** Epoch ms when the run started. */
+  startedAt: number;
+  /** Wall time of the whole run in seconds (for WebSocket: handshake + round trip). */
+  durationSeconds: number;
+  phases: PhaseTimings;
+  status?: number;
+  /** Response body size in bytes (as read, up to the cap). */
+  bodyBytes?: number;
+  /** Lower-cased response headers that matter downstream (x-cache, cf-cache-status, age, content-type). */
+  headers?: Record<string, string>;
+  assertions?: AssertionResult[];
+  /** WebSocket only: handshake time and message round trip in seconds. */
+  ws?: { connectSeconds: number; rttSeconds?: number };
+  /** W3C trace id sent in `traceparent` (32 hex chars). */
+  traceId?: string;
+  spanId?: string;
+}
+
+/** A factory of `traceparent` ids, injectable so telemetry can supply real span contexts. */
+export interface TraceContext {
+  traceId: string;
+  spanId: string;
+  /** The full header value `00-<trace>-<span>-<flags>`. */
+  traceparent: string;
+}
