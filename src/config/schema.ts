@@ -8,6 +8,9 @@ import type { StaticDecode } from '@sinclair/typebox';
 import { DemoSection, LogSection, ServerSection, StorageSection, TargetsSection, checkTargets } from './sections/core.js';
 import { ProbesSection, checkProbes } from './sections/probes.js';
 import { ApiSection } from './sections/api.js';
+import { HistorySection } from './sections/history.js';
+import { TelemetrySection } from './sections/telemetry.js';
+import { LoadsSection, checkLoads } from './sections/loads.js';
 import type { ReportProblem } from './problem.js';
 
 /** The root schema. Unknown top-level keys are errors. */
@@ -20,6 +23,9 @@ export const ConfigSchema = Type.Object(
     targets: TargetsSection,
     probes: ProbesSection,
     api: ApiSection,
+    history: HistorySection,
+    telemetry: TelemetrySection,
+    loads: LoadsSection,
   },
   { additionalProperties: false },
 );
@@ -31,4 +37,5 @@ export type Config = StaticDecode<typeof ConfigSchema>;
 export const SECTION_CHECKS: readonly ((raw: Record<string, unknown>, report: ReportProblem) => void)[] = [
   checkTargets,
   checkProbes,
+  checkLoads,
 ];

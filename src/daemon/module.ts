@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Config } from '../config/schema.js';
+import type { Migration } from '../storage/database.js';
 import type { DaemonEvents } from './events.js';
 
 /** What every module is given. */
@@ -27,6 +28,8 @@ export interface DaemonContext {
 /** A long-lived part of the daemon. */
 export interface DaemonModule {
   readonly name: string;
+  /** Schema changes this module needs in the SQLite store (service "db"), applied before `register`. */
+  readonly migrations?: readonly Migration[];
   /** Routes, metrics, services; runs before the HTTP server listens, in module order. */
   register?(ctx: DaemonContext): void | Promise<void>;
   /** Starts work (timers, sockets); runs after the server listens, in module order. */

@@ -84,3 +84,29 @@ export interface TraceContext {
   /** The full header value `00-<trace>-<span>-<flags>`. */
   traceparent: string;
 }
+
+/** A target after config resolution: its name, base URL (no trailing slash) and default headers. */
+export interface ResolvedTarget {
+  name: string;
+  baseUrl: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** What one run of a probe is given. */
+export interface ProbeRunContext {
+  /** The trace context to send as `traceparent` (telemetry supplies a real span's). */
+  traceContext: TraceContext;
+  /** Aborts the run (daemon shutdown); the result is then a failure with reason "timeout" or "error". */
+  signal?: AbortSignal;
+}
+
+/** A probe ready to run: built once from config, run many times. */
+export interface ProbeRunner {
+  readonly name: string;
+  readonly kind: 'http' | 'ws';
+  /** The target name used in metric labels. */
+  readonly target: string;
+  run(ctx: ProbeRunContext): Promise<ProbeResult>;
+  /** Releases sockets or pools, if any. */
+  close?(): Promise<void>;
+}

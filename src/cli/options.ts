@@ -1,0 +1,40 @@
+/** Parsers for CLI option values; they throw commander's InvalidArgumentError (exit code 2). */
+import { InvalidArgumentError } from 'commander';
+import { parseDuration, parseSize } from '../core/units.js';
+
+/** A port number 0–65535. */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535');
+  return n;
+}
+
+/** A positive integer. */
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+/** A duration to milliseconds ("2s"). */
+export function parseDurationOption(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new InvalidArgumentError('expected a duration like "2s"');
+  }
+}
+
+/** A size to bytes ("1MiB"). */
+export function parseSizeOption(value: string): number {
+  try {
+    return parseSize(value);
+  } catch {
+    throw new InvalidArgumentError('expected a size like "1MiB"');
+  }
+}
+
+/** Collects a repeatable option into a list. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,47 @@
+/**
+ * `perfwarden start`: run the daemon until SIGINT/SIGTERM. On a signal it stops scheduling,
+ * lets runs in flight finish or time out, closes servers and exits 0 within 5 s; a second
+ * signal exits at once.
+ */
+import type { Command } from 'commander';
+import { createDaemon } from '../daemon/create-daemon.js';
+import { parsePort } from './options.js';
+import type { CliIo } from './io.js';
+import { loadConfigOrReport, reportError } from './config-file.js';
+
+/** Registers `start`. */
+export function registerStartCommand(program: Command, io: CliIo): void {
+  program
+    .command('start')
+    .description('start the daemon (probes, loads, alerts, /metrics, API, status page)')
+    .option('-c, --config <file>', 'config file (default: config/default.yaml)')
+    .option('-p, --port <n>', 'HTTP port for /metrics and the API (0 = any free port)', parsePort)
+    .action(async (opts: { config?: string; port?: number }) => {
+      const config = loadConfigOrReport(opts.config, io);
+      if (config === undefined) return;
+      let daemon;
+      try {
+        daemon = await createDaemon(config, opts.port === undefined ? {} : { port: opts.port });
+      } catch (thrown) {
+        reportError(thrown, io);
+        return;
+      }
+      const d = daemon;
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals > 1) process.exit(130);
+        const force = setTimeout(() => {
+          d.context.logger.warn('shutdown took longer than 5 s; exiting anyway');
+          process.exit(0);
+        }, 4800);
+        force.unref();
+        void d.stop(signal);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      await d.done;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
+}

@@ -1,0 +1,18 @@
+/** `perfwarden validate FILE`: check a config and print every problem, exit 2 if any. */
+import type { Command } from 'commander';
+import type { CliIo } from './io.js';
+import { loadConfigOrReport, resolveConfigPath } from './config-file.js';
+
+/** Registers `validate`. */
+export function registerValidateCommand(program: Command, io: CliIo): void {
+  program
+    .command('validate')
+    .argument('[file]', 'config file (default: config/default.yaml)')
+    .description('check a config file and report every problem with file:line:column')
+    .action((file: string | undefined) => {
+      const config = loadConfigOrReport(file, io);
+      if (config === undefined) return;
+      const schedule = config.probes.map((p) => p.name).join(', ');
+      io.out(`${resolveConfigPath(file)}: ok — ${config.targets.length} target(s), ${config.probes.length} probe(s)${schedule === '' ? '' : `: ${schedule}`}\n`);
+    });
+}

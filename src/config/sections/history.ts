@@ -1,0 +1,38 @@
+/** The `history` config section: how long probe results are kept, and how often they are pruned. */
+import { Type } from '@sinclair/typebox';
+import type { StaticDecode } from '@sinclair/typebox';
+import { Duration, Percent, Strict } from '../types.js';
+
+/** `history`. */
+export const HistorySection = Strict({
+  /** Raw probe results are kept this long. */
+  rawRetention: Duration({ default: '1d' }),
+  /** Per-minute aggregates (count, failures, latency histogram) are kept this long. */
+  minuteRetention: Duration({ default: '30d' }),
+  /** How often the retention job runs. */
+  pruneInterval: Duration({ default: '10m' }),
+  /** Buffered probe results are written at least this often. */
+  flushInterval: Duration({ default: '1s' }),
+  /** … or as soon as this many are buffered. */
+  flushRows: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
+  /** Load runs kept (newest first); older runs and their reports are deleted. Baselines are always kept. */
+  maxRuns: Type.Integer({ minimum: 1, default: 500 }),
+  /**
+   * Regression detection against the baseline run: a latency percentile regresses only when
+   * worse by more than the percentage AND more than the duration (noise-aware).
+   */
+  regression: Strict({
+    p95Percent: Percent({ default: '10%' }),
+    p95Delta: Duration({ default: '20ms' }),
+    p99Percent: Percent({ default: '20%' }),
+    p99Delta: Duration({ default: '50ms' }),
+    /** Error rate: worse by more than these ratio points AND by more than `errorRateRelative` × baseline. */
+    errorRatePoints: Percent({ default: '0.5%' }),
+    errorRateRelative: Percent({ default: '100%' }),
+    /** Endpoints with fewer requests on either side are shown but never flagged. */
+    minRequests: Type.Integer({ minimum: 0, default: 30 }),
+  }, { default: {} }),
+}, { default: {} });
+
+/** Decoded `history`. */
+export type HistoryConfig = StaticDecode<typeof HistorySection>;

@@ -1,0 +1,197 @@
+/**
+ * The `loads` config section: load runs (closed model, open model, sweeps, WebSocket) with
+ * weighted scenarios, checks, extraction, thresholds and an optional cron schedule. Durations
+ * decode to milliseconds here, once; `src/load/plan.ts` turns a decoded entry into a run plan.
+ */
+import { Type } from '@sinclair/typebox';
+import type { StaticDecode } from '@sinclair/typebox';
+import { Cron, Duration, DurationRangeT, Headers, JsonPathT, Name, Strict } from '../types.js';
+import type { ReportProblem } from '../problem.js';
+import { StatusSpec, JsonAssertion } from './probes.js';
+import { parseThreshold } from '../../load/thresholds.js';
+import { coerceError } from '../../core/errors.js';
+
+/** `thresholds`: metric → comparison, e.g. `{ "p(95)": "<200ms", "error_rate": "<0.1%" }`. */
+export const ThresholdsMap = Type.Record(Type.String(), Type.String(), {
+  errorMessage: 'expected a map like { "p(95)": "<200ms", "error_rate": "<0.1%" }',
+});
+
+/** One stage of a ramp: reach `target` VUs (or iterations per time unit) over `duration`. */
+export const StageSchema = Strict({
+  duration: Duration(),
+  target: Type.Number({ minimum: 0 }),
+});
+
+/** Per-request checks, counted as passed/failed (they never stop the iteration). */
+export const LoadChecksSchema = Strict({
+  status: Type.Optional(StatusSpec),
+  json: Type.Optional(Type.Array(JsonAssertion)),
+  maxLatency: Type.Optional(Duration()),
+});
+
+/** One request of a scenario. `{{var}}` in path, headers and body is replaced by extracted values. */
+export const LoadRequestSchema = Strict({
+  /** Endpoint name in results and metrics; default "METHOD path" (without the query). */
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  method: Type.String({ default: 'GET', pattern: '^[A-Z]+$', errorMessage: 'expected an HTTP method in capitals, like "GET"' }),
+  path: Type.String({ pattern: '^/', errorMessage: 'expected a path starting with "/"' }),
+  headers: Type.Optional(Headers()),
+  body: Type.Optional(Type.String()),
+  json: Type.Optional(Type.Unknown()),
+  checks: Type.Optional(LoadChecksSchema),
+  /** Variable name → JSON path into the response body. */
+  extract: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), JsonPathT())),
+  thresholds: Type.Optional(ThresholdsMap),
+});
+
+/** A weighted list of requests run in order as one iteration. */
+export const ScenarioSchema = Strict({
+  name: Name(),
+  weight: Type.Number({ minimum: 0, default: 1 }),
+  requests: Type.Array(LoadRequestSchema, { minItems: 1 }),
+});
+
+/** `sweep`: step through VU counts (closed) or rates (open), a fixed time each. */
+export const SweepSchema = Strict({
+  mode: Type.Union([Type.Literal('vus'), Type.Literal('rate')], { default: 'vus', errorMessage: 'expected "vus" or "rate"' }),
+  steps: Type.Array(Type.Number({ exclusiveMinimum: 0 }), { minItems: 1 }),
+  stepDuration: Duration({ default: '30s' }),
+});
+
+/** `ws`: WebSocket load against an echo + publish/subscribe endpoint. */
+export const WsLoadSchema = Strict({
+  path: Type.Optional(Type.String({ pattern: '^/' })),
+  url: Type.Optional(Type.String({ pattern: '^wss?://', errorMessage: 'expected an absolute ws(s) URL' })),
+  connections: Type.Integer({ minimum: 1, default: 10 }),
+  /** New connections per second while ramping up (and reconnecting). */
+  connectRate: Type.Number({ exclusiveMinimum: 0, default: 50 }),
+  /** Each connection sends an echo message this often. */
+  echoInterval: Duration({ default: '1s' }),
+  /** One publish this often; every subscribed connection should receive it. 0 disables. */
+  publishInterval: Duration({ default: '0ms' }),
+  /** Drop this many connections once, mid-run, and measure how long reconnection takes. */
+  dropConnections: Type.Integer({ minimum: 0, default: 0 }),
+  timeout: Duration({ default: '10s' }),
+});
+
+/** The executors. */
+export const ExecutorSchema = Type.Union(
+  [Type.Literal('constant-vus'), Type.Literal('ramping-vus'), Type.Literal('constant-arrival-rate'), Type.Literal('ramping-arrival-rate'), Type.Literal('sweep')],
+  { default: 'constant-vus', errorMessage: 'expected constant-vus, ramping-vus, constant-arrival-rate, ramping-arrival-rate or sweep' },
+);
+
+/** One load. Exactly one of `target`/`url`, exactly one of `scenarios`/`ws`. */
+export const LoadSchema = Strict({
+  name: Name(),
+  target: Type.Optional(Name()),
+  url: Type.Optional(Type.String({ pattern: '^(https?|wss?)://', errorMessage: 'expected an absolute URL like "http://127.0.0.1:8000"' })),
+  executor: ExecutorSchema,
+  vus: Type.Optional(Type.Integer({ minimum: 1 })),
+  stages: Type.Optional(Type.Array(StageSchema, { minItems: 1 })),
+  /** Iterations per `timeUnit` (open model). */
+  rate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  timeUnit: Duration({ default: '1s' }),
+  preAllocatedVUs: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** In-flight cap of the open model; an iteration due while at the cap is dropped and counted. */
+  maxVUs: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** HTTP connections to the target; default one per VU (closed) or maxVUs (open), at most 1000. */
+  connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+  duration: Type.Optional(Duration()),
+  warmup: Duration({ default: '0ms' }),
+  thinkTime: Type.Optional(DurationRangeT()),
+  timeout: Duration({ default: '10s' }),
+  headers: Type.Optional(Headers()),
+  scenarios: Type.Optional(Type.Array(ScenarioSchema, { minItems: 1 })),
+  ws: Type.Optional(WsLoadSchema),
+  sweep: Type.Optional(SweepSchema),
+  thresholds: Type.Optional(ThresholdsMap),
+  abortOnFail: Type.Boolean({ default: false }),
+  /** Grace period before abort-on-fail may stop the run (the first seconds are noisy). */
+  abortDelay: Duration({ default: '10s' }),
+  /** Run inside the daemon on this schedule. */
+  cron: Type.Optional(Cron()),
+  /** Event-loop lag above this marks a second as "generator saturated". */
+  saturationLag: Duration({ default: '50ms' }),
+});
+
+/** `loads`. */
+export const LoadsSection = Type.Array(LoadSchema, { default: [] });
+
+/** Decoded types. */
+export type LoadConfig = StaticDecode<typeof LoadSchema>;
+export type LoadRequestConfig = StaticDecode<typeof LoadRequestSchema>;
+export type ScenarioConfig = StaticDecode<typeof ScenarioSchema>;
+export type StageConfig = StaticDecode<typeof StageSchema>;
+export type WsLoadConfig = StaticDecode<typeof WsLoadSchema>;
+export type SweepConfig = StaticDecode<typeof SweepSchema>;
+export type LoadChecksConfig = StaticDecode<typeof LoadChecksSchema>;
+
+type Raw = Record<string, unknown>;
+
+/** Checks one raw load entry; `at` prefixes paths (used by the config loader and the CLI). */
+export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetNames: ReadonlySet<unknown>, report: ReportProblem): void {
+  if ((l.target === undefined) === (l.url === undefined)) report(at, 'expected exactly one of "target" or "url"');
+  if (l.target !== undefined && !targetNames.has(l.target)) report([...at, 'target'], `unknown target "${String(l.target)}" (declare it under targets)`);
+  if ((l.scenarios === undefined) === (l.ws === undefined)) report(at, 'expected exactly one of "scenarios" or "ws"');
+  const executor = l.executor ?? 'constant-vus';
+  const need = (key: string, why: string) => {
+    if (l[key] === undefined) report(at, `executor ${String(executor)} needs "${key}" (${why})`);
+  };
+  if (executor === 'constant-vus') { need('vus', 'how many virtual users'); need('duration', 'how long'); }
+  if (executor === 'ramping-vus' || executor === 'ramping-arrival-rate') need('stages', 'the ramp');
+  if (executor === 'constant-arrival-rate') { need('rate', 'iterations per timeUnit'); need('duration', 'how long'); }
+  if (executor === 'sweep') need('sweep', '{ steps, stepDuration }');
+  if (executor !== 'sweep' && l.sweep !== undefined) report([...at, 'sweep'], 'only used with executor: sweep');
+  if (l.ws !== undefined && executor !== 'constant-vus') report([...at, 'executor'], 'ws loads use their own model (connections, connectRate); leave executor at constant-vus');
+  if (l.ws !== undefined && l.duration === undefined) need('duration', 'how long to hold the connections');
+  checkThresholdMap(l.thresholds, [...at, 'thresholds'], report);
+  if (Array.isArray(l.scenarios)) {
+    const names = new Set<unknown>();
+    let weight = 0;
+    (l.scenarios as Raw[]).forEach((s, si) => {
+      if (typeof s !== 'object' || s === null) return;
+      if (names.has(s.name)) report([...at, 'scenarios', si, 'name'], `duplicate scenario name "${String(s.name)}"`);
+      names.add(s.name);
+      weight += typeof s.weight === 'number' ? s.weight : 1;
+      if (!Array.isArray(s.requests)) return;
+      const known = new Set<string>();
+      (s.requests as Raw[]).forEach((r, ri) => {
+        if (typeof r !== 'object' || r === null) return;
+        const rp = [...at, 'scenarios', si, 'requests', ri];
+        if (r.body !== undefined && r.json !== undefined) report(rp, 'expected "body" or "json", not both');
+        checkThresholdMap(r.thresholds, [...rp, 'thresholds'], report);
+        const text = JSON.stringify([r.path, r.headers, r.body, r.json]);
+        for (const m of text.matchAll(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g)) {
+          if (!known.has(m[1] ?? '')) report(rp, `"{{${m[1] ?? ''}}}" is used before a request of this scenario extracts it`);
+        }
+        if (typeof r.extract === 'object' && r.extract !== null) for (const k of Object.keys(r.extract)) known.add(k);
+      });
+    });
+    if (weight <= 0) report([...at, 'scenarios'], 'at least one scenario needs a weight above 0');
+  }
+}
+
+function checkThresholdMap(map: unknown, at: readonly (string | number)[], report: ReportProblem): void {
+  if (typeof map !== 'object' || map === null) return;
+  for (const [k, v] of Object.entries(map)) {
+    if (typeof v !== 'string') continue;
+    try {
+      parseThreshold(k, v);
+    } catch (thrown) {
+      report([...at, k], coerceError(thrown).message);
+    }
+  }
+}
+
+/** Semantic checks for `loads`: unique names, target/url, executor needs, thresholds, variables. */
+export function checkLoads(raw: { loads?: unknown; targets?: unknown }, report: ReportProblem): void {
+  const loads = Array.isArray(raw.loads) ? (raw.loads as Raw[]) : [];
+  const targetNames = new Set(Array.isArray(raw.targets) ? (raw.targets as { name?: unknown }[]).map((t) => t?.name) : []);
+  const seen = new Set<unknown>();
+  loads.forEach((l, i) => {
+    if (typeof l !== 'object' || l === null) return;
+    if (seen.has(l.name)) report(['loads', i, 'name'], `duplicate load name "${String(l.name)}"`);
+    seen.add(l.name);
+    checkLoadEntry(l, ['loads', i], targetNames, report);
+  });
+}

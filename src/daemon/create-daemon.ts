@@ -1,0 +1,132 @@
+/**
+ * The one place that wires perfwarden together: config in, a running daemon handle out.
+ * Order: storage → demo target → modules register (routes, metrics, services) → server
+ * listens → modules start (scheduling begins) → ready. Stop runs in reverse and is safe twice.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/schema.js';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { coerceError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
+import { startDemoTarget } from '../demo/demo-target.js';
+import type { DemoTarget } from '../demo/demo-target.js';
+import { createRegistry } from '../metrics/registry.js';
+import { buildProbeRunners, resolveTargets } from '../probe/build-probes.js';
+import { createProbeModule } from '../probe/probe-module.js';
+import type { ProbeRunner } from '../probe/types.js';
+import { createHttpServer } from '../server/http-server.js';
+import { openDatabase } from '../storage/database.js';
+import type { Migration, SqliteDatabase } from '../storage/database.js';
+import { createEvents } from './events.js';
+import type { DaemonContext, DaemonModule } from './module.js';
+
+/** What `createDaemon` may be given instead of the real thing. */
+export interface DaemonDeps {
+  clock?: Clock;
+  logger?: Logger;
+  /** Overrides `server.port` (the CLI's --port). */
+  port?: number;
+  /** Extra modules (tests, plugins), registered after the built-in ones. */
+  modules?: DaemonModule[];
+  /** Deterministic probe spread in tests. */
+  random?: () => number;
+}
+
+/** A running daemon. */
+export interface Daemon {
+  /** The base URL the HTTP server listens on, e.g. http://127.0.0.1:9464. */
+  readonly url: string;
+  /** The embedded demo target, when `demo.enabled`. */
+  readonly demo: DemoTarget | undefined;
+  readonly context: DaemonContext;
+  /** Stops everything; safe to call twice; resolves when stopped. */
+  stop(reason: string): Promise<void>;
+  /** Resolves when the daemon has stopped. */
+  readonly done: Promise<void>;
+}
+
+/** Schema changes of every domain, applied in this order. */
+function collectMigrations(modules: readonly DaemonModule[]): Migration[] {
+  return modules.flatMap((m) => m.migrations ?? []);
+}
+
+/** Starts a daemon for `config`. Throws (after cleaning up) if any part fails to start. */
+export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promise<Daemon> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger({ level: config.log.level, format: config.log.format });
+  const registry = createRegistry();
+  const events = createEvents((event, err) => logger.error({ event, err }, 'event listener threw'));
+  const services = new Map<string, unknown>();
+  let ready = false;
+  let notReady = 'starting';
+  const app = createHttpServer({ logger, registry, readiness: { ready: () => ready, reason: () => notReady } });
+  const context: DaemonContext = { config, clock, logger, registry, events, app, services };
+
+  let demo: DemoTarget | undefined;
+  let db: SqliteDatabase | undefined;
+  let modules: DaemonModule[] = [];
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => { resolveDone = resolve; });
+  let stopping: Promise<void> | undefined;
+
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      ready = false;
+      notReady = `stopping: ${reason}`;
+      logger.info({ reason }, 'stopping');
+      for (const m of [...modules].reverse()) {
+        try {
+          await m.stop?.(reason);
+        } catch (thrown) {
+          logger.error({ module: m.name, err: coerceError(thrown) }, 'module failed to stop cleanly');
+        }
+      }
+      await app.close().catch((thrown: unknown) => logger.error({ err: coerceError(thrown) }, 'server close failed'));
+      await demo?.stop(reason).catch((thrown: unknown) => logger.error({ err: coerceError(thrown) }, 'demo target stop failed'));
+      try {
+        db?.close();
+      } catch (thrown) {
+        logger.error({ err: coerceError(thrown) }, 'database close failed');
+      }
+      logger.info('stopped');
+      resolveDone();
+    })();
+    return stopping;
+  };
+
+  try {
+    if (config.demo.enabled) {
+      demo = await startDemoTarget({ config: config.demo, logger: logger.child({ component: 'demo' }), clock });
+      logger.info({ url: demo.url }, 'demo target listening');
+    }
+    const targets = resolveTargets(config, demo?.url);
+    const runners: ProbeRunner[] = buildProbeRunners(config, targets);
+    services.set('targets', targets);
+    if (demo !== undefined) services.set('demo', demo);
+
+    modules = [
+      createProbeModule({ runners, ...(deps.random === undefined ? {} : { random: deps.random }) }),
+      ...(deps.modules ?? []),
+    ];
+
+    db = openDatabase(config.storage.path, collectMigrations(modules));
+    services.set('db', db);
+
+    for (const m of modules) await m.register?.(context);
+    await app.listen({ host: config.server.host, port: deps.port ?? config.server.port });
+    for (const m of modules) await m.start?.(context);
+    ready = true;
+    notReady = '';
+  } catch (thrown) {
+    await stop('failed to start');
+    throw coerceError(thrown);
+  }
+
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url, metrics: `${url}/metrics` }, 'perfwarden listening');
+  return { url, demo, context, stop, done };
+}

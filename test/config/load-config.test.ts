@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfigFile, loadConfigText } from '../../src/config/load-config.js';
+import type { ConfigProblem } from '../../src/config/problem.js';
+import { PwError } from '../../src/core/errors.js';
+
+function problemsOf(text: string, env: Record<string, string> = {}): ConfigProblem[] {
+  try {
+    loadConfigText(text, 'test.yaml', env);
+  } catch (thrown) {
+    assert.ok(thrown instanceof PwError);
+    assert.equal(thrown.code, 'PW_ERR_CONFIG_INVALID');
+    return thrown.details as ConfigProblem[];
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+const THREE_MISTAKES = `targets:
+  - name: api
+    url: http://127.0.0.1:8000
+probes:
+  - name: a
+    target: api
+    every: 15s
+    http:
+      path: /a
+      timeout: 2 seconds
+  - name: b
+    target: nowhere
+    every: 15s
+    http: { path: /b }
+  - name: c
+    target: api
+    every: 15s
+    http:
+      path: /c
+      methd: POST
+`;
+
+test('three mistakes are all reported, each with line, column and path', () => {
+  const problems = problemsOf(THREE_MISTAKES);
+  assert.equal(problems.length, 3);
+  const byPath = new Map(problems.map((p) => [p.path, p]));
+  assert.equal(byPath.get('probes[0].http.timeout')?.line, 10);
+  assert.match(byPath.get('probes[0].http.timeout')?.message ?? '', /expected a duration like "2s"/);
+  assert.equal(byPath.get('probes[1].target')?.line, 12);
+  assert.equal(byPath.get('probes[2].http.methd')?.line, 20);
+  for (const p of problems) {
+    assert.equal(p.file, 'test.yaml');
+    assert.ok(p.column > 0);
+  }
+  // Sorted by position, for reading top to bottom.
+  assert.deepEqual(problems.map((p) => p.line), [10, 12, 20]);
+});
+
+test('an unset ${VAR} is an error that names it; a set one is substituted; :- gives a default', () => {
+  const text = `targets:\n  - name: api\n    url: \${API_URL}\n    headers: { authorization: "Bearer \${TOKEN:-none}" }\n`;
+  const problems = problemsOf(text);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]?.message ?? '', /API_URL is not set/);
+  assert.equal(problems[0]?.line, 3);
+  const config = loadConfigText(text, 'test.yaml', { API_URL: 'http://127.0.0.1:1' });
+  assert.equal(config.targets[0]?.url, 'http://127.0.0.1:1');
+  assert.equal(config.targets[0]?.headers?.authorization, 'Bearer none');
+});
+
+test('values decode once: durations to ms, sizes to bytes, status to ranges, regex to RegExp', () => {
+  const config = loadConfigText(`probes:
+  - name: p
+    every: 1m
+    http:
+      url: http://127.0.0.1:1/x
+      maxBodySize: 2MiB
+    assert:
+      status: [200, "3xx"]
+      body: "^ok"
+      maxLatency: 250ms
+`, 'test.yaml', {});
+  const p = config.probes[0];
+  assert.equal(p?.every, 60_000);
+  assert.equal(p?.http?.timeout, 10_000);
+  assert.equal(p?.http?.maxBodySize, 2 * 1024 * 1024);
+  assert.deepEqual(p?.assert?.status, [[200, 200], [300, 399]]);
+  assert.ok(p?.assert?.body instanceof RegExp);
+  assert.equal(p?.assert?.maxLatency, 250);
+  assert.equal(config.server.port, 9464);
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.probes[0]));
+});
+
+test('exclusive options and duplicates are semantic errors with paths', () => {
+  const problems = problemsOf(`targets:
+  - { name: t, url: "http://127.0.0.1:1" }
+probes:
+  - name: x
+    target: t
+    http: { path: /a }
+  - name: x
+    target: t
+    every: 5s
+    cron: "* * * * *"
+    http: { path: /a }
+    ws: { path: /ws }
+  - name: y
+    every: 5s
+    cron: "not a cron"
+    http: { path: /rel }
+`);
+  const messages = problems.map((p) => `${p.path}: ${p.message}`);
+  assert.ok(messages.some((m) => m.startsWith('probes[0]: expected exactly one of "every" or "cron"')), messages.join('\n'));
+  assert.ok(messages.some((m) => m.startsWith('probes[1].name: duplicate probe name')));
+  assert.ok(messages.some((m) => m.startsWith('probes[1]: expected exactly one of "http" or "ws"')));
+  assert.ok(messages.some((m) => m.startsWith('probes[2].cron: expected a cron expression')));
+  assert.ok(messages.some((m) => m.startsWith('probes[2].http: expected "url", or "path" with a probe "target"')));
+});
+
+test('YAML syntax errors are located; a missing file is PW_ERR_CONFIG_READ', () => {
+  const problems = problemsOf('probes:\n  - name: a\n   bad: [\n');
+  assert.ok(problems.length >= 1);
+  assert.ok((problems[0]?.line ?? 0) >= 2);
+  assert.throws(() => loadConfigFile('/nonexistent/perfwarden.yaml', {}), { code: 'PW_ERR_CONFIG_READ' });
+});
+
+test('the shipped default config is valid', () => {
+  const config = loadConfigFile(new URL('../../config/default.yaml', import.meta.url).pathname, {});
+  assert.ok(config.demo.enabled);
+  assert.ok(config.probes.length >= 5);
+  assert.ok(config.probes.some((p) => p.ws !== undefined));
+});
