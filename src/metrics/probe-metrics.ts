@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { PHASES } from '../probe/types.js';
 import type { ProbeResult } from '../probe/types.js';
 import { LATENCY_BUCKETS } from './registry.js';
+import { exemplarHistogram } from '../telemetry/exposition.js';
 
 /** The probe metric set, bound to one registry. */
 export interface ProbeMetrics {
@@ -24,12 +25,11 @@ export interface ProbeMetrics {
 /** Registers the probe metrics on `registry`. */
 export function createProbeMetrics(registry: Registry): ProbeMetrics {
   const registers = [registry];
-  const duration = new Histogram({
+  const duration = exemplarHistogram(registry, {
     name: 'perfwarden_probe_duration_seconds',
     help: 'Wall time of a probe run (HTTP: whole request; WebSocket: handshake plus round trip).',
     labelNames: ['probe', 'target'] as const,
     buckets: [...LATENCY_BUCKETS],
-    registers,
   });
   const phase = new Histogram({
     name: 'perfwarden_probe_phase_duration_seconds',
@@ -69,24 +69,24 @@ export function createProbeMetrics(registry: Registry): ProbeMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     registers,
   });
-  const wsConnect = new Histogram({
+  const wsConnect = exemplarHistogram(registry, {
     name: 'perfwarden_ws_connect_duration_seconds',
     help: 'WebSocket handshake time of a probe run.',
     labelNames: ['probe'] as const,
     buckets: [...LATENCY_BUCKETS],
-    registers,
   });
-  const wsRtt = new Histogram({
+  const wsRtt = exemplarHistogram(registry, {
     name: 'perfwarden_ws_message_rtt_seconds',
     help: 'WebSocket message round trip (send to matching reply) of a probe run.',
     labelNames: ['probe'] as const,
     buckets: [...LATENCY_BUCKETS],
-    registers,
   });
 
   return {
     observe(r) {
-      duration.observe({ probe: r.probe, target: r.target }, r.durationSeconds);
+      // Exemplar: the run's trace id (the span's when tracing is on), shown under OpenMetrics.
+      const exemplarLabels: Record<string, string> = r.traceId === undefined ? {} : { trace_id: r.traceId };
+      duration.observe({ labels: { probe: r.probe, target: r.target }, value: r.durationSeconds, exemplarLabels });
       for (const p of PHASES) {
         const v = r.phases[p];
         if (v !== undefined) phase.observe({ probe: r.probe, phase: p }, v);
@@ -95,8 +95,8 @@ export function createProbeMetrics(registry: Registry): ProbeMetrics {
       runs.inc({ probe: r.probe, outcome: r.ok ? 'success' : 'failure', reason: r.ok ? '' : (r.reason ?? 'error') });
       lastRun.set({ probe: r.probe }, r.startedAt / 1000);
       if (r.ws !== undefined) {
-        wsConnect.observe({ probe: r.probe }, r.ws.connectSeconds);
-        if (r.ws.rttSeconds !== undefined) wsRtt.observe({ probe: r.probe }, r.ws.rttSeconds);
+        wsConnect.observe({ labels: { probe: r.probe }, value: r.ws.connectSeconds, exemplarLabels });
+        if (r.ws.rttSeconds !== undefined) wsRtt.observe({ labels: { probe: r.probe }, value: r.ws.rttSeconds, exemplarLabels });
       }
     },
     skipped(probe) {

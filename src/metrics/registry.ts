@@ -3,6 +3,7 @@
  * metrics that describe the daemon's health: event-loop lag, heap, GC, CPU, RSS.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { renderMetrics as renderExposition } from '../telemetry/exposition.js';
 
 /** Latency buckets for web backends, 1 ms … 10 s, dense around the usual SLOs (200/400/600 ms). */
 export const LATENCY_BUCKETS: readonly number[] = [
@@ -14,6 +15,11 @@ export function createRegistry(options: { defaultMetrics?: boolean } = {}): Regi
   const registry = new Registry();
   if (options.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+    // Gauges named *_total break the exposition rules (promtool check metrics rejects them);
+    // the same numbers are in nodejs_active_{handles,requests,resources} by type.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      registry.removeSingleMetric(name);
+    }
   }
   return registry;
 }
@@ -22,6 +28,6 @@ export function createRegistry(options: { defaultMetrics?: boolean } = {}): Regi
  * Renders the registry for a scrape. `accept` is the scraper's Accept header (content
  * negotiation between Prometheus text and OpenMetrics happens here).
  */
-export async function renderMetrics(registry: Registry, _accept?: string): Promise<{ contentType: string; body: string }> {
-  return { contentType: registry.contentType, body: await registry.metrics() };
+export async function renderMetrics(registry: Registry, accept?: string): Promise<{ contentType: string; body: string }> {
+  return renderExposition(registry, accept);
 }

@@ -1,0 +1,32 @@
+/** Plain-text rendering of one probe result for the one-shot CLI (`perfwarden probe URL`). */
+import { PHASES } from './types.js';
+import type { ProbeResult } from './types.js';
+
+function ms(seconds: number | undefined): string {
+  return seconds === undefined ? '-' : (seconds * 1000).toFixed(2);
+}
+
+/**
+ * A table of the phases in milliseconds (`-` for a phase that did not happen), the total, the
+ * status and the outcome, e.g.
+ * ```
+ * phase          ms
+ * dns          0.41
+ * ...
+ * total       13.02
+ * status        200
+ * outcome   success
+ * ```
+ */
+export function formatPhaseTable(result: ProbeResult): string {
+  const rows: [string, string][] = [['phase', 'ms']];
+  for (const phase of PHASES) rows.push([phase, ms(result.phases[phase])]);
+  rows.push(['total', ms(result.durationSeconds)]);
+  rows.push(['status', result.status === undefined ? '-' : String(result.status)]);
+  const labelWidth = 'transfer'.length + 2;
+  const valueWidth = Math.max(...rows.map(([, value]) => value.length));
+  const lines = rows.map(([label, value]) => `${label.padEnd(labelWidth)}${value.padStart(valueWidth)}`);
+  lines.push(`${'outcome'.padEnd(labelWidth)}${result.ok ? 'success' : `failure: ${result.reason ?? 'error'}`}`);
+  if (!result.ok && result.message !== undefined) lines.push(`${'message'.padEnd(labelWidth)}${result.message}`);
+  return lines.join('\n');
+}

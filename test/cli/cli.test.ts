@@ -1,0 +1,76 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { runCli } from '../../src/cli/program.js';
+import type { CliIo } from '../../src/cli/io.js';
+
+function captureIo(): CliIo & { stdout: string; stderr: string; code: number } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    code: 0,
+    env: {},
+    isTTY: false,
+    out(t: string) { io.stdout += t; },
+    err(t: string) { io.stderr += t; },
+    setExitCode(c: number) { io.code = c; },
+  };
+  return io;
+}
+
+let server: Server;
+let base = '';
+before(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/fail') {
+      res.statusCode = 503;
+      res.end('down');
+      return;
+    }
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ status: 'ok' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => server.close());
+
+test('--help lists every command and exits 0', async () => {
+  const io = captureIo();
+  await runCli(['--help'], io);
+  assert.equal(io.code, 0);
+  for (const cmd of ['start', 'probe', 'validate', 'demo']) assert.match(io.stdout, new RegExp(`\\b${cmd}\\b`));
+});
+
+test('bad usage exits 2 with a message, not a stack trace', async () => {
+  const io = captureIo();
+  await runCli(['probe'], io);
+  assert.equal(io.code, 2);
+  assert.match(io.stderr, /missing required argument/);
+  const io2 = captureIo();
+  await runCli(['probe', base, '--count', 'many'], io2);
+  assert.equal(io2.code, 2);
+  assert.match(io2.stderr, /whole number/);
+});
+
+test('probe prints the phase timings; --json gives a result per run', async () => {
+  const io = captureIo();
+  await runCli(['probe', `${base}/`], io);
+  assert.equal(io.code, 0, io.stderr);
+  assert.match(io.stdout, /connect/);
+  assert.match(io.stdout, /ttfb/);
+  const json = captureIo();
+  await runCli(['probe', `${base}/`, '--count', '3', '--json'], json);
+  const results = JSON.parse(json.stdout) as { ok: boolean; status: number; traceId: string }[];
+  assert.equal(results.length, 3);
+  assert.ok(results.every((r) => r.ok && r.status === 200 && /^[0-9a-f]{32}$/.test(r.traceId)));
+});
+
+test('a failing probe exits 1 and says why', async () => {
+  const io = captureIo();
+  await runCli(['probe', `${base}/fail`, '--json'], io);
+  assert.equal(io.code, 1);
+  assert.equal((JSON.parse(io.stdout) as { reason: string }).reason, 'status');
+});

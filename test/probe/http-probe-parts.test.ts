@@ -1,0 +1,107 @@
+/** The HTTP probe's pure parts: phase arithmetic, failure classification, trace ids, the CLI table. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { failedSetupStep, firstByteAt, newConnectTimeline, setupPhases, ttfbSeconds } from '../../src/probe/http-connector.js';
+import type { ConnectionTiming } from '../../src/probe/http-connector.js';
+import { classifyFailure } from '../../src/probe/http-failure.js';
+import { formatPhaseTable } from '../../src/probe/http-probe-format.js';
+import { newTraceContext, parseTraceparent } from '../../src/probe/trace-context.js';
+import type { ProbeResult } from '../../src/probe/types.js';
+
+describe('trace context', () => {
+  it('makes fresh W3C ids that parse back', () => {
+    const a = newTraceContext();
+    const b = newTraceContext();
+    assert.match(a.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    assert.notEqual(a.traceId, b.traceId);
+    assert.notEqual(a.spanId, b.spanId);
+    assert.deepEqual(parseTraceparent(a.traceparent), a);
+  });
+
+  it('rejects what W3C says to ignore', () => {
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const span = '00f067aa0ba902b7';
+    assert.equal(parseTraceparent(`00-${trace}-${span}-01`)?.traceId, trace);
+    assert.equal(parseTraceparent(` 00-${trace.toUpperCase()}-${span}-00 `)?.spanId, span);
+    assert.equal(parseTraceparent(`01-${trace}-${span}-01-extra`)?.traceId, trace, 'future versions may add fields');
+    for (const bad of [
+      `00-${trace}-${span}-01-extra`, `ff-${trace}-${span}-01`, `00-${'0'.repeat(32)}-${span}-01`,
+      `00-${trace}-${'0'.repeat(16)}-01`, `00-${trace.slice(1)}-${span}-01`, 'garbage', '',
+    ]) assert.equal(parseTraceparent(bad), undefined, bad);
+  });
+});
+
+describe('formatPhaseTable', () => {
+  const base: ProbeResult = {
+    probe: 'p', target: 't', kind: 'http', url: 'http://x/', ok: true, startedAt: 0, durationSeconds: 0.01302,
+    phases: { dns: 0.00041, connect: 0.0003, ttfb: 0.0121, transfer: 0.00019 }, status: 200,
+  };
+
+  it('lists every phase in ms, the total, status and outcome', () => {
+    const lines = formatPhaseTable(base).split('\n');
+    assert.deepEqual(lines.map((l) => l.split(/\s+/)), [
+      ['phase', 'ms'], ['dns', '0.41'], ['connect', '0.30'], ['tls', '-'], ['ttfb', '12.10'], ['transfer', '0.19'],
+      ['total', '13.02'], ['status', '200'], ['outcome', 'success'],
+    ]);
+  });
+
+  it('shows the reason and message of a failure', () => {
+    const text = formatPhaseTable({ ...base, ok: false, reason: 'timeout', message: 'timed out after 300ms', phases: { connect: 0.001 } });
+    assert.match(text, /^outcome\s+failure: timeout$/m);
+    assert.match(text, /^message\s+timed out after 300ms$/m);
+    assert.match(text, /^ttfb\s+-$/m);
+  });
+});
+
+describe('phase arithmetic', () => {
+  const timeline = (...connections: ConnectionTiming[]) => {
+    const t = newConnectTimeline();
+    t.connections.push(...connections);
+    return t;
+  };
+
+  it('splits one connection into dns, connect, tls and wire-time ttfb', () => {
+    const t = timeline({ startAt: 100, lookupStartAt: 101, lookupEndAt: 104, connectAt: 110, secureAt: 130, tls: true, firstSentAt: 150, lastSentAt: 150, firstByteAt: 190 });
+    const p = setupPhases(t);
+    assert.deepEqual([p.dns, p.connect, p.tls].map((v) => Math.round((v ?? -1) * 1000)), [3, 6, 20]);
+    // 150 → 190: the 20 ms between "secure" and "sent" is client overhead, in no phase.
+    assert.equal(Math.round(ttfbSeconds(t, 100, 195) * 1000), 40);
+    assert.equal(firstByteAt(t, 195), 190);
+  });
+
+  it('falls back to the parsed headers time when no first byte was seen', () => {
+    const t = timeline({ startAt: 0, connectAt: 1, tls: false, firstSentAt: 2, lastSentAt: 2 });
+    assert.equal(Math.round(ttfbSeconds(t, 0, 12) * 1000), 10);
+    assert.equal(firstByteAt(t, 12), 12);
+  });
+
+  it('counts redirect hops in ttfb, but not a later connection\'s set-up', () => {
+    const t = timeline(
+      { startAt: 0, connectAt: 1, tls: false, firstSentAt: 2, lastSentAt: 2, firstByteAt: 10 },
+      { startAt: 12, lookupStartAt: 12, lookupEndAt: 15, connectAt: 20, tls: false, firstSentAt: 21, lastSentAt: 21, firstByteAt: 40 },
+    );
+    assert.equal(Math.round(ttfbSeconds(t, 0, 41) * 1000), 40 - 2 - 8);
+    assert.equal(Math.round((setupPhases(t).connect ?? 0) * 1000), 1 + 5);
+  });
+
+  it('names the step a connection stopped in', () => {
+    assert.equal(failedSetupStep(timeline({ startAt: 0, lookupStartAt: 0, tls: false })), 'dns');
+    assert.equal(failedSetupStep(timeline({ startAt: 0, lookupStartAt: 0, lookupEndAt: 1, dnsFailed: true, tls: false })), 'dns');
+    assert.equal(failedSetupStep(timeline({ startAt: 0, tls: false })), 'connect');
+    assert.equal(failedSetupStep(timeline({ startAt: 0, connectAt: 1, tls: true })), 'tls');
+    assert.equal(failedSetupStep(timeline({ startAt: 0, connectAt: 1, secureAt: 2, tls: true })), undefined);
+    assert.equal(failedSetupStep(timeline()), undefined);
+  });
+
+  it('classifies by code along the cause chain, then by the step', () => {
+    const coded = (code: string, cause?: unknown) => Object.assign(new Error(code), { code, cause });
+    const none = { timedOut: false, setupStep: undefined } as const;
+    assert.equal(classifyFailure(coded('UND_ERR_SOCKET', coded('ECONNRESET')), none), 'reset');
+    assert.equal(classifyFailure(new TypeError('fetch failed', { cause: coded('ENOTFOUND') }), none), 'dns');
+    assert.equal(classifyFailure(coded('ERR_TLS_CERT_ALTNAME_INVALID'), none), 'tls');
+    assert.equal(classifyFailure(coded('ECONNRESET'), { timedOut: false, setupStep: 'tls' }), 'tls');
+    assert.equal(classifyFailure(coded('ECONNRESET'), { timedOut: true, setupStep: undefined }), 'timeout');
+    assert.equal(classifyFailure(coded('UND_ERR_HEADERS_TIMEOUT'), none), 'timeout');
+    assert.equal(classifyFailure(new Error('weird'), none), 'error');
+  });
+});
