@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
     files: ['src/config/**', 'test/**', 'bench/**', 'src/cli.ts', 'src/telemetry/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
