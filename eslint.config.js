@@ -20,7 +20,7 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    files: ['src/config/**', 'test/**', 'bench/**', 'src/cli.ts', 'src/telemetry/**'],
+    files: ['src/config/**', 'test/**', 'bench/**', 'src/cli.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -5,6 +5,7 @@ import { ExitCodes } from './io.js';
 import { registerProbeCommand } from './probe-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerValidateCommand } from './validate-command.js';
+import { registerLoadCommand } from './load-command.js';
 import { registerDemoCommand } from './demo-command.js';
 
 /** The program with every command registered. */
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo): Command {
   registerStartCommand(program, io);
   registerProbeCommand(program, io);
   registerValidateCommand(program, io);
+  registerLoadCommand(program, io);
   registerDemoCommand(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;

@@ -21,7 +21,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
       if (config === undefined) return;
       let daemon;
       try {
-        daemon = await createDaemon(config, opts.port === undefined ? {} : { port: opts.port });
+        daemon = await createDaemon(config, { env: io.env, ...(opts.port === undefined ? {} : { port: opts.port }) });
       } catch (thrown) {
         reportError(thrown, io);
         return;

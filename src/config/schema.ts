@@ -11,6 +11,8 @@ import { ApiSection } from './sections/api.js';
 import { HistorySection } from './sections/history.js';
 import { TelemetrySection } from './sections/telemetry.js';
 import { LoadsSection, checkLoads } from './sections/loads.js';
+import { AlertsSection, checkAlerts } from './sections/alerts.js';
+import { NotificationsSection, checkNotifications } from './sections/notifications.js';
 import type { ReportProblem } from './problem.js';
 
 /** The root schema. Unknown top-level keys are errors. */
@@ -26,6 +28,8 @@ export const ConfigSchema = Type.Object(
     history: HistorySection,
     telemetry: TelemetrySection,
     loads: LoadsSection,
+    alerts: AlertsSection,
+    notifications: NotificationsSection,
   },
   { additionalProperties: false },
 );
@@ -38,4 +42,6 @@ export const SECTION_CHECKS: readonly ((raw: Record<string, unknown>, report: Re
   checkTargets,
   checkProbes,
   checkLoads,
+  checkAlerts,
+  checkNotifications,
 ];

@@ -15,8 +15,11 @@ import type { DemoTarget } from '../demo/demo-target.js';
 import { createRegistry } from '../metrics/registry.js';
 import { buildProbeRunners, resolveTargets } from '../probe/build-probes.js';
 import { createProbeModule } from '../probe/probe-module.js';
+import { createLoadModule } from '../load/load-module.js';
 import type { ProbeRunner } from '../probe/types.js';
 import { createHttpServer } from '../server/http-server.js';
+import { createTelemetryModule } from '../telemetry/telemetry-module.js';
+import type { Env } from '../config/load-config.js';
 import { openDatabase } from '../storage/database.js';
 import type { Migration, SqliteDatabase } from '../storage/database.js';
 import { createEvents } from './events.js';
@@ -32,6 +35,8 @@ export interface DaemonDeps {
   modules?: DaemonModule[];
   /** Deterministic probe spread in tests. */
   random?: () => number;
+  /** Environment for the standard `OTEL_*` defaults (the CLI passes the process's). */
+  env?: Env;
 }
 
 /** A running daemon. */
@@ -106,8 +111,12 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
     services.set('targets', targets);
     if (demo !== undefined) services.set('demo', demo);
 
+    // Telemetry first: it wraps the probe runners, and stops (flushing spans) last.
+    const telemetry = createTelemetryModule(config.telemetry, { clock, logger, ...(deps.env === undefined ? {} : { env: deps.env }) });
     modules = [
-      createProbeModule({ runners, ...(deps.random === undefined ? {} : { random: deps.random }) }),
+      telemetry,
+      createProbeModule({ runners, wrap: telemetry.wrapProbe, ...(deps.random === undefined ? {} : { random: deps.random }) }),
+      createLoadModule(),
       ...(deps.modules ?? []),
     ];
 

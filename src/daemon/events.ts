@@ -5,6 +5,10 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ProbeResult } from '../probe/types.js';
+import type { LoadFinishedEvent, LoadProgressEvent, LoadStartedEvent } from '../load/load-events.js';
+import type { AlertTransition } from '../alerts/types.js';
+import type { DeliveryOutcome } from '../notify/outbox.js';
+import type { HealthSample } from '../health/types.js';
 import { coerceError } from '../core/errors.js';
 
 /**
@@ -14,6 +18,12 @@ import { coerceError } from '../core/errors.js';
 export interface DaemonEventMap {
   'probe:result': ProbeResult;
   'probe:skipped': { probe: string; at: number };
+  'load:started': LoadStartedEvent;
+  'load:progress': LoadProgressEvent;
+  'load:finished': LoadFinishedEvent;
+  'alert:transition': AlertTransition;
+  'notification:delivery': DeliveryOutcome;
+  'health:sample': HealthSample;
 }
 
 /** A typed event bus. */

@@ -137,7 +137,7 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
   const need = (key: string, why: string) => {
     if (l[key] === undefined) report(at, `executor ${String(executor)} needs "${key}" (${why})`);
   };
-  if (executor === 'constant-vus') { need('vus', 'how many virtual users'); need('duration', 'how long'); }
+  if (executor === 'constant-vus' && l.ws === undefined) { need('vus', 'how many virtual users'); need('duration', 'how long'); }
   if (executor === 'ramping-vus' || executor === 'ramping-arrival-rate') need('stages', 'the ramp');
   if (executor === 'constant-arrival-rate') { need('rate', 'iterations per timeUnit'); need('duration', 'how long'); }
   if (executor === 'sweep') need('sweep', '{ steps, stepDuration }');

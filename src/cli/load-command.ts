@@ -1,0 +1,222 @@
+/**
+ * `perfwarden load FILE.yaml [--scenario NAME]` or `perfwarden load URL [--vus N | --rate R] …`:
+ * one load run from the terminal or CI. A URL run is built through the same schema and checks as
+ * a configured load. Exit code: 0 all thresholds passed, 99 one failed, 2 bad input.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Value } from '@sinclair/typebox/value';
+import { LoadSchema, checkLoadEntry } from '../config/sections/loads.js';
+import type { LoadConfig } from '../config/sections/loads.js';
+import { formatPath } from '../config/problem.js';
+import { loadConfigFile } from '../config/load-config.js';
+import { PwError, coerceError } from '../core/errors.js';
+import { parseThresholdExpression } from '../load/thresholds.js';
+import { resolveLoadBase, startLoad } from '../load/start-load.js';
+import type { LoadBase } from '../load/plan.js';
+import type { LoadProgress, LoadResult } from '../load/result.js';
+import { renderReport, reportFormatOf } from '../report/index.js';
+import { fmtMs, fmtNum, fmtPct, fmtThresholdValue } from '../report/format.js';
+import type { CliIo } from './io.js';
+import { ExitCodes } from './io.js';
+import { collect, parsePositiveInt } from './options.js';
+import { reportError } from './config-file.js';
+
+/** Options of `perfwarden load`. */
+export interface LoadCommandOptions {
+  scenario?: string;
+  vus?: number;
+  rate?: number;
+  duration: string;
+  warmup?: string;
+  connections?: number;
+  method: string;
+  header: string[];
+  body?: string;
+  threshold: string[];
+  abortOnFail?: boolean;
+  out?: string;
+  report: string[];
+  /** Plain progress lines every N seconds when not on a TTY. */
+  progressEvery: number;
+}
+
+/** Builds a load from a URL and CLI options, validated like a configured one. Throws PW_ERR_INVALID_ARGUMENT. */
+export function loadFromUrl(url: string, opts: LoadCommandOptions): LoadConfig {
+  if (opts.vus !== undefined && opts.rate !== undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', 'use --vus or --rate, not both');
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new PwError('PW_ERR_INVALID_ARGUMENT', `expected a URL like http://127.0.0.1:8080/path, got "${url}"`);
+  }
+  const thresholds: Record<string, string> = {};
+  for (const t of opts.threshold) {
+    const parsed = parseThresholdExpression(t);
+    thresholds[parsed.name] = parsed.expression.slice(parsed.name.length);
+  }
+  const headers = Object.fromEntries(opts.header.map((h) => {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `--header expects "Name: value", got "${h}"`);
+    return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
+  }));
+  const isWs = /^wss?:$/.test(u.protocol);
+  const common = {
+    name: 'cli',
+    url: `${u.protocol}//${u.host}`,
+    duration: opts.duration,
+    ...(opts.warmup === undefined ? {} : { warmup: opts.warmup }),
+    ...(Object.keys(thresholds).length === 0 ? {} : { thresholds }),
+    ...(opts.abortOnFail === true ? { abortOnFail: true } : {}),
+  };
+  const raw = isWs
+    ? { ...common, ws: { path: u.pathname + u.search, connections: opts.connections ?? opts.vus ?? 10 } }
+    : {
+      ...common,
+      ...(opts.rate !== undefined
+        ? { executor: 'constant-arrival-rate', rate: opts.rate, ...(opts.connections === undefined ? {} : { connections: opts.connections }) }
+        : { executor: 'constant-vus', vus: opts.vus ?? opts.connections ?? 10, ...(opts.connections === undefined ? {} : { connections: opts.connections }) }),
+      ...(Object.keys(headers).length === 0 ? {} : { headers }),
+      scenarios: [{ name: 'default', requests: [{ method: opts.method.toUpperCase(), path: u.pathname + u.search, ...(opts.body === undefined ? {} : { body: opts.body }) }] }],
+    };
+  const withDefaults = Value.Default(LoadSchema, raw) as Record<string, unknown>;
+  const problems = [...Value.Errors(LoadSchema, withDefaults)].map((e) => `${e.path.replace(/^\//, '').replace(/\//g, '.')}: ${(e.schema as { errorMessage?: string }).errorMessage ?? e.message}`);
+  checkLoadEntry(withDefaults, [], new Set(), (path, message) => problems.push(`${formatPath(path) || 'load'}: ${message}`));
+  if (problems.length > 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `invalid load: ${problems.join('; ')}`);
+  return Value.Decode(LoadSchema, withDefaults);
+}
+
+/** Picks a load from a config file: by `--scenario` name, or the only one. Throws PW_ERR_INVALID_ARGUMENT. */
+export function loadFromFile(file: string, scenario: string | undefined, io: CliIo): { load: LoadConfig; base: LoadBase } {
+  const config = loadConfigFile(file, io.env);
+  if (config.loads.length === 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `${file} declares no loads (add a "loads:" section)`);
+  let load = scenario === undefined ? undefined : config.loads.find((l) => l.name === scenario);
+  if (load === undefined && scenario !== undefined) {
+    // Not a load name: maybe a scenario of the only load, to run that scenario alone.
+    const only = config.loads.length === 1 ? config.loads[0] : undefined;
+    const sc = only?.scenarios?.find((s) => s.name === scenario);
+    if (only !== undefined && sc !== undefined) load = { ...only, scenarios: [sc] };
+  }
+  if (load === undefined && scenario === undefined && config.loads.length === 1) load = config.loads[0];
+  if (load === undefined) {
+    const names = config.loads.map((l) => l.name).join(', ');
+    throw new PwError('PW_ERR_INVALID_ARGUMENT', scenario === undefined ? `${file} declares several loads; pick one with --scenario (${names})` : `no load or scenario "${scenario}" in ${file} (loads: ${names})`);
+  }
+  const demoUrl = `http://${config.demo.host}:${config.demo.port}`;
+  const base = resolveLoadBase(load, (name) => {
+    const t = config.targets.find((x) => x.name === name);
+    if (t === undefined) return undefined;
+    return { url: t.demo === true ? demoUrl : t.url ?? demoUrl, ...(t.headers === undefined ? {} : { headers: t.headers }) };
+  });
+  return { load, base };
+}
+
+/** The live progress line. */
+export function formatProgress(p: LoadProgress): string {
+  const step = p.step === undefined ? '' : ` step ${p.step}`;
+  return `${p.phase === 'warmup' ? 'warmup ' : ''}${p.elapsedSeconds.toFixed(0)}s/${p.totalSeconds.toFixed(0)}s${step}  ${fmtNum(p.rps, 0)} req/s  p95 ${fmtMs(p.p95Ms)}  errors ${fmtNum(p.errors)}  VUs ${p.vus}${p.droppedIterations > 0 ? `  dropped ${fmtNum(p.droppedIterations)}` : ''}`;
+}
+
+/** The summary table printed at the end. */
+export function formatSummary(r: LoadResult): string {
+  const lines: string[] = [];
+  const s = r.summary;
+  const l = r.latencyMs;
+  lines.push(`load "${r.name}" → ${r.target}  (${r.executor}, ${s.durationSeconds.toFixed(1)} s${r.aborted === null ? '' : `, stopped early: ${r.aborted.reason}`})`);
+  lines.push(`requests ${fmtNum(s.requests)}  errors ${fmtNum(s.errors)} (${fmtPct(s.errorRate)})  ${fmtNum(s.rps, 1)} req/s  iterations ${fmtNum(s.iterations)}  dropped ${fmtNum(s.droppedIterations)}`);
+  const pad = (x: string, n: number) => x.padStart(n);
+  const header = ['endpoint', 'requests', 'errors', 'avg', 'p50', 'p90', 'p95', 'p99', 'max'];
+  const rows = [
+    ...r.endpoints.map((e) => [e.name, fmtNum(e.requests), fmtNum(e.errors), ...[e.latencyMs.avg, e.latencyMs.p50, e.latencyMs.p90, e.latencyMs.p95, e.latencyMs.p99, e.latencyMs.max].map(fmtMs)]),
+    ['overall', fmtNum(s.requests), fmtNum(s.errors), ...[l.avg, l.p50, l.p90, l.p95, l.p99, l.max].map(fmtMs)],
+  ];
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const fmtRow = (row: readonly string[]) => row.map((c, i) => (i === 0 ? c.padEnd(width[0] ?? 0) : pad(c, width[i] ?? 0))).join('  ');
+  lines.push('', fmtRow(header), ...rows.map(fmtRow));
+  if (r.steps.length > 0) {
+    lines.push('', 'step  level        req/s        p50        p95        p99  ok');
+    for (const st of r.steps) lines.push(`${pad(String(st.index + 1), 4)}  ${(st.vus !== undefined ? `${st.vus} VUs` : `${st.rate ?? 0}/s`).padEnd(9)} ${pad(fmtNum(st.rps, 1), 8)} ${pad(fmtMs(st.latencyMs.p50), 10)} ${pad(fmtMs(st.latencyMs.p95), 10)} ${pad(fmtMs(st.latencyMs.p99), 10)}  ${st.ok ? 'yes' : 'no'}${r.knee?.index === st.index ? '  ← knee' : ''}`);
+  }
+  if (r.ws !== undefined) {
+    const w = r.ws;
+    lines.push('', `ws: ${w.connections.opened}/${w.connections.target} connected (${w.connections.failed} failed), connect p95 ${fmtMs(w.connectMs.p95)}, echo p50/p95/p99 ${fmtMs(w.echoRttMs.p50)}/${fmtMs(w.echoRttMs.p95)}/${fmtMs(w.echoRttMs.p99)} (${w.echo.lost} lost), fan-out ${w.fanout.delivered}/${w.fanout.expectedDeliveries} p95 ${fmtMs(w.fanoutMs.p95)}`);
+  }
+  if (r.thresholds.length > 0) {
+    lines.push('');
+    for (const t of r.thresholds) lines.push(`${t.ok ? '✓' : '✗'} ${t.endpoint === undefined ? '' : `${t.endpoint}: `}${t.expression}  (measured ${fmtThresholdValue(t.name, t.value)})`);
+  }
+  if (r.generator.saturatedSeconds > 0) lines.push('', `warning: the generator was saturated for ${r.generator.saturatedSeconds} s (max event-loop lag ${fmtMs(r.generator.maxEventLoopLagMs)}); those seconds describe the generator, not the target`);
+  lines.push('', `verdict: ${r.verdict.toUpperCase()}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Registers `load`. */
+export function registerLoadCommand(program: Command, io: CliIo): void {
+  program
+    .command('load')
+    .argument('<file-or-url>', 'a config file with "loads:" or an http(s)/ws(s) URL')
+    .description('run a load (closed or open model, sweep, WebSocket) and print a summary; exit 99 when a threshold fails')
+    .option('-s, --scenario <name>', 'the load (or scenario) of the file to run')
+    .option('--vus <n>', 'URL mode: virtual users (closed model)', parsePositiveInt)
+    .option('--rate <n>', 'URL mode: iterations per second (open model)', parsePositiveInt)
+    .option('-d, --duration <duration>', 'URL mode: how long', '30s')
+    .option('--warmup <duration>', 'URL mode: warmup excluded from statistics')
+    .option('-c, --connections <n>', 'URL mode: connections (WebSocket: connections held)', parsePositiveInt)
+    .option('-X, --method <method>', 'URL mode: HTTP method', 'GET')
+    .option('-H, --header <header>', 'URL mode: header "Name: value" (repeatable)', collect, [])
+    .option('--body <body>', 'URL mode: request body')
+    .option('-t, --threshold <expr>', 'URL mode: threshold like "p(95)<200ms" (repeatable)', collect, [])
+    .option('--abort-on-fail', 'URL mode: stop early once a threshold fails')
+    .option('-o, --out <file>', 'write the result JSON here')
+    .option('-r, --report <file>', 'write a report: .html, .md or .xml (JUnit) (repeatable)', collect, [])
+    .option('--progress-every <seconds>', 'plain progress lines every N seconds when not on a TTY', parsePositiveInt, 5)
+    .action(async (target: string, opts: LoadCommandOptions) => {
+      let load: LoadConfig;
+      let base: LoadBase;
+      try {
+        for (const file of opts.report) {
+          if (reportFormatOf(file) === undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', `--report ${file}: expected a name ending in .html, .md or .xml`);
+        }
+        if (/^(https?|wss?):\/\//.test(target)) {
+          load = loadFromUrl(target, opts);
+          base = { url: load.url ?? target };
+        } else {
+          ({ load, base } = loadFromFile(target, opts.scenario, io));
+        }
+      } catch (thrown) {
+        reportError(thrown, io);
+        return;
+      }
+      let lastPlain = 0;
+      const onProgress = (p: LoadProgress) => {
+        if (p.phase === 'done') return;
+        if (io.isTTY) io.out(`\r\x1b[2K${formatProgress(p)}`);
+        else if (p.elapsedSeconds - lastPlain >= opts.progressEvery) {
+          lastPlain = p.elapsedSeconds;
+          io.out(`${formatProgress(p)}\n`);
+        }
+      };
+      const handle = startLoad(load, base, { onProgress });
+      const onSignal = () => handle.stop('interrupted');
+      process.once('SIGINT', onSignal);
+      let result: LoadResult;
+      try {
+        result = await handle.done;
+      } catch (thrown) {
+        reportError(coerceError(thrown), io);
+        return;
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
+      if (io.isTTY) io.out('\r\x1b[2K');
+      io.out(formatSummary(result));
+      try {
+        if (opts.out !== undefined) writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+        for (const file of opts.report) writeFileSync(file, renderReport(result, reportFormatOf(file) ?? 'markdown'));
+      } catch (thrown) {
+        reportError(thrown, io);
+        return;
+      }
+      io.setExitCode(result.verdict === 'pass' ? ExitCodes.ok : ExitCodes.thresholdFailed);
+    });
+}

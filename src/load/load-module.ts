@@ -1,0 +1,191 @@
+/**
+ * The load module: runs configured loads inside the daemon, on their cron schedules or when
+ * triggered (API), one run at a time, with live Prometheus metrics and daemon events; keeps each
+ * result in a run store (and in SQLite history, with regression comparison, when that service
+ * is present). The engine measures real time, so runs use the system clock; only scheduling
+ * follows the daemon's clock.
+ */
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import type { LoadConfig } from '../config/sections/loads.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { PwError, coerceError } from '../core/errors.js';
+import type { DaemonContext, DaemonModule } from '../daemon/module.js';
+import { createScheduler } from '../scheduler/scheduler.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { renderHtml, renderMarkdown } from '../report/index.js';
+import { LOADS_SERVICE } from './load-service.js';
+import type { LoadInfo, LoadService } from './load-service.js';
+import { LoadMetrics } from './metrics.js';
+import type { LoadResult } from './result.js';
+import type { LoadRunHandle } from './run-load.js';
+import { createFileRunStore, createMemoryRunStore } from './run-store.js';
+import type { RunStore, StoredLoadRun } from './run-store.js';
+import { resolveLoadBase, startLoad } from './start-load.js';
+
+/** Options of the load module. */
+export interface LoadModuleOptions {
+  /** Default: newest 20 runs as JSON next to the database (memory for ":memory:"). */
+  store?: RunStore;
+  /** The clock of the engine (default: the system clock). */
+  engineClock?: Clock;
+}
+
+interface HistoryLike {
+  recordFinishedRun(run: { id: string; load: string; status: 'finished' | 'aborted' | 'error'; verdict: string | undefined; startedAt: number; finishedAt: number | undefined; result: unknown }, reports?: { html?: string; markdown?: string }): unknown;
+}
+
+interface CurrentRun {
+  runId: string;
+  load: string;
+  handle: LoadRunHandle | undefined;
+  done: Promise<LoadResult | undefined>;
+}
+
+interface TargetLike {
+  baseUrl: string;
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** Creates the load module. */
+export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule & { service(): LoadService | undefined } {
+  let service: LoadService | undefined;
+  let scheduler: Scheduler | undefined;
+  let current: CurrentRun | undefined;
+  const waiting = new Map<string, Promise<LoadResult | undefined>>();
+
+  return {
+    name: 'loads',
+    service: () => service,
+    register(ctx: DaemonContext) {
+      const log = ctx.logger.child({ component: 'loads' });
+      const loads = ctx.config.loads;
+      const metrics = new LoadMetrics(ctx.registry);
+      const store = options.store ?? (ctx.config.storage.path === ':memory:' ? createMemoryRunStore() : createFileRunStore(join(dirname(ctx.config.storage.path), 'load-runs')));
+      const targets = () => ctx.services.get('targets') as ReadonlyMap<string, TargetLike> | undefined;
+      const history = () => {
+        const h = ctx.services.get('history') as Partial<HistoryLike> | undefined;
+        return typeof h?.recordFinishedRun === 'function' ? (h as HistoryLike) : undefined;
+      };
+
+      const execute = (load: LoadConfig, trigger: 'schedule' | 'manual'): { runId: string } => {
+        if (current !== undefined) throw new PwError('PW_ERR_CONFLICT', `load run ${current.runId} (${current.load}) is in progress; one run at a time`);
+        const runId = randomUUID();
+        const startedAt = Date.now();
+        const entry: CurrentRun = { runId, load: load.name, handle: undefined, done: Promise.resolve(undefined) };
+        current = entry;
+        entry.done = (async (): Promise<LoadResult | undefined> => {
+          const save = (run: StoredLoadRun) => store.save(run).catch((thrown: unknown) => log.error({ err: coerceError(thrown), runId }, 'cannot store load run'));
+          try {
+            const base = resolveLoadBase(load, (name) => {
+              const t = targets()?.get(name);
+              return t === undefined ? undefined : { url: t.baseUrl, ...(t.headers === undefined ? {} : { headers: t.headers }) };
+            });
+            await save({ runId, load: load.name, status: 'running', startedAt });
+            ctx.events.emit('load:started', { runId, load: load.name, startedAt, trigger });
+            log.info({ runId, load: load.name, trigger }, 'load run started');
+            entry.handle = startLoad(load, base, {
+              runId,
+              metrics,
+              ...(options.engineClock === undefined ? {} : { clock: options.engineClock }),
+              onProgress: (p) => ctx.events.emit('load:progress', p),
+            });
+            const result = await entry.handle.done;
+            const status = result.aborted === null || result.aborted.reason.startsWith('abortOnFail') ? 'finished' : 'aborted';
+            const finishedAt = Date.now();
+            await save({ runId, load: load.name, status, startedAt, finishedAt, verdict: result.verdict, result });
+            try {
+              history()?.recordFinishedRun({ id: runId, load: load.name, status, verdict: result.verdict, startedAt, finishedAt, result }, { html: renderHtml(result), markdown: renderMarkdown(result) });
+            } catch (thrown) {
+              log.error({ err: coerceError(thrown), runId }, 'cannot record load run in history');
+            }
+            ctx.events.emit('load:finished', { runId, load: load.name, status, result });
+            log.info({ runId, load: load.name, verdict: result.verdict, requests: result.summary.requests, p95: result.latencyMs.p95 }, 'load run finished');
+            return result;
+          } catch (thrown) {
+            const err = coerceError(thrown);
+            await save({ runId, load: load.name, status: 'error', startedAt, finishedAt: Date.now(), message: err.message });
+            ctx.events.emit('load:finished', { runId, load: load.name, status: 'error', message: err.message });
+            log.error({ runId, load: load.name, err }, 'load run could not run');
+            return undefined;
+          } finally {
+            if (current === entry) current = undefined;
+            waiting.delete(runId);
+          }
+        })();
+        waiting.set(runId, entry.done);
+        return { runId };
+      };
+
+      scheduler = createScheduler({
+        clock: ctx.clock,
+        onSkipped: (job) => log.warn({ load: job }, 'load still running when due again; run skipped'),
+        onError: (job, err) => log.error({ load: job, err }, 'scheduled load threw'),
+      });
+      for (const load of loads) {
+        if (load.cron === undefined) continue;
+        scheduler.add({
+          name: load.name,
+          schedule: { cron: load.cron },
+          run: async () => {
+            if (current !== undefined) {
+              log.warn({ load: load.name, running: current.load }, 'another load run is in progress; scheduled run skipped');
+              return;
+            }
+            const { runId } = execute(load, 'schedule');
+            await waiting.get(runId);
+          },
+        });
+      }
+
+      service = {
+        list: () => {
+          const next = scheduler?.nextRuns() ?? {};
+          return loads.map((l): LoadInfo => {
+            const nextRunAt = next[l.name];
+            return {
+              name: l.name,
+              executor: l.ws === undefined ? l.executor : 'websocket',
+              kind: l.ws === undefined ? 'http' : 'ws',
+              target: l.target ?? l.url ?? '',
+              ...(l.cron === undefined ? {} : { cron: l.cron }),
+              ...(nextRunAt === undefined ? {} : { nextRunAt }),
+              running: current?.load === l.name,
+            };
+          });
+        },
+        runs: (o) => store.list(o),
+        result: async (runId) => (await store.get(runId))?.result,
+        current: () => current?.handle?.progress(),
+        trigger: (name) => {
+          const load = loads.find((l) => l.name === name);
+          if (load === undefined) throw new PwError('PW_ERR_NOT_FOUND', `no load named "${name}"`);
+          return execute(load, 'manual');
+        },
+        abort: (runId, reason) => {
+          if (current?.runId !== runId || current.handle === undefined) return false;
+          current.handle.stop(reason);
+          return true;
+        },
+        waitFor: async (runId) => {
+          const w = waiting.get(runId);
+          if (w !== undefined) return w;
+          return (await store.get(runId))?.result;
+        },
+      };
+      ctx.services.set(LOADS_SERVICE, service);
+    },
+    start(ctx) {
+      scheduler?.start();
+      const scheduled = ctx.config.loads.filter((l) => l.cron !== undefined).length;
+      if (ctx.config.loads.length > 0) ctx.logger.info({ loads: ctx.config.loads.length, scheduled }, 'loads ready');
+    },
+    async stop(reason) {
+      const running = current;
+      running?.handle?.stop(`daemon stopping: ${reason}`);
+      if (running !== undefined) await Promise.race([running.done, new Promise((r) => systemClock.setTimeout(() => r(undefined), 3000))]);
+      await scheduler?.stop(1000);
+    },
+  };
+}

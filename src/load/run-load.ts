@@ -1,0 +1,263 @@
+/**
+ * Runs one HTTP load plan: a connection pool to the target, warmup (measured nothing), the
+ * executor (closed, open or a sweep of steps), a once-a-second tick that closes the time-series
+ * window, samples the generator's own health, updates live metrics and progress, and checks
+ * abort-on-fail after the grace delay. Returns a handle; the result is plain data.
+ */
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'undici';
+import { systemClock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { coerceError } from '../core/errors.js';
+import type { VuHost } from './http-vu.js';
+import type { LoadMetrics } from './metrics.js';
+import type { LoadPlan } from './plan.js';
+import { runClosed, runOpen } from './executors.js';
+import type { ExecutorHandle } from './executors.js';
+import { arrivalSchedule, peakLevel, totalMs } from './schedule.js';
+import type { Segment } from './schedule.js';
+import { SelfWatch } from './self-watch.js';
+import { LoadStats } from './stats.js';
+import { evaluateThresholds, verdictOf } from './thresholds.js';
+import type { Threshold, ThresholdOutcome } from './thresholds.js';
+import { findKnee } from './result.js';
+import type { LoadProgress, LoadResult, StepResult } from './result.js';
+import { encodeHistogram } from './histogram.js';
+
+/** How a run is driven. */
+export interface LoadRunOptions {
+  runId?: string;
+  clock?: Clock;
+  random?: () => number;
+  /** Live metrics; absent in plain CLI runs. */
+  metrics?: LoadMetrics;
+  /** Called once a second and at the end. */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** A run in progress. */
+export interface LoadRunHandle {
+  readonly runId: string;
+  /** Settles with the result, also after `stop` (never rejects for target failures). */
+  readonly done: Promise<LoadResult>;
+  /** Ends the run early, keeping what was measured; safe to call twice. */
+  stop(reason: string): void;
+  /** The latest progress. */
+  progress(): LoadProgress;
+}
+
+/** Starts an HTTP load run. */
+export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): LoadRunHandle {
+  const clock = options.clock ?? systemClock;
+  const runId = options.runId ?? randomUUID();
+  const startedAt = clock.now();
+  const pool = new Pool(plan.origin, {
+    connections: plan.connections,
+    pipelining: 1,
+    headersTimeout: plan.timeoutMs,
+    bodyTimeout: plan.timeoutMs,
+    connectTimeout: plan.timeoutMs,
+    keepAliveTimeout: 30_000,
+  });
+  const stats = new LoadStats(plan.endpoints);
+  const bound = options.metrics?.bind(plan.name, plan.endpoints);
+  const host: VuHost = {
+    plan,
+    dispatcher: pool,
+    now: () => clock.now(),
+    random: options.random ?? Math.random,
+    stats,
+    observer: bound?.observer,
+    onDropped: bound?.onDropped,
+    stopped: false,
+  };
+  const watch = new SelfWatch(plan.saturationLagMs);
+  const totalSeconds = (plan.warmupMs + shapeMs(plan)) / 1000;
+  let executor: ExecutorHandle | undefined;
+  let phase: LoadProgress['phase'] = plan.warmupMs > 0 ? 'warmup' : 'run';
+  let measureStart = startedAt;
+  let aborted: LoadResult['aborted'] = null;
+  let stopping = false;
+  let ticker: TimerHandle | undefined;
+  let stepIndex: number | undefined;
+  let last: LoadProgress = progressOf(0, null);
+
+  function progressOf(rps: number, p95: number | null): LoadProgress {
+    const now = clock.now();
+    const overall = stats.overall(now);
+    return {
+      runId, name: plan.name, phase,
+      elapsedSeconds: Math.round((now - startedAt) / 100) / 10,
+      totalSeconds,
+      requests: overall.requests, errors: overall.errors, rps, p95Ms: p95,
+      vus: executor?.activeVus() ?? 0,
+      droppedIterations: stats.dropped,
+      ...(stepIndex === undefined ? {} : { step: stepIndex + 1 }),
+    };
+  }
+
+  const tick = () => {
+    const now = clock.now();
+    const gen = watch.sample();
+    const vus = executor?.activeVus() ?? 0;
+    bound?.setActiveVus(vus);
+    const point = stats.tick(now, { vus, ...gen });
+    last = progressOf(point?.rps ?? 0, point?.p95 ?? null);
+    options.onProgress?.(last);
+    if (plan.abortOnFail && phase === 'run' && now - measureStart >= plan.abortDelayMs && plan.thresholds.length > 0) {
+      const failed = evaluate(plan.thresholds, stats, now).find((o) => !o.ok);
+      if (failed !== undefined) stop(`threshold ${failed.expression} failed (measured ${String(failed.value)})`, true);
+    }
+    ticker = clock.setTimeout(tick, 1000);
+  };
+
+  function stop(reason: string, byThreshold = false): void {
+    if (stopping) return;
+    stopping = true;
+    if (phase !== 'done') aborted = { reason: byThreshold ? `abortOnFail: ${reason}` : reason, atSeconds: Math.round(stats.elapsedSeconds(clock.now()) * 10) / 10 };
+    executor?.stop();
+  }
+
+  const runPhase = async (make: () => ExecutorHandle) => {
+    executor = make();
+    await executor.done;
+    // Let iterations started on schedule finish (bounded by the request timeout), so each one
+    // due is counted; a stop request skips the wait.
+    const drainUntil = clock.now() + Math.min(plan.timeoutMs, 30_000);
+    while (!stopping && executor.inFlight() > 0 && clock.now() < drainUntil) await sleep(clock, 5);
+  };
+
+  const steps: StepResult[] = [];
+  const done = (async (): Promise<LoadResult> => {
+    watch.start();
+    ticker = clock.setTimeout(tick, 1000);
+    try {
+      if (plan.warmupMs > 0 && !stopping) {
+        const level = firstLevel(plan);
+        await runPhase(() => plan.shape.kind === 'open' || (plan.shape.kind === 'sweep' && plan.shape.mode === 'rate')
+          ? runOpen(host, clock, arrivalSchedule([{ durationMs: plan.warmupMs, from: level, to: level }]), maxVus(plan), Math.min(maxVus(plan), 100))
+          : runClosed(host, clock, [{ durationMs: plan.warmupMs, from: level, to: level }], plan.thinkTime));
+      }
+      phase = 'run';
+      measureStart = clock.now();
+      stats.begin(measureStart);
+      const shape = plan.shape;
+      if (!stopping && shape.kind === 'closed') await runPhase(() => runClosed(host, clock, shape.segments, plan.thinkTime));
+      if (!stopping && shape.kind === 'open') await runPhase(() => runOpen(host, clock, arrivalSchedule(shape.segments), shape.maxVUs, shape.preAllocatedVUs));
+      if (shape.kind === 'sweep') {
+        for (let i = 0; i < shape.steps.length && !stopping; i++) {
+          const level = shape.steps[i] ?? 1;
+          stepIndex = i;
+          const stepStats = new LoadStats(plan.endpoints);
+          stats.tee = stepStats;
+          stepStats.begin(clock.now());
+          const seg: Segment[] = [{ durationMs: shape.stepMs, from: level, to: level }];
+          await runPhase(() => shape.mode === 'vus' ? runClosed(host, clock, seg, plan.thinkTime) : runOpen(host, clock, arrivalSchedule(seg), shape.maxVUs, Math.min(shape.maxVUs, 100)));
+          const now = clock.now();
+          stepStats.end(now);
+          stats.tee = undefined;
+          steps.push(stepResult(i, shape.mode, level, stepStats, plan.thresholds.filter((t) => t.endpoint === undefined), now));
+        }
+      }
+    } catch (thrown) {
+      if (aborted === null) aborted = { reason: `internal error: ${coerceError(thrown).message}`, atSeconds: stats.elapsedSeconds(clock.now()) };
+    }
+    const end = clock.now();
+    if (stats.openWindowSeconds(end) >= 0.2) {
+      const gen = watch.sample();
+      stats.tick(end, { vus: executor?.activeVus() ?? 0, ...gen });
+    }
+    stats.end(end);
+    phase = 'done';
+    host.stopped = true;
+    ticker?.cancel();
+    watch.stop();
+    bound?.setActiveVus(0);
+    await pool.destroy().catch(() => undefined);
+    const result = buildResult(plan, runId, stats, steps, watch, startedAt, end, aborted);
+    last = progressOf(0, null);
+    options.onProgress?.(last);
+    return result;
+  })();
+
+  return { runId, done, stop: (reason) => stop(reason), progress: () => last };
+}
+
+function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+}
+
+function shapeMs(plan: LoadPlan): number {
+  const s = plan.shape;
+  return s.kind === 'sweep' ? s.steps.length * s.stepMs : totalMs(s.segments);
+}
+
+function firstLevel(plan: LoadPlan): number {
+  const s = plan.shape;
+  if (s.kind === 'sweep') return s.steps[0] ?? 1;
+  const first = s.segments[0];
+  return first === undefined ? 1 : first.from > 0 ? first.from : Math.max(first.to, s.kind === 'closed' ? 1 : peakLevel(s.segments) / 10);
+}
+
+function maxVus(plan: LoadPlan): number {
+  return plan.shape.kind === 'closed' ? 1 : plan.shape.maxVUs;
+}
+
+function evaluate(thresholds: readonly Threshold[], stats: LoadStats, now: number): ThresholdOutcome[] {
+  return evaluateThresholds(thresholds, (endpoint) => stats.thresholdInput(endpoint, now));
+}
+
+function stepResult(index: number, mode: 'vus' | 'rate', level: number, s: LoadStats, thresholds: readonly Threshold[], now: number): StepResult {
+  const o = s.overall(now);
+  const outcomes = evaluate(thresholds, s, now);
+  return {
+    index,
+    ...(mode === 'vus' ? { vus: level } : { rate: Math.round(level * 1000 * 100) / 100 }),
+    requests: o.requests, errors: o.errors, errorRate: o.errorRate, rps: o.rps,
+    droppedIterations: s.dropped,
+    latencyMs: o.latencyMs,
+    thresholds: outcomes,
+    ok: outcomes.every((t) => t.ok),
+  };
+}
+
+/** Assembles the result from a finished run's statistics. */
+export function buildResult(plan: LoadPlan, runId: string, stats: LoadStats, steps: StepResult[], watch: Pick<SelfWatch, 'maxLagMs' | 'saturatedWindows' | 'avgCpuPercent'>, startedAt: number, finishedAt: number, aborted: LoadResult['aborted']): LoadResult {
+  const overall = stats.overall(finishedAt);
+  const thresholds = evaluate(plan.thresholds, stats, finishedAt);
+  const series = stats.timeSeries();
+  return {
+    version: 1,
+    runId,
+    name: plan.name,
+    executor: plan.executor,
+    target: plan.origin,
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(finishedAt).toISOString(),
+    aborted,
+    summary: {
+      requests: overall.requests,
+      errors: overall.errors,
+      errorRate: overall.errorRate,
+      rps: overall.rps,
+      durationSeconds: Math.round(stats.elapsedSeconds(finishedAt) * 1000) / 1000,
+      iterations: stats.iterations,
+      droppedIterations: stats.dropped,
+      checks: overall.checks,
+      errorsByClass: overall.errorsByClass,
+    },
+    latencyMs: overall.latencyMs,
+    endpoints: stats.endpoints(finishedAt),
+    steps,
+    knee: steps.length > 0 ? findKnee(steps) : null,
+    thresholds,
+    generator: {
+      saturatedSeconds: series.filter((p) => p.saturated).reduce((a, p) => a + p.width, 0),
+      maxEventLoopLagMs: Math.round(watch.maxLagMs * 10) / 10,
+      avgCpuPercent: Math.round(watch.avgCpuPercent()),
+    },
+    timeSeries: series,
+    histogram: encodeHistogram(stats.overallHistogram()),
+    verdict: verdictOf(thresholds),
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The dashboards as Grafana will read them: committed JSON equals what the builder generates,
+ * uids unique, the declared schema version, every panel with a datasource (the `${DS_PROMETHEUS}`
+ * variable) and at least one query, variables declared before use, units and alert thresholds set.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildDashboards, DEFAULT_LEVELS, renderDashboard } from '../../src/dashboards/dashboards.js';
+import type { Dashboard, Panel } from '../../src/dashboards/grafana-model.js';
+import { SCHEMA_VERSION } from '../../src/dashboards/grafana-model.js';
+
+const DIR = new URL('../../dashboards/', import.meta.url).pathname;
+const built = buildDashboards();
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const committed: Record<string, Dashboard> = Object.fromEntries(files.map((f) => [f, JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Dashboard]));
+const panelsOf = (d: Dashboard): Panel[] => d.panels.filter((p) => p.type !== 'row');
+
+test('dashboards/*.json is exactly what the builder generates (run src/dashboards/write-dashboards.ts)', () => {
+  assert.deepEqual(files, Object.keys(built).sort());
+  for (const [file, d] of Object.entries(built)) {
+    assert.equal(readFileSync(join(DIR, file), 'utf8'), renderDashboard(d), `${file} is stale`);
+  }
+});
+
+test('the four dashboards with unique uids and the schema version they declare', () => {
+  const titles = Object.values(committed).map((d) => d.title).sort();
+  assert.deepEqual(titles, ['perfwarden / Alerts and notifications', 'perfwarden / Load run', 'perfwarden / Overview', 'perfwarden / Probe detail']);
+  const uids = Object.values(committed).map((d) => d.uid);
+  assert.equal(new Set(uids).size, uids.length);
+  for (const [file, d] of Object.entries(committed)) {
+    assert.equal(d.schemaVersion, SCHEMA_VERSION, file);
+    assert.match(d.uid, /^[a-zA-Z0-9_-]{1,40}$/, `${file}: Grafana uids are at most 40 characters`);
+  }
+});
+
+test('every panel has a datasource and a query; ids unique; no overlapping grid positions', () => {
+  for (const [file, d] of Object.entries(committed)) {
+    const ids = d.panels.map((p) => p.id);
+    assert.equal(new Set(ids).size, ids.length, `${file}: panel ids unique`);
+    const cells = new Set<string>();
+    for (const p of d.panels) {
+      assert.ok(p.gridPos.x >= 0 && p.gridPos.x + p.gridPos.w <= 24, `${file} "${p.title}" fits the grid`);
+      for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++) {
+        for (let y = p.gridPos.y; y < p.gridPos.y + p.gridPos.h; y++) {
+          assert.ok(!cells.has(`${x},${y}`), `${file} "${p.title}" overlaps another panel`);
+          cells.add(`${x},${y}`);
+        }
+      }
+    }
+    for (const p of panelsOf(d)) {
+      assert.deepEqual(p.datasource, { type: 'prometheus', uid: '${DS_PROMETHEUS}' }, `${file} "${p.title}" datasource`);
+      assert.ok((p.targets ?? []).length >= 1, `${file} "${p.title}" has a query`);
+      for (const t of p.targets ?? []) {
+        assert.deepEqual(t.datasource, p.datasource);
+        assert.ok(t.expr.trim().length > 0);
+        assert.match(t.refId, /^[A-Z]$/);
+      }
+      assert.ok(p.fieldConfig?.defaults.unit, `${file} "${p.title}" has a unit`);
+    }
+  }
+});
+
+test('template variables: DS_PROMETHEUS everywhere, $probe and $run declared where used', () => {
+  for (const [file, d] of Object.entries(committed)) {
+    const declared = new Set(d.templating.list.map((v) => v.name));
+    assert.ok(declared.has('DS_PROMETHEUS'), file);
+    assert.equal(d.templating.list.find((v) => v.name === 'DS_PROMETHEUS')?.type, 'datasource');
+    for (const p of panelsOf(d)) {
+      for (const t of p.targets ?? []) {
+        for (const [, name] of t.expr.matchAll(/\$\{?(\w+)\}?/g)) assert.ok(declared.has(name!), `${file} "${p.title}" uses undeclared $${name}`);
+      }
+    }
+  }
+  assert.ok(committed['probe-detail.json']?.templating.list.some((v) => v.name === 'probe'));
+  assert.ok(committed['load-run.json']?.templating.list.some((v) => v.name === 'run'));
+});
+
+test('units and thresholds: latency in seconds at 400/600 ms, error rates at 0.5 %/2 %, cache below 75 %/60 %', () => {
+  const all = Object.values(committed).flatMap(panelsOf);
+  const latency = all.filter((p) => (p.targets ?? []).some((t) => /histogram_quantile\(0\.95, .*(probe_duration|load_request_duration)/.test(t.expr)));
+  assert.ok(latency.length >= 3);
+  for (const p of latency) {
+    assert.equal(p.fieldConfig?.defaults.unit, 's', p.title);
+    const steps = p.fieldConfig?.defaults.thresholds.steps.map((s) => s.value);
+    assert.deepEqual(steps, [null, DEFAULT_LEVELS.latencyP95Seconds.warning, DEFAULT_LEVELS.latencyP95Seconds.critical], p.title);
+  }
+  const errors = all.filter((p) => /error rate/i.test(p.title));
+  assert.ok(errors.length >= 3);
+  for (const p of errors) {
+    assert.equal(p.fieldConfig?.defaults.unit, 'percentunit', p.title);
+    assert.deepEqual(p.fieldConfig?.defaults.thresholds.steps.map((s) => s.value), [null, 0.005, 0.02], p.title);
+  }
+  const cache = all.find((p) => p.title === 'Cache hit ratio');
+  assert.deepEqual(cache?.fieldConfig?.defaults.thresholds.steps, [{ color: 'red', value: null }, { color: 'orange', value: 0.6 }, { color: 'green', value: 0.75 }]);
+  const memory = all.find((p) => p.title === 'Target memory');
+  assert.equal(memory?.fieldConfig?.defaults.unit, 'bytes');
+  // Latency queries ask Grafana for exemplars (the jump to the trace).
+  for (const p of latency.filter((x) => x.type === 'timeseries')) assert.ok(p.targets?.some((t) => t.exemplar), p.title);
+});
+
+test('every query names only metrics of the PRODUCT.md contract, the daemon or the Node process', () => {
+  const known = /^(perfwarden_(probe_(duration_seconds|phase_duration_seconds|success|runs_total|skipped_total|start_delay_seconds)|ws_(connect_duration_seconds|message_rtt_seconds)|load_(request_duration_seconds|requests_total|active_vus|dropped_iterations_total|generator_lag_seconds|regression)|target_memory_bytes|target_memory_slope_bytes_per_second|cache_hit_ratio|alert_state|notifications_total)|nodejs_(eventloop_lag_p99_seconds|heap_size_used_bytes))(_bucket|_sum|_count)?$/;
+  for (const d of Object.values(committed)) {
+    for (const p of panelsOf(d)) {
+      for (const t of p.targets ?? []) {
+        for (const m of t.expr.match(/\b(?:perfwarden|nodejs)_[a-z0-9_]+/g) ?? []) assert.match(m, known, `${d.title} "${p.title}"`);
+      }
+    }
+  }
+});
