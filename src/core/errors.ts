@@ -22,6 +22,8 @@ export const ErrorCodes = {
   PW_ERR_STORAGE: 'PW_ERR_STORAGE',
   PW_ERR_STOPPED: 'PW_ERR_STOPPED',
   PW_ERR_INTERNAL: 'PW_ERR_INTERNAL',
+  PW_ERR_UNAVAILABLE: 'PW_ERR_UNAVAILABLE',
+  PW_ERR_RATE_LIMITED: 'PW_ERR_RATE_LIMITED',
 } as const;
 
 /** A stable error code. */

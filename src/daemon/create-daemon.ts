@@ -19,6 +19,9 @@ import { createLoadModule } from '../load/load-module.js';
 import type { ProbeRunner } from '../probe/types.js';
 import { createHttpServer } from '../server/http-server.js';
 import { createTelemetryModule } from '../telemetry/telemetry-module.js';
+import { createHistoryModule } from '../history/history-module.js';
+import { createApiModule } from '../api/api-module.js';
+import { createStatusPageModule } from '../status-page/status-page-module.js';
 import type { Env } from '../config/load-config.js';
 import { openDatabase } from '../storage/database.js';
 import type { Migration, SqliteDatabase } from '../storage/database.js';
@@ -116,8 +119,13 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
     modules = [
       telemetry,
       createProbeModule({ runners, wrap: telemetry.wrapProbe, ...(deps.random === undefined ? {} : { random: deps.random }) }),
+      createHistoryModule(),
+      // The API before every other module that adds routes: OpenAPI (/docs) sees only later routes.
+      createApiModule(),
       createLoadModule(),
       ...(deps.modules ?? []),
+      // The status page last: it snapshots the services the others registered.
+      createStatusPageModule(),
     ];
 
     db = openDatabase(config.storage.path, collectMigrations(modules));

@@ -14,7 +14,7 @@ export const HistorySection = Strict({
   /** Buffered probe results are written at least this often. */
   flushInterval: Duration({ default: '1s' }),
   /** … or as soon as this many are buffered. */
-  flushRows: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
+  flushRows: Type.Integer({ minimum: 1, maximum: 100_000, default: 200 }),
   /** Load runs kept (newest first); older runs and their reports are deleted. Baselines are always kept. */
   maxRuns: Type.Integer({ minimum: 1, default: 500 }),
   /**

@@ -1,0 +1,81 @@
+/**
+ * The HTTP API as a daemon module: OpenAPI (at /docs), the rate limiter (mutating routes
+ * only), and the probe, run, load and alert routes in one encapsulated plugin with its own
+ * error handler, so other modules' routes keep the server's defaults. Register this module
+ * before other modules that add documented routes: @fastify/swagger only sees routes added
+ * after it.
+ */
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
+import type { DaemonContext, DaemonModule } from '../daemon/module.js';
+import { requireReadAccess, requireToken } from '../server/auth.js';
+import { apiErrorHandler } from './api-errors.js';
+import { registerAlertRoutes } from './alert-routes.js';
+import { registerProbeRoutes } from './probe-routes.js';
+import { registerRunRoutes } from './run-routes.js';
+import { serviceLookups } from './route-deps.js';
+import type { RouteDeps } from './route-deps.js';
+
+/** Options of {@link createApiModule}. */
+export interface ApiModuleOptions {
+  /** Serve the OpenAPI document and Swagger UI at /docs (default true). */
+  docs?: boolean;
+}
+
+/** Builds the route dependencies for a context (exported for the status page). */
+export function routeDeps(ctx: DaemonContext): RouteDeps {
+  return {
+    ctx,
+    read: requireReadAccess(ctx.config.api),
+    write: requireToken(ctx.config.api),
+    rateLimit: { rateLimit: { max: ctx.config.api.rateLimitPerMinute, timeWindow: 60_000 } },
+    ...serviceLookups(ctx),
+  };
+}
+
+/** Registers the documentation and rate-limit plugins and the API routes on `app`. */
+export async function registerApi(app: FastifyInstance, ctx: DaemonContext, options: ApiModuleOptions = {}): Promise<void> {
+  if (options.docs !== false) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'perfwarden API',
+          version: '1',
+          description: 'Probes, load runs, reports, baselines and alerts. Reads are open unless `api.readsOpen: false`; '
+            + 'changes need `Authorization: Bearer <api.token>`. Every error is `{ error, code, message }`.',
+        },
+        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+        tags: [{ name: 'probes' }, { name: 'loads' }, { name: 'runs' }, { name: 'alerts' }],
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => {
+      const err = new Error(`rate limit exceeded: at most ${context.max} changes per minute; retry in ${context.after}`) as Error & { statusCode: number };
+      err.statusCode = context.statusCode;
+      return err;
+    },
+  });
+  const deps = routeDeps(ctx);
+  await app.register(async (api) => {
+    api.setErrorHandler(apiErrorHandler);
+    registerProbeRoutes(api, deps);
+    registerRunRoutes(api, deps);
+    registerAlertRoutes(api, deps);
+  });
+}
+
+/** The API module: add it to `createDaemon`'s module list before modules that add routes. */
+export function createApiModule(options: ApiModuleOptions = {}): DaemonModule {
+  return {
+    name: 'api',
+    async register(ctx) {
+      await registerApi(ctx.app, ctx, options);
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * TypeBox schemas of the HTTP API: fastify validates params, query strings and bodies with them
+ * (400 on bad input) and @fastify/swagger turns them into the OpenAPI document at /docs.
+ * Result JSON from other domains (probe results, load results) is described loosely here and
+ * precisely in their own types, so the API never silently drops a field they add.
+ */
+import { Type } from '@sinclair/typebox';
+
+const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$';
+
+/** The JSON body of every error answer. */
+export const ErrorBody = Type.Object({
+  error: Type.String({ description: 'short machine-readable kind, e.g. "not_found"' }),
+  code: Type.String({ description: 'stable PW_ERR_* code' }),
+  message: Type.String({ description: 'what went wrong, for people' }),
+}, { description: 'An error' });
+
+/** `:name` of a probe or load. */
+export const NameParams = Type.Object({
+  name: Type.String({ pattern: NAME_PATTERN, description: 'probe or load name' }),
+});
+
+/** `:id` of a run. */
+export const RunIdParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:-]+$', description: 'run id' }),
+});
+
+/** `?since=&limit=` of probe results. */
+export const ResultsQuery = Type.Object({
+  since: Type.Optional(Type.String({
+    description: 'epoch milliseconds, an ISO 8601 time, or a duration ago such as "15m" (default "1h")',
+    examples: ['15m', '2026-01-01T12:00:00Z', '1767268800000'],
+  })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
+});
+
+/** `?load=&limit=` of runs. */
+export const RunsQuery = Type.Object({
+  load: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+});
+
+/** Optional body of an abort. */
+export const AbortBody = Type.Union([
+  Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
+  Type.Null(),
+]);
+
+/** A probe result (see `src/probe/types.ts`). */
+export const ProbeResultSchema = Type.Object({
+  probe: Type.String(),
+  target: Type.String(),
+  kind: Type.String(),
+  url: Type.String(),
+  ok: Type.Boolean(),
+  reason: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  startedAt: Type.Number({ description: 'epoch ms' }),
+  durationSeconds: Type.Number(),
+  status: Type.Optional(Type.Integer()),
+}, { additionalProperties: true });
+
+/** One point of a probe's last-hour sparkline. */
+export const SparkPoint = Type.Object({
+  t: Type.Number({ description: 'epoch ms' }),
+  ms: Type.Number(),
+  ok: Type.Boolean(),
+});
+
+/** One probe in `GET /api/probes`. */
+export const ProbeEntry = Type.Object({
+  name: Type.String(),
+  kind: Type.String(),
+  target: Type.String(),
+  lastResult: Type.Union([ProbeResultSchema, Type.Null()]),
+  lastHour: Type.Object({
+    count: Type.Integer(),
+    successRatio: Type.Union([Type.Number(), Type.Null()]),
+    p95Ms: Type.Union([Type.Number(), Type.Null()]),
+  }),
+  sparkline: Type.Array(SparkPoint, { description: 'results of the last hour, oldest first' }),
+});
+
+/** `GET /api/probes`. */
+export const ProbesResponse = Type.Object({ probes: Type.Array(ProbeEntry), historyAvailable: Type.Boolean() });
+
+/** `GET /api/probes/:name/results`. */
+export const ResultsResponse = Type.Object({ probe: Type.String(), since: Type.Number(), results: Type.Array(ProbeResultSchema) });
+
+/** A comparison with the baseline (see `src/regression/types.ts`). */
+export const RegressionSchema = Type.Object({
+  verdict: Type.String({ description: 'regression, ok or no-baseline' }),
+  baselineId: Type.Optional(Type.String()),
+  summary: Type.String(),
+  rows: Type.Array(Type.Object({}, { additionalProperties: true })),
+}, { additionalProperties: true });
+
+const RunFields = {
+  id: Type.String(),
+  load: Type.String(),
+  status: Type.String({ description: 'running, finished, aborted or error' }),
+  verdict: Type.Optional(Type.String({ description: 'pass or fail' })),
+  startedAt: Type.Number(),
+  finishedAt: Type.Optional(Type.Number()),
+  baselineId: Type.Optional(Type.String()),
+  regression: Type.Optional(RegressionSchema),
+};
+
+/** One run in `GET /api/runs`. */
+export const RunSummarySchema = Type.Object({ ...RunFields, pinned: Type.Boolean(), reportUrl: Type.String() });
+
+/** `GET /api/runs`. */
+export const RunsResponse = Type.Object({ runs: Type.Array(RunSummarySchema) });
+
+/** `GET /api/runs/:id`: the run with its full result JSON. */
+export const RunResponse = Type.Object({
+  ...RunFields,
+  result: Type.Optional(Type.Unknown({ description: 'the load result JSON (the `--out` format)' })),
+});
+
+/** `GET /api/loads`. */
+export const LoadsResponse = Type.Object({ loads: Type.Array(Type.Object({ name: Type.String() }, { additionalProperties: true })) });
+
+/** `POST /api/loads/:name/run`. */
+export const TriggerResponse = Type.Object({ runId: Type.String(), runUrl: Type.String(), reportUrl: Type.String() });
+
+/** `POST /api/runs/:id/abort`. */
+export const AbortResponse = Type.Object({ runId: Type.String(), aborted: Type.Boolean() });
+
+/** `PUT /api/runs/:id/baseline`. */
+export const BaselineResponse = Type.Object({ load: Type.String(), runId: Type.String() });
+
+/** `GET /api/alerts`. */
+export const AlertsResponse = Type.Object({
+  alerts: Type.Array(Type.Object({
+    alert: Type.String(),
+    subject: Type.Optional(Type.String()),
+    level: Type.Optional(Type.String({ description: 'none, warning or critical' })),
+  }, { additionalProperties: true })),
+});

@@ -1,0 +1,74 @@
+/**
+ * Plugs history into the daemon: stores every `'probe:result'` (batched), runs retention on the
+ * clock, and registers the `'history'` service. Without a `'db'` service (storage disabled or
+ * not yet wired) it logs once and registers nothing; the API then answers 503 for history.
+ */
+import type { DaemonContext, DaemonModule } from '../daemon/module.js';
+import type { SqliteDatabase } from '../storage/database.js';
+import { createHistoryService, HISTORY_SERVICE } from './history-service.js';
+import type { HistoryService } from './history-service.js';
+import { historyMigrations } from './migrations.js';
+import { startRetention } from './retention.js';
+import { createSqliteLoadRunStore } from './sqlite-load-run-store.js';
+import type { RetentionJob } from './retention.js';
+
+/** Service name of the SQLite `RunStore` (see `src/load/run-store.ts`). */
+export const LOAD_RUN_STORE_SERVICE = 'loadRunStore';
+
+/** Creates the history module (it brings `historyMigrations` for the daemon's database). */
+export function createHistoryModule(): DaemonModule {
+  let service: HistoryService | undefined;
+  let retention: RetentionJob | undefined;
+  let unsubscribe: (() => void) | undefined;
+  let ctxRef: DaemonContext | undefined;
+
+  return {
+    name: 'history',
+    migrations: historyMigrations,
+    register(ctx) {
+      ctxRef = ctx;
+      const db = ctx.services.get('db') as SqliteDatabase | undefined;
+      if (db === undefined) {
+        ctx.logger.warn('history: no "db" service, so probe results and runs are not stored');
+        return;
+      }
+      const log = ctx.logger.child({ module: 'history' });
+      service = createHistoryService({
+        db,
+        config: ctx.config.history,
+        clock: ctx.clock,
+        registry: ctx.registry,
+        onError: (err) => log.error({ err }, 'history: cannot write probe results'),
+      });
+      ctx.services.set(HISTORY_SERVICE, service);
+      // The load engine's RunStore over the same table, for a load module that prefers it to JSON files.
+      ctx.services.set(LOAD_RUN_STORE_SERVICE, createSqliteLoadRunStore(db));
+      const probes = service.probes;
+      unsubscribe = ctx.events.on('probe:result', (result) => probes.record(result));
+    },
+    start() {
+      const ctx = ctxRef;
+      if (ctx === undefined || service === undefined) return;
+      const db = ctx.services.get('db') as SqliteDatabase;
+      const h = ctx.config.history;
+      const log = ctx.logger.child({ module: 'history' });
+      const probes = service.probes;
+      retention = startRetention(db, { rawRetentionMs: h.rawRetention, minuteRetentionMs: h.minuteRetention, maxRuns: h.maxRuns }, {
+        clock: ctx.clock,
+        intervalMs: h.pruneInterval,
+        beforePrune: () => probes.flush(),
+        onPruned: (o) => {
+          if (o.raw + o.minutes + o.runs > 0) log.info(o, 'history: pruned old rows');
+        },
+        onError: (err) => log.error({ err }, 'history: prune failed'),
+      });
+    },
+    stop() {
+      retention?.stop();
+      retention = undefined;
+      unsubscribe?.();
+      unsubscribe = undefined;
+      service?.probes.close();
+    },
+  };
+}

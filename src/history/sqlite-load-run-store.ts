@@ -1,0 +1,67 @@
+/**
+ * The load engine's `RunStore` over SQLite (`load_runs`), so a daemon with storage keeps runs
+ * in the same file as everything else instead of JSON files. Saving a run never clears what
+ * history added to the row (reports, baseline, regression comparison).
+ */
+import type { LoadResult } from '../load/result.js';
+import type { LoadRunStatus, LoadRunSummary, RunStore, StoredLoadRun } from '../load/run-store.js';
+import type { SqliteDatabase } from '../storage/database.js';
+
+interface Row {
+  id: string;
+  load: string;
+  status: string;
+  verdict: string | null;
+  started_at: number;
+  finished_at: number | null;
+  result_json?: string | null;
+}
+
+function toSummary(row: Row): LoadRunSummary {
+  return {
+    runId: row.id,
+    load: row.load,
+    status: row.status as LoadRunStatus,
+    startedAt: row.started_at,
+    ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
+    ...(row.verdict === 'pass' || row.verdict === 'fail' ? { verdict: row.verdict } : {}),
+  };
+}
+
+/** Creates the store over a database migrated with `historyMigrations`. */
+export function createSqliteLoadRunStore(db: SqliteDatabase): RunStore {
+  const upsert = db.prepare(`
+    INSERT INTO load_runs (id, load, status, verdict, started_at, finished_at, result_json)
+    VALUES (@id, @load, @status, @verdict, @startedAt, @finishedAt, @result)
+    ON CONFLICT (id) DO UPDATE SET
+      load = excluded.load, status = excluded.status, verdict = excluded.verdict, started_at = excluded.started_at,
+      finished_at = excluded.finished_at, result_json = COALESCE(excluded.result_json, result_json)`);
+  const selectOne = db.prepare('SELECT id, load, status, verdict, started_at, finished_at, result_json FROM load_runs WHERE id = ?');
+  const listAll = db.prepare('SELECT id, load, status, verdict, started_at, finished_at FROM load_runs ORDER BY started_at DESC LIMIT ?');
+  const listLoad = db.prepare('SELECT id, load, status, verdict, started_at, finished_at FROM load_runs WHERE load = ? ORDER BY started_at DESC LIMIT ?');
+
+  return {
+    async save(run: StoredLoadRun) {
+      upsert.run({
+        id: run.runId,
+        load: run.load,
+        status: run.status,
+        verdict: run.verdict ?? null,
+        startedAt: Math.round(run.startedAt),
+        finishedAt: run.finishedAt === undefined ? null : Math.round(run.finishedAt),
+        result: run.result === undefined ? null : JSON.stringify(run.result),
+      });
+    },
+    async get(runId) {
+      const row = selectOne.get(runId) as Row | undefined;
+      if (row === undefined) return undefined;
+      const result = row.result_json === null || row.result_json === undefined ? undefined : JSON.parse(row.result_json) as LoadResult;
+      return { ...toSummary(row), ...(result === undefined ? {} : { result }) };
+    },
+    async list(options = {}) {
+      const limit = options.limit ?? 50;
+      const rows = (options.load === undefined ? listAll.all(limit) : listLoad.all(options.load, limit)) as Row[];
+      return rows.map(toSummary);
+    },
+  };
+}

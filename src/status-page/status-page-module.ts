@@ -1,0 +1,92 @@
+/**
+ * The live status page: `GET /` serves one small HTML page (inline CSS, the first snapshot
+ * inlined as JSON so it paints without a round trip) and `GET /status-page/app.js` its
+ * hand-written script; `/api/live` pushes probe results, alert transitions, load progress and
+ * finished runs from the daemon's events. No framework, no build step. A producer that is not
+ * running (no alerting, no storage) simply never fires, and the page shows that part as
+ * unavailable.
+ */
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { DaemonContext, DaemonModule } from '../daemon/module.js';
+import { routeDeps } from '../api/api-module.js';
+import { tokenMatches } from '../server/auth.js';
+import { attachLiveSocket } from './live-socket.js';
+import type { LiveSocket } from './live-socket.js';
+import { buildSnapshot, firingAlert, pageProbeResult, pageRun } from './live-messages.js';
+import type { LoadProgress } from '../load/result.js';
+
+const html = readFileSync(new URL('./assets/index.html', import.meta.url), 'utf8');
+const script = readFileSync(new URL('./assets/app.js', import.meta.url), 'utf8');
+
+/** Inlines JSON in a `<script type="application/json">` safely. */
+function inlineJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** Creates the status-page module. Register it after the API module. */
+export function createStatusPageModule(): DaemonModule {
+  let live: LiveSocket | undefined;
+  const unsubscribe: (() => void)[] = [];
+  let currentLoad: LoadProgress | null = null;
+
+  return {
+    name: 'status-page',
+    register(ctx: DaemonContext) {
+      const deps = routeDeps(ctx);
+      const api = ctx.config.api;
+      const log = ctx.logger.child({ module: 'status-page' });
+      const readAllowed = (authorization: string | undefined, url: string | undefined) => {
+        if (api.readsOpen) return true;
+        if (tokenMatches(authorization, api.token)) return true;
+        const token = new URL(url ?? '/', 'http://x').searchParams.get('token');
+        return token !== null && tokenMatches(`Bearer ${token}`, api.token);
+      };
+
+      ctx.app.get('/', { schema: { hide: true } }, async (request, reply) => {
+        if (!readAllowed(request.headers.authorization, request.url)) {
+          return reply.code(401).send({ error: 'unauthorized', code: 'PW_ERR_UNAUTHORIZED', message: 'reads are closed (api.readsOpen: false): open /?token=<api.token>' });
+        }
+        const snapshot = await buildSnapshot(deps, currentLoad);
+        return reply
+          .type('text/html; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(html.replace('__SNAPSHOT__', () => inlineJson(snapshot)));
+      });
+      ctx.app.get('/status-page/app.js', { schema: { hide: true } }, async (_request, reply) =>
+        reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(script));
+
+      live = attachLiveSocket({
+        server: ctx.app.server,
+        clock: ctx.clock,
+        authorize: (req: IncomingMessage) => readAllowed(req.headers.authorization, req.url),
+        onConnect: async (send) => send(JSON.stringify(await buildSnapshot(deps, currentLoad))),
+        onError: (err) => log.warn({ err }, 'status page: cannot send snapshot'),
+      });
+      const socket = live;
+
+      unsubscribe.push(ctx.events.on('probe:result', (r) => socket.broadcast({ type: 'probe', result: pageProbeResult(r) })));
+      unsubscribe.push(ctx.events.on('alert:transition', (t) => {
+        // a resolved transition is about the severity that ended; the page removes it by key
+        const alert = firingAlert(t.kind === 'resolved' ? { ...t, to: t.severity } : t);
+        if (alert !== undefined) socket.broadcast({ type: 'alert', transition: { kind: t.kind, alert } });
+      }));
+      unsubscribe.push(ctx.events.on('load:progress', (progress) => {
+        currentLoad = progress;
+        socket.broadcast({ type: 'load', progress });
+      }));
+      unsubscribe.push(ctx.events.on('load:finished', (finished) => {
+        currentLoad = null;
+        socket.broadcast({ type: 'load', progress: null });
+        // the load module records the run in history before it emits this event
+        const stored = deps.history()?.runs.get(finished.runId);
+        if (stored !== undefined) socket.broadcast({ type: 'run', run: pageRun(stored) });
+      }));
+    },
+    async stop() {
+      for (const u of unsubscribe.splice(0)) u();
+      await live?.close();
+      live = undefined;
+    },
+  };
+}
