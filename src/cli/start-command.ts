@@ -1,7 +1,7 @@
 /**
  * `perfwarden start`: run the daemon until SIGINT/SIGTERM. On a signal it stops scheduling,
  * lets runs in flight finish or time out, closes servers and exits 0 within 5 s; a second
- * signal exits at once.
+ * signal more than a second later exits at once.
  */
 import type { Command } from 'commander';
 import { createDaemon } from '../daemon/create-daemon.js';
@@ -27,10 +27,15 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         return;
       }
       const d = daemon;
-      let signals = 0;
+      let firstSignalAt: number | undefined;
       const onSignal = (signal: NodeJS.Signals) => {
-        signals += 1;
-        if (signals > 1) process.exit(130);
+        // Ctrl-C under `npm start` arrives twice: from the terminal to the whole process group,
+        // and relayed by tsx. Only a signal well after the first one means "exit now".
+        if (firstSignalAt !== undefined) {
+          if (Date.now() - firstSignalAt > 1000) process.exit(130);
+          return;
+        }
+        firstSignalAt = Date.now();
         const force = setTimeout(() => {
           d.context.logger.warn('shutdown took longer than 5 s; exiting anyway');
           process.exit(0);
