@@ -139,7 +139,7 @@ export function formatSummary(r: LoadResult): string {
   }
   if (r.ws !== undefined) {
     const w = r.ws;
-    lines.push('', `ws: ${w.connections.opened}/${w.connections.target} connected (${w.connections.failed} failed), connect p95 ${fmtMs(w.connectMs.p95)}, echo p50/p95/p99 ${fmtMs(w.echoRttMs.p50)}/${fmtMs(w.echoRttMs.p95)}/${fmtMs(w.echoRttMs.p99)} (${w.echo.lost} lost), fan-out ${w.fanout.delivered}/${w.fanout.expectedDeliveries} p95 ${fmtMs(w.fanoutMs.p95)}`);
+    lines.push('', `ws: ${w.connections.peak}/${w.connections.target} held (${w.connections.opened} opened incl. ${w.reconnect.recovered} reconnects, ${w.connections.failed} failed), connect p95 ${fmtMs(w.connectMs.p95)}, echo p50/p95/p99 ${fmtMs(w.echoRttMs.p50)}/${fmtMs(w.echoRttMs.p95)}/${fmtMs(w.echoRttMs.p99)} (${w.echo.lost} lost), fan-out ${w.fanout.delivered}/${w.fanout.expectedDeliveries} p95 ${fmtMs(w.fanoutMs.p95)}`);
   }
   if (r.thresholds.length > 0) {
     lines.push('');

@@ -7,6 +7,7 @@ import { registerStartCommand } from './start-command.js';
 import { registerValidateCommand } from './validate-command.js';
 import { registerLoadCommand } from './load-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerRulesCommand } from './rules-command.js';
 
 /** The program with every command registered. */
 export function buildProgram(io: CliIo): Command {
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo): Command {
   registerValidateCommand(program, io);
   registerLoadCommand(program, io);
   registerDemoCommand(program, io);
+  registerRulesCommand(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

@@ -13,6 +13,7 @@ import { TelemetrySection } from './sections/telemetry.js';
 import { LoadsSection, checkLoads } from './sections/loads.js';
 import { AlertsSection, checkAlerts } from './sections/alerts.js';
 import { NotificationsSection, checkNotifications } from './sections/notifications.js';
+import { checkResources } from './sections/resources.js';
 import type { ReportProblem } from './problem.js';
 
 /** The root schema. Unknown top-level keys are errors. */
@@ -44,4 +45,5 @@ export const SECTION_CHECKS: readonly ((raw: Record<string, unknown>, report: Re
   checkLoads,
   checkAlerts,
   checkNotifications,
+  checkResources,
 ];

@@ -22,6 +22,8 @@ import { createTelemetryModule } from '../telemetry/telemetry-module.js';
 import { createHistoryModule } from '../history/history-module.js';
 import { createApiModule } from '../api/api-module.js';
 import { createStatusPageModule } from '../status-page/status-page-module.js';
+import { createHealthModule } from '../health/health-module.js';
+import { createAlertModule } from '../alerts/alert-module.js';
 import type { Env } from '../config/load-config.js';
 import { openDatabase } from '../storage/database.js';
 import type { Migration, SqliteDatabase } from '../storage/database.js';
@@ -123,6 +125,8 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
       // The API before every other module that adds routes: OpenAPI (/docs) sees only later routes.
       createApiModule(),
       createLoadModule(),
+      createHealthModule(),
+      createAlertModule(),
       ...(deps.modules ?? []),
       // The status page last: it snapshots the services the others registered.
       createStatusPageModule(),

@@ -9,7 +9,6 @@ import { loadConfigText } from '../../src/config/load-config.js';
 import { createDaemon } from '../../src/daemon/create-daemon.js';
 import type { Daemon } from '../../src/daemon/create-daemon.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { createAlertModule } from '../../src/alerts/alert-module.js';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -46,10 +45,7 @@ const consoleErrors: string[] = [];
 
 before(async () => {
   const config = loadConfigText(yaml, 'e2e.yaml', {});
-  daemon = await createDaemon(config, {
-    logger: silentLogger(),
-    modules: [createAlertModule({ notifiers: [] })],
-  });
+  daemon = await createDaemon(config, { logger: silentLogger() });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 60_000 });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(30_000);

@@ -33,7 +33,9 @@ export const AlertRuleSchema = Strict({
   critical: Type.Optional(ThresholdT()),
   /** Hysteresis for the lowest configured severity; default: the trigger line itself. */
   clear: Type.Optional(ThresholdT()),
-  /** Fewer samples in the window than this: no decision (the state is kept). */
+  /** Time hysteresis: stay firing this long after the value cleared (Prometheus `keep_firing_for`). */
+  keepFiringFor: Duration({ default: '0s' }),
+  /** Fewer samples in the window than this (results; lookups for counter-based cache ratios): no decision, the state is kept. */
   minSamples: Type.Integer({ minimum: 1, default: 1 }),
   labels: Type.Optional(Type.Record(Type.String(), Type.String())),
   summary: Type.Optional(Type.String()),

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
 import { Duration, Headers, Name, Percent, Size, Strict } from '../types.js';
 import type { ReportProblem } from '../problem.js';
+import { ResourcesSchema } from './resources.js';
 
 /** `server`: where /metrics, /healthz and the API listen. */
 export const ServerSection = Strict({
@@ -41,6 +42,8 @@ export const TargetSchema = Strict({
   demo: Type.Optional(Type.Boolean({ description: 'true: the base URL is the embedded demo target' })),
   headers: Type.Optional(Headers()),
   labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  /** Memory, CPU and cache sources sampled on their own schedule. */
+  resources: Type.Optional(ResourcesSchema),
 });
 
 /** `targets`. */

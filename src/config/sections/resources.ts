@@ -1,12 +1,15 @@
 /** `targets[].resources`: where a target's memory, CPU and cache figures come from, and leak detection. */
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
+import type { ReportProblem } from '../problem.js';
 import { Duration, JsonPathT, Size, Strict } from '../types.js';
 
 /** Scrape the target's own Prometheus exposition. */
 export const PrometheusSourceSchema = Strict({
   type: Type.Literal('prometheus'),
-  url: Type.String({ pattern: '^https?://', errorMessage: 'expected the exposition URL, like "http://127.0.0.1:8000/metrics"' }),
+  /** The exposition URL; or `path`, joined to the target's URL. */
+  url: Type.Optional(Type.String({ pattern: '^https?://', errorMessage: 'expected the exposition URL, like "http://127.0.0.1:8000/metrics"' })),
+  path: Type.Optional(Type.String({ pattern: '^/', errorMessage: 'expected a path starting with "/"' })),
   memoryMetric: Type.String({ default: 'process_resident_memory_bytes' }),
   cpuMetric: Type.String({ default: 'process_cpu_seconds_total' }),
   cacheHitsMetric: Type.Optional(Type.String()),
@@ -17,7 +20,9 @@ export const PrometheusSourceSchema = Strict({
 /** Read fields of a JSON status endpoint. */
 export const JsonSourceSchema = Strict({
   type: Type.Literal('json'),
-  url: Type.String({ pattern: '^https?://', errorMessage: 'expected an http(s) URL' }),
+  /** The status endpoint; or `path`, joined to the target's URL. */
+  url: Type.Optional(Type.String({ pattern: '^https?://', errorMessage: 'expected an http(s) URL' })),
+  path: Type.Optional(Type.String({ pattern: '^/', errorMessage: 'expected a path starting with "/"' })),
   memory: Type.Optional(JsonPathT()),
   memoryLimit: Type.Optional(JsonPathT()),
   cpu: Type.Optional(JsonPathT()),
@@ -66,3 +71,16 @@ export type PrometheusSourceConfig = StaticDecode<typeof PrometheusSourceSchema>
 export type JsonSourceConfig = StaticDecode<typeof JsonSourceSchema>;
 export type ProcessSourceConfig = StaticDecode<typeof ProcessSourceSchema>;
 export type RedisSourceConfig = StaticDecode<typeof RedisSourceSchema>;
+
+/** Each http source has exactly one of url/path; a process source exactly one of pid/pidFile. */
+export function checkResources(raw: { targets?: unknown }, report: ReportProblem): void {
+  const targets = Array.isArray(raw.targets) ? (raw.targets as { resources?: { sources?: unknown } }[]) : [];
+  targets.forEach((t, i) => {
+    const sources = Array.isArray(t?.resources?.sources) ? (t.resources.sources as Record<string, unknown>[]) : [];
+    sources.forEach((s, j) => {
+      const at = ['targets', i, 'resources', 'sources', j];
+      if ((s.type === 'prometheus' || s.type === 'json') && (s.url === undefined) === (s.path === undefined)) report(at, 'expected exactly one of "url" or "path"');
+      if (s.type === 'process' && (s.pid === undefined) === (s.pidFile === undefined)) report(at, 'expected exactly one of "pid" or "pidFile"');
+    });
+  });
+}

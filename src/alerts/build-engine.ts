@@ -1,0 +1,44 @@
+/** Config → a ready {@link AlertEngine} (rules compiled, channels built, routes defaulted). */
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Registry } from 'prom-client';
+import type { SqliteDatabase } from '../storage/database.js';
+import { createNotifiers } from '../notify/create-notifiers.js';
+import { defaultRoutes } from '../notify/router.js';
+import type { Notifier } from '../notify/types.js';
+import { AlertEngine } from './alert-engine.js';
+import type { AlertEngineOptions } from './alert-engine.js';
+import { compileRules } from './evaluator.js';
+
+/** What besides config the engine needs. */
+export interface BuildEngineDeps {
+  db: SqliteDatabase;
+  clock: Clock;
+  registry?: Registry;
+  logger?: Logger;
+  /** Replaces the configured channels (tests, plugins). */
+  notifiers?: readonly Notifier[];
+  onTransition?: AlertEngineOptions['onTransition'];
+  onDelivery?: AlertEngineOptions['onDelivery'];
+}
+
+/** Builds the engine for `config.alerts` and `config.notifications`. */
+export function buildAlertEngine(config: Pick<Config, 'alerts' | 'notifications'>, deps: BuildEngineDeps): AlertEngine {
+  const n = config.notifications;
+  const notifiers = deps.notifiers ?? createNotifiers(n.channels);
+  return new AlertEngine({
+    db: deps.db,
+    clock: deps.clock,
+    rules: compileRules(config.alerts),
+    notifiers,
+    routes: n.routes ?? defaultRoutes(notifiers.map((x) => x.name)),
+    retry: n.retry,
+    evaluationIntervalMs: n.evaluationInterval,
+    ...(n.dashboardUrl === undefined ? {} : { dashboardUrl: n.dashboardUrl }),
+    ...(deps.registry === undefined ? {} : { registry: deps.registry }),
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+    ...(deps.onTransition === undefined ? {} : { onTransition: deps.onTransition }),
+    ...(deps.onDelivery === undefined ? {} : { onDelivery: deps.onDelivery }),
+  });
+}

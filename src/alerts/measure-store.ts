@@ -1,0 +1,229 @@
+/**
+ * The windowed measurements alert rules read: probe (and load) outcomes and target health
+ * samples, kept for the longest window any rule needs and capped per series, so memory is
+ * bounded however fast probes run. Pure data in, numbers out; no timers.
+ */
+import type { ProbeResult } from '../probe/types.js';
+import type { HealthSample } from '../health/types.js';
+import { cacheOutcome } from '../health/cache-headers.js';
+import { quantileSorted } from '../health/theil-sen.js';
+import type { Measure } from './measures.js';
+
+/** What a probe or load request contributes. */
+export interface OutcomeSample {
+  at: number;
+  ok: boolean;
+  seconds: number;
+  cache?: 'hit' | 'miss';
+}
+
+/** A load run's progress tick (the load module emits one a second), as the store keeps it. */
+export interface LoadWindowSample {
+  at: number;
+  /** Requests and errors since the previous tick of the same run. */
+  requests: number;
+  errors: number;
+  /** p95 of that tick's window, seconds. */
+  p95?: number;
+}
+
+/** The fields of a 'load:progress' event the store reads. */
+export interface LoadProgressLike {
+  runId: string;
+  name: string;
+  phase: string;
+  requests: number;
+  errors: number;
+  p95Ms: number | null;
+}
+
+/** What the rules select on. */
+export type SubjectKind = 'probes' | 'loads' | 'targets';
+
+/** A computed measurement. */
+export interface Measurement {
+  value: number;
+  samples: number;
+}
+
+/** Options for {@link MeasureStore}. */
+export interface MeasureStoreOptions {
+  /** Keep samples this long (the longest rule window). */
+  retentionMs: number;
+  /** Cap per series. Default 10 000. */
+  maxPerSeries?: number;
+}
+
+/** Windowed samples by probe, load and target. */
+export class MeasureStore {
+  private readonly retentionMs: number;
+  private readonly cap: number;
+  private readonly probes = new Map<string, OutcomeSample[]>();
+  private readonly loads = new Map<string, OutcomeSample[]>();
+  private readonly loadWindows = new Map<string, LoadWindowSample[]>();
+  private readonly loadTotals = new Map<string, { runId: string; requests: number; errors: number }>();
+  private readonly targetOutcomes = new Map<string, OutcomeSample[]>();
+  private readonly health = new Map<string, HealthSample[]>();
+
+  constructor(options: MeasureStoreOptions) {
+    this.retentionMs = options.retentionMs;
+    this.cap = options.maxPerSeries ?? 10_000;
+  }
+
+  /** Records a probe result (by probe and by target). */
+  addProbeResult(r: ProbeResult): void {
+    const cache = cacheOutcome(r.headers);
+    const s: OutcomeSample = { at: r.startedAt, ok: r.ok, seconds: r.durationSeconds, ...(cache === undefined ? {} : { cache }) };
+    this.push(this.probes, r.probe, s);
+    this.push(this.targetOutcomes, r.target, s);
+  }
+
+  /** Records a load request outcome (or a per-interval summary) for run/load `name`. */
+  addLoadSample(name: string, s: OutcomeSample): void {
+    this.push(this.loads, name, s);
+  }
+
+  /**
+   * Records a load run's progress tick. Counters are cumulative per run; the store keeps deltas.
+   * Warm-up ticks are ignored (the run's verdict ignores them too).
+   */
+  addLoadProgress(p: LoadProgressLike, at: number): void {
+    const prev = this.loadTotals.get(p.name);
+    const fresh = prev === undefined || prev.runId !== p.runId || p.requests < prev.requests;
+    const requests = fresh ? p.requests : p.requests - prev.requests;
+    const errors = fresh ? p.errors : Math.max(0, p.errors - prev.errors);
+    this.loadTotals.set(p.name, { runId: p.runId, requests: p.requests, errors: p.errors });
+    if (p.phase === 'warmup' || requests <= 0) return;
+    this.push(this.loadWindows, p.name, { at, requests, errors, ...(p.p95Ms === null ? {} : { p95: p.p95Ms / 1000 }) });
+  }
+
+  /** Records a health sample of a target. */
+  addHealthSample(s: HealthSample): void {
+    this.push(this.health, s.target, s);
+  }
+
+  /** The measurement of `measure` for one subject over `[now - windowMs, now]`; undefined without data. */
+  measure(measure: Measure, kind: SubjectKind, subject: string, windowMs: number, now: number): Measurement | undefined {
+    const from = now - windowMs;
+    const outcomes = (kind === 'probes' ? this.probes : kind === 'loads' ? this.loads : this.targetOutcomes).get(subject) ?? [];
+    const inWindow = outcomes.filter((s) => s.at >= from && s.at <= now);
+    if (kind === 'loads' && inWindow.length === 0) return this.loadMeasure(measure, subject, from, now, windowMs);
+    const health = kind === 'targets' ? (this.health.get(subject) ?? []).filter((s) => s.at >= from && s.at <= now && s.ok) : [];
+    switch (measure.kind) {
+      case 'latency': {
+        if (inWindow.length === 0) return undefined;
+        const sorted = inWindow.map((s) => s.seconds).sort((a, b) => a - b);
+        return { value: quantileSorted(sorted, measure.quantile ?? 0.95), samples: sorted.length };
+      }
+      case 'error_rate':
+        return inWindow.length === 0 ? undefined : { value: inWindow.filter((s) => !s.ok).length / inWindow.length, samples: inWindow.length };
+      case 'probe_success':
+        return inWindow.length === 0 ? undefined : { value: inWindow.filter((s) => s.ok).length / inWindow.length, samples: inWindow.length };
+      case 'check_rate':
+        return { value: inWindow.length / (windowMs / 60_000), samples: inWindow.length };
+      case 'cache_hit_ratio':
+        return counterRatio(health) ?? directRatio(health) ?? headerRatio(inWindow);
+      case 'memory_bytes':
+        return latest(health, (s) => s.memoryBytes);
+      case 'memory_ratio':
+        return latest(health, (s) => (s.memoryBytes !== undefined && s.memoryLimitBytes !== undefined && s.memoryLimitBytes > 0 ? s.memoryBytes / s.memoryLimitBytes : undefined));
+      case 'memory_slope':
+        return latest(health, (s) => s.memorySlopeBytesPerSecond);
+      case 'cpu_ratio':
+        return mean(health, (s) => s.cpuRatio);
+    }
+  }
+
+  /**
+   * Load measures from progress ticks: error rate over all requests in the window, check rate as
+   * requests per minute, and p95 as the request-weighted mean of the ticks' p95 (only p95 is
+   * reported per tick; other quantiles have no data).
+   */
+  private loadMeasure(measure: Measure, name: string, from: number, now: number, windowMs: number): Measurement | undefined {
+    const ticks = (this.loadWindows.get(name) ?? []).filter((s) => s.at >= from && s.at <= now);
+    const requests = ticks.reduce((a, t) => a + t.requests, 0);
+    if (requests === 0) return undefined;
+    switch (measure.kind) {
+      case 'error_rate': return { value: ticks.reduce((a, t) => a + t.errors, 0) / requests, samples: requests };
+      case 'probe_success': return { value: 1 - ticks.reduce((a, t) => a + t.errors, 0) / requests, samples: requests };
+      case 'check_rate': return { value: requests / (windowMs / 60_000), samples: requests };
+      case 'latency': {
+        if (measure.quantile !== 0.95) return undefined;
+        const withP95 = ticks.filter((t) => t.p95 !== undefined);
+        const weight = withP95.reduce((a, t) => a + t.requests, 0);
+        return weight === 0 ? undefined : { value: withP95.reduce((a, t) => a + t.requests * (t.p95 ?? 0), 0) / weight, samples: weight };
+      }
+      default: return undefined;
+    }
+  }
+
+  /** The health samples of a target still kept (newest last). */
+  healthSamples(target: string): readonly HealthSample[] {
+    return this.health.get(target) ?? [];
+  }
+
+  private push<T extends { at: number }>(map: Map<string, T[]>, key: string, s: T): void {
+    let list = map.get(key);
+    if (list === undefined) {
+      list = [];
+      map.set(key, list);
+    }
+    list.push(s);
+    const cutoff = s.at - this.retentionMs;
+    let drop = 0;
+    while (drop < list.length && list[drop]!.at < cutoff) drop++;
+    if (list.length - drop > this.cap) drop = list.length - this.cap;
+    if (drop > 0) list.splice(0, drop);
+  }
+}
+
+function latest(samples: readonly HealthSample[], pick: (s: HealthSample) => number | undefined): Measurement | undefined {
+  let n = 0;
+  let value: number | undefined;
+  for (const s of samples) {
+    const v = pick(s);
+    if (v === undefined || !Number.isFinite(v)) continue;
+    n++;
+    value = v;
+  }
+  return value === undefined ? undefined : { value, samples: n };
+}
+
+function mean(samples: readonly HealthSample[], pick: (s: HealthSample) => number | undefined): Measurement | undefined {
+  const values = samples.map(pick).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return values.length === 0 ? undefined : { value: values.reduce((a, b) => a + b, 0) / values.length, samples: values.length };
+}
+
+/** Hits ÷ (hits + misses) from the counter deltas across the window, per source. */
+function counterRatio(samples: readonly HealthSample[]): Measurement | undefined {
+  const bySource = new Map<string, HealthSample[]>();
+  for (const s of samples) {
+    if (s.cacheHits === undefined || s.cacheMisses === undefined) continue;
+    const list = bySource.get(s.source) ?? [];
+    list.push(s);
+    bySource.set(s.source, list);
+  }
+  let hits = 0;
+  let misses = 0;
+  for (const list of bySource.values()) {
+    const first = list[0];
+    const last = list[list.length - 1];
+    if (first === undefined || last === undefined || list.length < 2) continue;
+    const dh = last.cacheHits! - first.cacheHits!;
+    const dm = last.cacheMisses! - first.cacheMisses!;
+    if (dh < 0 || dm < 0) continue; // counter reset inside the window
+    hits += dh;
+    misses += dm;
+  }
+  // `samples` is the number of lookups, so `minSamples` can demand real traffic before judging.
+  return hits + misses === 0 ? undefined : { value: hits / (hits + misses), samples: hits + misses };
+}
+
+function directRatio(samples: readonly HealthSample[]): Measurement | undefined {
+  return mean(samples, (s) => s.cacheHitRatio);
+}
+
+function headerRatio(samples: readonly OutcomeSample[]): Measurement | undefined {
+  const known = samples.filter((s) => s.cache !== undefined);
+  return known.length === 0 ? undefined : { value: known.filter((s) => s.cache === 'hit').length / known.length, samples: known.length };
+}

@@ -1,0 +1,63 @@
+/**
+ * What an alert can measure, what unit each measure is in, and which threshold units fit it.
+ * Kept apart from the store so the config check and the rules generator share one table.
+ */
+import type { ThresholdKind } from './threshold.js';
+
+/** A measure name without a percentile ("latency.p95" is `latency` with quantile 0.95). */
+export type MeasureKind =
+  | 'latency' | 'error_rate' | 'cache_hit_ratio' | 'memory_bytes' | 'memory_ratio'
+  | 'memory_slope' | 'cpu_ratio' | 'probe_success' | 'check_rate';
+
+/** A parsed measure. */
+export interface Measure {
+  kind: MeasureKind;
+  /** Only for latency: 0..1. */
+  quantile?: number;
+  /** As written. */
+  text: string;
+}
+
+const KINDS: readonly MeasureKind[] = [
+  'latency', 'error_rate', 'cache_hit_ratio', 'memory_bytes', 'memory_ratio', 'memory_slope',
+  'cpu_ratio', 'probe_success', 'check_rate',
+];
+
+/** Threshold kinds that make sense for each measure. */
+export const MEASURE_UNITS: Readonly<Record<MeasureKind, readonly ThresholdKind[]>> = {
+  latency: ['duration', 'number'],
+  error_rate: ['ratio', 'number'],
+  cache_hit_ratio: ['ratio', 'number'],
+  memory_bytes: ['size', 'number'],
+  memory_ratio: ['ratio', 'number'],
+  memory_slope: ['rate', 'number'],
+  cpu_ratio: ['ratio', 'number'],
+  probe_success: ['ratio', 'number'],
+  check_rate: ['number'],
+};
+
+/** Measures computed from probe results (the rest come from target health samples). */
+export const PROBE_MEASURES: ReadonlySet<MeasureKind> = new Set(['latency', 'error_rate', 'probe_success', 'check_rate']);
+
+/** Parses "latency.p95", "latency.p99.9", "error_rate" …; undefined when unknown. */
+export function parseMeasure(text: string): Measure | undefined {
+  const m = /^latency\.p(\d{1,2}(?:\.\d+)?|100)$/.exec(text);
+  if (m !== null) return { kind: 'latency', quantile: Number(m[1]) / 100, text };
+  return (KINDS as readonly string[]).includes(text) && text !== 'latency' ? { kind: text as MeasureKind, text } : undefined;
+}
+
+/** Human unit formatting of a measured value. */
+export function formatMeasureValue(kind: MeasureKind, value: number): string {
+  switch (kind) {
+    case 'latency': return value < 0.01 ? `${round(value * 1000)}ms` : value < 1 ? `${Math.round(value * 1000)}ms` : `${round(value)}s`;
+    case 'error_rate': case 'cache_hit_ratio': case 'memory_ratio': case 'cpu_ratio': case 'probe_success':
+      return `${round(value * 100)}%`;
+    case 'memory_bytes': return `${round(value / 1048576)}MiB`;
+    case 'memory_slope': return `${round((value * 60) / 1048576)}MiB/min`;
+    case 'check_rate': return `${round(value)}/min`;
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,187 @@
+/**
+ * Samples every target's resource sources on the target's own schedule, runs a leak detector on
+ * its memory, keeps a header-derived cache hit ratio from probe results, and publishes each
+ * sample (to the alert engine through the bus) and the gauges:
+ * `perfwarden_target_memory_bytes`, `perfwarden_target_memory_slope_bytes_per_second`,
+ * `perfwarden_cache_hit_ratio`, `perfwarden_target_cpu_ratio`, `perfwarden_target_source_up`,
+ * `perfwarden_target_memory_limit_bytes`, `perfwarden_target_memory_limit_eta_seconds`.
+ * A source that fails is `source_up 0` and an `ok: false` sample — alertable, never a crash.
+ */
+import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { ResourceSourceConfig, ResourcesConfig } from '../config/sections/resources.js';
+import type { ProbeResult } from '../probe/types.js';
+import { cacheOutcome } from './cache-headers.js';
+import { createJsonSource } from './json-source.js';
+import { LeakDetector } from './leak-detector.js';
+import type { LeakAssessment } from './leak-detector.js';
+import { createProcessSource } from './process-source.js';
+import { createPrometheusSource } from './prometheus-source.js';
+import { createRedisSource } from './redis-source.js';
+import type { Source } from './source.js';
+import type { HealthSample } from './types.js';
+
+/** Builds a source from config. */
+export function createSource(config: ResourceSourceConfig, baseUrl?: string): Source {
+  switch (config.type) {
+    case 'prometheus': return createPrometheusSource(config, baseUrl);
+    case 'json': return createJsonSource(config, baseUrl);
+    case 'process': return createProcessSource(config);
+    case 'redis': return createRedisSource(config);
+  }
+}
+
+/** A target to watch. */
+export interface WatchedTarget {
+  name: string;
+  resources: ResourcesConfig;
+  /** The target's base URL, for sources given a `path`. */
+  baseUrl?: string;
+  /** Replaces the configured sources (tests). */
+  sources?: readonly Source[];
+}
+
+interface TargetState {
+  target: WatchedTarget;
+  sources: readonly Source[];
+  leak: LeakDetector;
+  lastAssessment?: LeakAssessment;
+  /** Previous counter readings per source, for the cache gauge. */
+  counters: Map<string, { hits: number; misses: number }>;
+  headerOutcomes: ('hit' | 'miss')[];
+  hasCacheSource: boolean;
+  timer?: TimerHandle;
+}
+
+/** Options for {@link HealthMonitor}. */
+export interface HealthMonitorOptions {
+  targets: readonly WatchedTarget[];
+  clock: Clock;
+  registry?: Registry;
+  onSample?: (s: HealthSample) => void;
+  /** Header-derived cache ratio over this many recent responses. Default 200. */
+  headerWindow?: number;
+}
+
+/** The health sampler. */
+export class HealthMonitor {
+  private readonly states = new Map<string, TargetState>();
+  private readonly gauges: Record<'memory' | 'limit' | 'slope' | 'cache' | 'cpu' | 'up' | 'eta', Gauge> | undefined;
+  private stopped = true;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly opts: HealthMonitorOptions) {
+    for (const t of opts.targets) {
+      const sources = t.sources ?? t.resources.sources.map((c) => createSource(c, t.baseUrl));
+      this.states.set(t.name, {
+        target: t, sources, counters: new Map(), headerOutcomes: [],
+        hasCacheSource: t.resources.sources.some((s) => s.type === 'redis' || (s.type === 'prometheus' && s.cacheHitsMetric !== undefined) || (s.type === 'json' && (s.cacheHitRatio !== undefined || s.cacheHits !== undefined))),
+        leak: new LeakDetector({
+          windowMs: t.resources.leak.window,
+          minSlopeBytesPerSecond: t.resources.leak.minSlopePerMinute / 60,
+          ...(t.resources.memoryLimit === undefined ? {} : { limitBytes: t.resources.memoryLimit }),
+        }),
+      });
+    }
+    const r = opts.registry;
+    if (r !== undefined) {
+      const g = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers: [r] });
+      this.gauges = {
+        memory: g('perfwarden_target_memory_bytes', 'Memory of the target as its sources report it (RSS, used memory).', ['target']),
+        limit: g('perfwarden_target_memory_limit_bytes', 'The memory limit memory_ratio is computed against (config or source).', ['target']),
+        slope: g('perfwarden_target_memory_slope_bytes_per_second', 'Theil–Sen slope of the target memory over the leak window.', ['target']),
+        cache: g('perfwarden_cache_hit_ratio', 'Cache hit ratio of the target (counters, or response headers).', ['target']),
+        cpu: g('perfwarden_target_cpu_ratio', 'CPU utilisation of the target, core-seconds per second.', ['target']),
+        up: g('perfwarden_target_source_up', '1 when the last read of a resource source succeeded.', ['target', 'source']),
+        eta: g('perfwarden_target_memory_limit_eta_seconds', 'Seconds until the memory limit at the current slope (absent when not rising).', ['target']),
+      };
+    }
+  }
+
+  /** Samples every target once now (tests), waiting for all reads. */
+  async sampleAll(): Promise<void> {
+    await Promise.all([...this.states.values()].map((s) => this.sample(s)));
+  }
+
+  /** Starts the per-target schedules. */
+  start(): void {
+    this.stopped = false;
+    for (const s of this.states.values()) {
+      if (s.sources.length === 0) continue;
+      const loop = () => {
+        if (this.stopped) return;
+        const p = this.sample(s).finally(() => {
+          this.inFlight.delete(p);
+          if (!this.stopped) s.timer = this.opts.clock.setTimeout(loop, s.target.resources.every);
+        });
+        this.inFlight.add(p);
+      };
+      loop();
+    }
+  }
+
+  /** Stops sampling, waits for reads in flight and closes sources. Safe twice. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const s of this.states.values()) s.timer?.cancel();
+    await Promise.all([...this.inFlight]);
+    for (const s of this.states.values()) for (const src of s.sources) await src.close?.().catch(() => {});
+  }
+
+  /** Feeds a probe result (header-derived cache ratio). */
+  observeProbe(r: ProbeResult): void {
+    const s = this.states.get(r.target);
+    if (s === undefined || !s.target.resources.cacheFromHeaders || s.hasCacheSource) return;
+    const o = cacheOutcome(r.headers);
+    if (o === undefined) return;
+    s.headerOutcomes.push(o);
+    const cap = this.opts.headerWindow ?? 200;
+    if (s.headerOutcomes.length > cap) s.headerOutcomes.splice(0, s.headerOutcomes.length - cap);
+    this.gauges?.cache.set({ target: r.target }, s.headerOutcomes.filter((x) => x === 'hit').length / s.headerOutcomes.length);
+  }
+
+  /** The latest leak assessment of a target. */
+  assessment(target: string): LeakAssessment | undefined {
+    return this.states.get(target)?.lastAssessment;
+  }
+
+  private async sample(s: TargetState): Promise<void> {
+    const name = s.target.name;
+    let memoryTaken = false;
+    for (const src of s.sources) {
+      const at = this.opts.clock.now();
+      const reading = await src.read(at);
+      this.gauges?.up.set({ target: name, source: src.type }, reading.ok ? 1 : 0);
+      const sample: HealthSample = { target: name, source: src.type, at, ...reading };
+      if (reading.ok && sample.memoryLimitBytes === undefined && s.target.resources.memoryLimit !== undefined) {
+        sample.memoryLimitBytes = s.target.resources.memoryLimit;
+      }
+      // The first source that reports memory drives the leak detector.
+      if (reading.ok && reading.memoryBytes !== undefined && !memoryTaken) {
+        memoryTaken = true;
+        s.leak.add(at, reading.memoryBytes);
+        const a = s.leak.assess(at);
+        s.lastAssessment = a;
+        if (a.verdict !== 'insufficient_data') sample.memorySlopeBytesPerSecond = a.slopeBytesPerSecond;
+        this.gauges?.memory.set({ target: name }, reading.memoryBytes);
+        if (sample.memoryLimitBytes !== undefined) this.gauges?.limit.set({ target: name }, sample.memoryLimitBytes);
+        this.gauges?.slope.set({ target: name }, a.slopeBytesPerSecond);
+        if (a.secondsToLimit !== undefined) this.gauges?.eta.set({ target: name }, a.secondsToLimit);
+        else this.gauges?.eta.remove({ target: name });
+      }
+      if (reading.ok && reading.cpuRatio !== undefined) this.gauges?.cpu.set({ target: name }, reading.cpuRatio);
+      if (reading.ok && reading.cacheHitRatio !== undefined) this.gauges?.cache.set({ target: name }, reading.cacheHitRatio);
+      if (reading.ok && reading.cacheHits !== undefined && reading.cacheMisses !== undefined) {
+        const prev = s.counters.get(src.type);
+        s.counters.set(src.type, { hits: reading.cacheHits, misses: reading.cacheMisses });
+        if (prev !== undefined) {
+          const dh = reading.cacheHits - prev.hits;
+          const dm = reading.cacheMisses - prev.misses;
+          if (dh >= 0 && dm >= 0 && dh + dm > 0) this.gauges?.cache.set({ target: name }, dh / (dh + dm));
+        }
+      }
+      this.opts.onSample?.(sample);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/** What a channel is handed, and the small interface every channel implements. */
+import type { AlertTransition, Severity } from '../alerts/types.js';
+
+/** One notification: a group's batch of alert notices for one channel. */
+export interface Notification {
+  /** Outbox row id: stable across retries and restarts (used as the message id / dedupe key). */
+  id: number;
+  channel: string;
+  groupKey: string;
+  /** "firing" when any notice in the batch is still firing, else "resolved". */
+  status: 'firing' | 'resolved';
+  /** The worst severity in the batch. */
+  severity: Severity;
+  alerts: AlertTransition[];
+  /** Where people look next. */
+  dashboardUrl?: string;
+  createdAt: number;
+}
+
+/** A delivery channel: email, webhook, Alertmanager. `send` rejects when delivery failed. */
+export interface Notifier {
+  readonly name: string;
+  readonly type: string;
+  send(notification: Notification): Promise<void>;
+  /** Releases pooled connections. */
+  close?(): Promise<void>;
+}
