@@ -3,7 +3,7 @@
  * routes before it listens. Request logging is off: Prometheus scrapes every few seconds and
  * would drown the log.
  */
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
@@ -20,7 +20,7 @@ export interface Readiness {
 export function createHttpServer(options: { logger: Logger; registry: Registry; readiness: Readiness }): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     return503OnClosing: true,
   });
