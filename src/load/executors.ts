@@ -93,6 +93,8 @@ export function runClosed(host: VuHost, clock: Clock, segments: readonly Segment
   const stop = () => {
     if (finished) return;
     finished = true;
+    for (const vu of running) vu.retiring = true;
+    running.length = 0;
     rampTimer?.cancel();
     for (const t of timers) t.cancel();
     timers.clear();

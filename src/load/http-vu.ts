@@ -20,7 +20,12 @@ export type RequestObserver = (endpoint: number, seconds: number, cls: OutcomeCl
 /** What VUs share. */
 export interface VuHost {
   readonly plan: LoadPlan;
-  readonly dispatcher: Dispatcher;
+  /**
+   * The connection a new VU sends on. Closed model: its own undici `Client` (round robin over
+   * `connections`), which skips the pool's per-request search for a free connection; open
+   * model: the shared `Pool`, since iterations start whenever they are due.
+   */
+  dispatcherFor(): Dispatcher;
   readonly now: () => number;
   readonly random: () => number;
   /** Where measurements go (swapped between sweep steps). */
@@ -40,6 +45,7 @@ export class HttpVu {
   private status = 0;
   private chunks: Buffer[] | undefined;
   private vars: Map<string, string> | undefined;
+  private readonly dispatcher: Dispatcher;
   /** True while an iteration runs. */
   busy = false;
   /** Set by a closed executor ramping down: finish the iteration, then leave. */
@@ -48,7 +54,9 @@ export class HttpVu {
   constructor(
     private readonly host: VuHost,
     private readonly onIterationDone: (vu: HttpVu) => void,
-  ) {}
+  ) {
+    this.dispatcher = host.dispatcherFor();
+  }
 
   /** Starts an iteration; the first request's latency counts from `intendedStart` (open model). */
   startIteration(intendedStart: number): void {
@@ -71,7 +79,7 @@ export class HttpVu {
     this.status = 0;
     this.chunks = req.needBody ? [] : undefined;
     const options = req.templated ? renderOptions(req, this.vars ?? (this.vars = new Map())) : req.options;
-    this.host.dispatcher.dispatch(options, this);
+    this.dispatcher.dispatch(options, this);
   }
 
   // --- undici dispatch handler (legacy callback form, called without a wrapper) ---

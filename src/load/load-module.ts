@@ -24,9 +24,15 @@ import { createFileRunStore, createMemoryRunStore } from './run-store.js';
 import type { RunStore, StoredLoadRun } from './run-store.js';
 import { resolveLoadBase, startLoad } from './start-load.js';
 
+/** The service name under which another module may provide the `RunStore` (e.g. SQLite). */
+export const LOAD_RUN_STORE_SERVICE = 'load-run-store';
+
 /** Options of the load module. */
 export interface LoadModuleOptions {
-  /** Default: newest 20 runs as JSON next to the database (memory for ":memory:"). */
+  /**
+   * Where results are kept. Default: the service "load-run-store" if a module provides one,
+   * else the newest 20 runs as JSON files next to the database (in memory for ":memory:").
+   */
   store?: RunStore;
   /** The clock of the engine (default: the system clock). */
   engineClock?: Clock;
@@ -62,7 +68,20 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
       const log = ctx.logger.child({ component: 'loads' });
       const loads = ctx.config.loads;
       const metrics = new LoadMetrics(ctx.registry);
-      const store = options.store ?? (ctx.config.storage.path === ':memory:' ? createMemoryRunStore() : createFileRunStore(join(dirname(ctx.config.storage.path), 'load-runs')));
+      // The store is chosen at first use: another module (SQLite history) may register one as
+      // the service "load-run-store" after this module registered.
+      let fallback: RunStore | undefined;
+      const storeOf = (): RunStore => {
+        if (options.store !== undefined) return options.store;
+        const provided = ctx.services.get(LOAD_RUN_STORE_SERVICE) as Partial<RunStore> | undefined;
+        if (typeof provided?.save === 'function' && typeof provided.get === 'function' && typeof provided.list === 'function') return provided as RunStore;
+        return (fallback ??= ctx.config.storage.path === ':memory:' ? createMemoryRunStore() : createFileRunStore(join(dirname(ctx.config.storage.path), 'load-runs')));
+      };
+      const store: RunStore = {
+        save: (run) => storeOf().save(run),
+        get: (runId) => storeOf().get(runId),
+        list: (o) => storeOf().list(o),
+      };
       const targets = () => ctx.services.get('targets') as ReadonlyMap<string, TargetLike> | undefined;
       const history = () => {
         const h = ctx.services.get('history') as Partial<HistoryLike> | undefined;

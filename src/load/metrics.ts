@@ -16,6 +16,8 @@ export interface BoundLoadMetrics {
   observer: RequestObserver;
   onDropped: () => void;
   setActiveVus(n: number): void;
+  /** The generator's own event-loop lag over the last second, seconds. */
+  setGeneratorLag(seconds: number): void;
 }
 
 /** The load metrics of one registry. */
@@ -24,12 +26,14 @@ export class LoadMetrics {
   private readonly requests: Counter<'run' | 'endpoint' | 'status_class'>;
   private readonly vus: Gauge<'run'>;
   private readonly dropped: Counter<'run'>;
+  private readonly lag: Gauge<'run'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
     this.duration = new Histogram({ name: 'perfwarden_load_request_duration_seconds', help: 'Load run request latency (from intended start in the open model).', labelNames: ['run', 'endpoint'], buckets: BUCKETS, registers });
     this.requests = new Counter({ name: 'perfwarden_load_requests_total', help: 'Load run requests by outcome class (2xx, 5xx, timeout, reset …).', labelNames: ['run', 'endpoint', 'status_class'], registers });
     this.vus = new Gauge({ name: 'perfwarden_load_active_vus', help: 'Virtual users running (closed) or iterations in flight (open).', labelNames: ['run'], registers });
+    this.lag = new Gauge({ name: 'perfwarden_load_generator_lag_seconds', help: 'Event-loop lag of the load generator over the last second; high values mean the numbers describe the generator, not the target.', labelNames: ['run'], registers });
     this.dropped = new Counter({ name: 'perfwarden_load_dropped_iterations_total', help: 'Open-model iterations dropped because the in-flight cap was reached.', labelNames: ['run'], registers });
   }
 
@@ -40,6 +44,8 @@ export class LoadMetrics {
     const dropped = this.dropped.labels({ run });
     dropped.inc(0);
     const vus = this.vus.labels({ run });
+    const lag = this.lag.labels({ run });
+    lag.set(0);
     return {
       observer: (endpoint, seconds, cls) => {
         hist[endpoint]?.observe(seconds);
@@ -54,6 +60,7 @@ export class LoadMetrics {
       },
       onDropped: () => dropped.inc(),
       setActiveVus: (n) => vus.set(n),
+      setGeneratorLag: (seconds) => lag.set(seconds),
     };
   }
 }

@@ -212,7 +212,8 @@ function prepareRequest(r: LoadRequestConfig, basePath: string, common: Record<s
 
 /** Dispatch options for one request. */
 export function buildOptions(method: string, path: string, headers: Record<string, string>, body: string | undefined): Dispatcher.DispatchOptions {
-  return { method: method as Dispatcher.HttpMethod, path, headers, ...(body === undefined ? {} : { body }) };
+  // No headers object at all when there are none: undici then skips walking it per request.
+  return { method: method as Dispatcher.HttpMethod, path, ...(Object.keys(headers).length === 0 ? {} : { headers }), ...(body === undefined ? {} : { body }) };
 }
 
 /** Renders `{{var}}` with extracted values (missing ones become empty strings). */

@@ -25,6 +25,7 @@ export interface StepResult {
 
 /** WebSocket measurements (ws loads only). */
 export interface WsResult {
+  /** `opened` counts every successful connect, reconnections included; `peak` the most open at once. */
   connections: { target: number; opened: number; failed: number; peak: number };
   connectMs: LatencySummary;
   echoRttMs: LatencySummary;

@@ -5,7 +5,8 @@
  * abort-on-fail after the grace delay. Returns a handle; the result is plain data.
  */
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'undici';
+import { Client, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { systemClock } from '../core/clock.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
@@ -51,19 +52,26 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
   const clock = options.clock ?? systemClock;
   const runId = options.runId ?? randomUUID();
   const startedAt = clock.now();
-  const pool = new Pool(plan.origin, {
-    connections: plan.connections,
-    pipelining: 1,
-    headersTimeout: plan.timeoutMs,
-    bodyTimeout: plan.timeoutMs,
-    connectTimeout: plan.timeoutMs,
-    keepAliveTimeout: 30_000,
-  });
+  const clientOptions = { pipelining: 1, headersTimeout: plan.timeoutMs, bodyTimeout: plan.timeoutMs, connectTimeout: plan.timeoutMs, keepAliveTimeout: 30_000 };
+  const pool = new Pool(plan.origin, { ...clientOptions, connections: plan.connections });
+  const clients: Client[] = [];
+  let nextClient = 0;
+  let closedModel = true;
+  const dispatcherFor = (): Dispatcher => {
+    if (!closedModel) return pool;
+    let c = clients[nextClient];
+    if (c === undefined) {
+      c = new Client(plan.origin, clientOptions);
+      clients.push(c);
+    }
+    nextClient = (nextClient + 1) % plan.connections;
+    return c;
+  };
   const stats = new LoadStats(plan.endpoints);
   const bound = options.metrics?.bind(plan.name, plan.endpoints);
   const host: VuHost = {
     plan,
-    dispatcher: pool,
+    dispatcherFor,
     now: () => clock.now(),
     random: options.random ?? Math.random,
     stats,
@@ -101,10 +109,12 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
     const gen = watch.sample();
     const vus = executor?.activeVus() ?? 0;
     bound?.setActiveVus(vus);
+    bound?.setGeneratorLag(gen.lagMs / 1000);
     const point = stats.tick(now, { vus, ...gen });
     last = progressOf(point?.rps ?? 0, point?.p95 ?? null);
     options.onProgress?.(last);
-    if (plan.abortOnFail && phase === 'run' && now - measureStart >= plan.abortDelayMs && plan.thresholds.length > 0) {
+    // A sweep is meant to go past the SLO (that is how it finds the knee): never aborted.
+    if (plan.abortOnFail && phase === 'run' && plan.shape.kind !== 'sweep' && now - measureStart >= plan.abortDelayMs && plan.thresholds.length > 0) {
       const failed = evaluate(plan.thresholds, stats, now).find((o) => !o.ok);
       if (failed !== undefined) stop(`threshold ${failed.expression} failed (measured ${String(failed.value)})`, true);
     }
@@ -132,6 +142,7 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
     watch.start();
     ticker = clock.setTimeout(tick, 1000);
     try {
+      closedModel = plan.shape.kind === 'closed' || (plan.shape.kind === 'sweep' && plan.shape.mode === 'vus');
       if (plan.warmupMs > 0 && !stopping) {
         const level = firstLevel(plan);
         await runPhase(() => plan.shape.kind === 'open' || (plan.shape.kind === 'sweep' && plan.shape.mode === 'rate')
@@ -173,7 +184,7 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
     ticker?.cancel();
     watch.stop();
     bound?.setActiveVus(0);
-    await pool.destroy().catch(() => undefined);
+    await Promise.all([pool, ...clients].map((d) => d.destroy().catch(() => undefined)));
     const result = buildResult(plan, runId, stats, steps, watch, startedAt, end, aborted);
     last = progressOf(0, null);
     options.onProgress?.(last);

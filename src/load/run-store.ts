@@ -66,7 +66,9 @@ export function createMemoryRunStore(keep = 50): RunStore {
  * file and are renamed into place, so a crash never leaves half a result.
  */
 export function createFileRunStore(dir: string, keep = 20): RunStore {
-  const ready = mkdir(dir, { recursive: true });
+  // Created on first use, so a daemon without loads leaves no empty folder behind.
+  let made: Promise<unknown> | undefined;
+  const ready = () => (made ??= mkdir(dir, { recursive: true }));
   const fileOf = (run: Pick<StoredLoadRun, 'runId' | 'startedAt'>) => `${String(Math.floor(run.startedAt)).padStart(15, '0')}-${run.runId}.json`;
   const files = async () => (await readdir(dir)).filter((f) => f.endsWith('.json')).sort().reverse();
   const fail = (what: string, thrown: unknown) => new PwError('PW_ERR_STORAGE', `load run store ${dir}: cannot ${what}: ${coerceError(thrown).message}`, { cause: thrown });
@@ -80,7 +82,7 @@ export function createFileRunStore(dir: string, keep = 20): RunStore {
   return {
     async save(run) {
       try {
-        await ready;
+        await ready();
         const file = fileOf(run);
         const tmp = join(dir, `.${file}.tmp`);
         await writeFile(tmp, JSON.stringify(run));
@@ -91,12 +93,12 @@ export function createFileRunStore(dir: string, keep = 20): RunStore {
       }
     },
     async get(runId) {
-      await ready;
+      await ready();
       const file = (await files()).find((f) => f.endsWith(`-${runId}.json`));
       return file === undefined ? undefined : read(file);
     },
     async list(options = {}) {
-      await ready;
+      await ready();
       const out: LoadRunSummary[] = [];
       for (const f of await files()) {
         if (out.length >= (options.limit ?? keep)) break;

@@ -95,8 +95,9 @@ export interface LoadStatsOptions {
 
 /** Collects a run's measurements. */
 export class LoadStats {
-  private readonly buckets: Bucket[];
   private readonly total = new Bucket('overall');
+  private readonly buckets: Bucket[];
+  private readonly names: readonly string[];
   private window: Histogram = createLatencyHistogram();
   private windowRequests = 0;
   private windowErrors = 0;
@@ -114,7 +115,9 @@ export class LoadStats {
   tee: LoadStats | undefined;
 
   constructor(endpointNames: readonly string[], options: LoadStatsOptions = {}) {
-    this.buckets = endpointNames.map((n) => new Bucket(n));
+    // With one endpoint, its statistics are the overall ones: record once, not twice.
+    this.buckets = endpointNames.length === 1 ? [this.total] : endpointNames.map((n) => new Bucket(n));
+    this.names = endpointNames;
     this.maxPoints = Math.max(16, options.maxSeriesPoints ?? 3600);
   }
 
@@ -135,7 +138,8 @@ export class LoadStats {
   record(index: number, micros: number, cls: OutcomeClass, isError: boolean): void {
     if (this.tee !== undefined) this.tee.record(index, micros, cls, isError);
     if (!this.recording) return;
-    this.buckets[index]?.add(micros, cls, isError);
+    const b = this.buckets[index];
+    if (b !== undefined && b !== this.total) b.add(micros, cls, isError);
     this.total.add(micros, cls, isError);
     if (cls !== 'refused' && cls !== 'dns') recordMicros(this.window, micros);
     this.windowRequests++;
@@ -147,7 +151,7 @@ export class LoadStats {
     if (this.tee !== undefined) this.tee.recordChecks(index, passed, failed);
     if (!this.recording) return;
     const b = this.buckets[index];
-    if (b !== undefined) {
+    if (b !== undefined && b !== this.total) {
       b.checksPassed += passed;
       b.checksFailed += failed;
     }
@@ -218,7 +222,7 @@ export class LoadStats {
   /** Statistics per endpoint, in declaration order. */
   endpoints(nowMs: number): EndpointStats[] {
     const s = this.elapsedSeconds(nowMs);
-    return this.buckets.map((b) => toStats(b, s));
+    return this.buckets.map((b, i) => ({ ...toStats(b, s), name: this.names[i] ?? b.name }));
   }
 
   /** The time series so far (a copy). */
@@ -228,7 +232,8 @@ export class LoadStats {
 
   /** Threshold input for one endpoint by name (undefined when unknown or without requests), or overall. */
   thresholdInput(endpoint: string | undefined, nowMs: number): ThresholdInput | undefined {
-    const bucket = endpoint === undefined ? this.total : this.buckets.find((b) => b.name === endpoint);
+    const i = endpoint === undefined ? -1 : this.names.indexOf(endpoint);
+    const bucket = endpoint === undefined ? this.total : this.buckets[i];
     if (bucket === undefined || bucket.requests === 0) return undefined;
     const seconds = this.elapsedSeconds(nowMs);
     const h = bucket.hist;

@@ -197,6 +197,7 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
     if (stopping) return;
     const gen = watch.sample();
     bound?.setActiveVus(openCount);
+    bound?.setGeneratorLag(gen.lagMs / 1000);
     const p = stats.tick(clock.now(), { vus: openCount, ...gen });
     last = progress(p?.rps ?? 0, p?.p95 ?? null);
     options.onProgress?.(last);

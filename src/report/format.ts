@@ -1,0 +1,36 @@
+/** Number formatting shared by the report renderers (pure). */
+
+/** "12.3 ms", "1.25 s", "850 µs"; "–" for null. */
+export function fmtMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  if (ms < 1) return `${Math.round(ms * 1000)} µs`;
+  if (ms < 1000) return `${ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** "0.12 %". */
+export function fmtPct(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '–';
+  const p = ratio * 100;
+  return `${p === 0 ? '0' : p < 0.01 ? p.toFixed(4) : p < 1 ? p.toFixed(2) : p.toFixed(1)} %`;
+}
+
+/** Thousands separators, optional decimals. */
+export function fmtNum(n: number, decimals = 0): string {
+  if (!Number.isFinite(n)) return '–';
+  return n.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** A threshold's measured value in the unit its metric uses. */
+export function fmtThresholdValue(name: string, value: number | null): string {
+  if (value === null) return 'no data';
+  if (name === 'error_rate' || name === 'checks') return fmtPct(value);
+  if (name === 'rps') return `${fmtNum(value, 1)}/s`;
+  if (name === 'dropped') return fmtNum(value);
+  return fmtMs(value);
+}
+
+/** Escapes text for HTML and XML. */
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}

@@ -1,0 +1,73 @@
+/**
+ * The HTML report: one self-contained page (inline CSS and SVG, no scripts, no external assets)
+ * so it can be attached to a ticket or served by the daemon as is. Pure function of a result.
+ */
+import type { LoadResult } from '../load/result.js';
+import { escapeXml, fmtMs, fmtNum, fmtPct, fmtThresholdValue } from './format.js';
+import { lineChart } from './svg-chart.js';
+
+const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:960px;color:#222}
+table{border-collapse:collapse;margin:8px 0 16px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
+th:first-child,td:first-child{text-align:left}.pass{color:#17803d}.fail{color:#b42318}.note{background:#fff4e5;padding:8px;border-left:4px solid #f79009}
+svg{display:block;margin:8px 0 16px;max-width:100%;height:auto}code{background:#f4f4f4;padding:0 3px}`;
+
+/** Renders a result as a self-contained HTML page. */
+export function renderHtml(r: LoadResult): string {
+  const e = escapeXml;
+  const s = r.summary;
+  const l = r.latencyMs;
+  const ts = r.timeSeries;
+  const bands = ts.filter((p) => p.saturated).map((p) => [p.t, p.t + p.width] as const);
+  const mid = (p: { t: number; width: number }) => p.t + p.width / 2;
+  const body: string[] = [];
+  body.push(`<h1>Load run “${e(r.name)}” — <span class="${r.verdict}">${r.verdict.toUpperCase()}</span></h1>`);
+  body.push(`<p>Target <code>${e(r.target)}</code> · executor <code>${e(r.executor)}</code> · ${e(r.startedAt)} → ${e(r.finishedAt)} · run <code>${e(r.runId)}</code></p>`);
+  if (r.aborted !== null) body.push(`<p class="note"><b>Stopped early</b> after ${r.aborted.atSeconds} s: ${e(r.aborted.reason)}</p>`);
+  body.push('<h2>Summary</h2>');
+  body.push(table(['Requests', 'Errors', 'Error rate', 'Req/s', 'Duration', 'Iterations', 'Dropped'], [[fmtNum(s.requests), fmtNum(s.errors), fmtPct(s.errorRate), fmtNum(s.rps, 1), `${s.durationSeconds.toFixed(1)} s`, fmtNum(s.iterations), fmtNum(s.droppedIterations)]]));
+  body.push(table(['avg', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'], [[l.avg, l.p50, l.p90, l.p95, l.p99, l.p999, l.max].map(fmtMs)]));
+  if (r.thresholds.length > 0) {
+    body.push('<h2>Thresholds</h2>');
+    body.push(table(['Threshold', 'Scope', 'Measured', 'Result'], r.thresholds.map((t) => [`<code>${e(t.expression)}</code>`, e(t.endpoint ?? 'overall'), fmtThresholdValue(t.name, t.value), `<span class="${t.ok ? 'pass' : 'fail'}">${t.ok ? 'pass' : 'FAIL'}</span>`]), true));
+  }
+  if (ts.length > 0) {
+    body.push('<h2>Over time</h2>');
+    body.push(lineChart([
+      { name: 'p50', color: '#1f77b4', points: ts.map((p) => [mid(p), p.p50]) },
+      { name: 'p95', color: '#ff7f0e', points: ts.map((p) => [mid(p), p.p95]) },
+      { name: 'p99', color: '#d62728', points: ts.map((p) => [mid(p), p.p99]) },
+    ], { title: 'Latency percentiles per second', yLabel: 'ms', bands }));
+    body.push(lineChart([{ name: 'req/s', color: '#2ca02c', points: ts.map((p) => [mid(p), p.rps]) }, { name: 'VUs', color: '#9467bd', points: ts.map((p) => [mid(p), p.vus]) }], { title: 'Throughput and VUs', yLabel: 'per second', bands }));
+    if (ts.some((p) => p.errors > 0 || p.dropped > 0)) {
+      body.push(lineChart([{ name: 'errors/s', color: '#d62728', points: ts.map((p) => [mid(p), p.errors / p.width]) }, { name: 'dropped/s', color: '#8c564b', points: ts.map((p) => [mid(p), p.dropped / p.width]) }], { title: 'Errors and dropped iterations', yLabel: 'per second', bands }));
+    }
+    if (bands.length > 0) body.push('<p class="note">Shaded seconds: the generator itself was saturated (event-loop lag or CPU); numbers there describe the generator, not the target.</p>');
+  }
+  if (r.endpoints.length > 0) {
+    body.push('<h2>Endpoints</h2>');
+    body.push(table(['Endpoint', 'Requests', 'Errors', 'Req/s', 'avg', 'p50', 'p95', 'p99', 'max'], r.endpoints.map((x) => [`<code>${e(x.name)}</code>`, fmtNum(x.requests), `${fmtNum(x.errors)} (${fmtPct(x.errorRate)})`, fmtNum(x.rps, 1), fmtMs(x.latencyMs.avg), fmtMs(x.latencyMs.p50), fmtMs(x.latencyMs.p95), fmtMs(x.latencyMs.p99), fmtMs(x.latencyMs.max)]), true));
+  }
+  if (r.steps.length > 0) {
+    body.push('<h2>Concurrency sweep</h2>');
+    body.push(table(['Step', 'Level', 'Req/s', 'p50', 'p95', 'p99', 'Errors', 'Meets SLO'], r.steps.map((st) => [String(st.index + 1), st.vus !== undefined ? `${st.vus} VUs` : `${st.rate ?? 0}/s`, fmtNum(st.rps, 1), fmtMs(st.latencyMs.p50), fmtMs(st.latencyMs.p95), fmtMs(st.latencyMs.p99), fmtPct(st.errorRate), `${st.ok ? 'yes' : '<span class="fail">no</span>'}${r.knee?.index === st.index ? ' ← knee' : ''}`]), true));
+    body.push(lineChart([{ name: 'p95', color: '#ff7f0e', points: r.steps.map((st) => [st.vus ?? st.rate ?? st.index, st.latencyMs.p95]) }], { title: 'p95 by step', yLabel: 'ms' }));
+  }
+  if (r.ws !== undefined) {
+    const w = r.ws;
+    body.push('<h2>WebSocket</h2>');
+    body.push(table(['Measure', 'Count', 'p50', 'p95', 'p99', 'max'], [
+      ['connect', `${w.connections.opened}/${w.connections.target}`, ...[w.connectMs.p50, w.connectMs.p95, w.connectMs.p99, w.connectMs.max].map(fmtMs)],
+      ['echo RTT', `${w.echo.received}/${w.echo.sent}`, ...[w.echoRttMs.p50, w.echoRttMs.p95, w.echoRttMs.p99, w.echoRttMs.max].map(fmtMs)],
+      ['fan-out', `${w.fanout.delivered}/${w.fanout.expectedDeliveries}`, ...[w.fanoutMs.p50, w.fanoutMs.p95, w.fanoutMs.p99, w.fanoutMs.max].map(fmtMs)],
+    ], true));
+    body.push(`<p>Reconnect: ${w.reconnect.recovered}/${w.reconnect.dropped} back in ${fmtMs(w.reconnect.recoveryMs)}.</p>`);
+  }
+  const g = r.generator;
+  body.push(`<h2>Generator</h2><p>Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated ${g.saturatedSeconds} s.</p>`);
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${e(r.name)} — perfwarden load report</title><style>${CSS}</style></head><body>\n${body.join('\n')}\n</body></html>\n`;
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[], trustedCells = false): string {
+  const cell = (c: string) => (trustedCells ? c : escapeXml(c));
+  return `<table><thead><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}

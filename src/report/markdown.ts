@@ -1,0 +1,62 @@
+/**
+ * The Markdown report: what a team pasted into its seeds by hand (summary, gates, per-endpoint
+ * table, sweep table, generator health), rendered as a pure function of a load result.
+ */
+import type { LoadResult } from '../load/result.js';
+import { fmtMs, fmtNum, fmtPct, fmtThresholdValue } from './format.js';
+
+/** Renders a result as GitHub-flavoured Markdown. */
+export function renderMarkdown(r: LoadResult): string {
+  const out: string[] = [];
+  const verdict = r.verdict === 'pass' ? '✅ PASS' : '❌ FAIL';
+  out.push(`# Load run "${r.name}" — ${verdict}`, '');
+  out.push(`Target \`${r.target}\` · executor \`${r.executor}\` · ${r.startedAt} → ${r.finishedAt} · run \`${r.runId}\``, '');
+  if (r.aborted !== null) out.push(`> **Stopped early** after ${r.aborted.atSeconds} s: ${r.aborted.reason}`, '');
+  const s = r.summary;
+  const l = r.latencyMs;
+  out.push('## Summary', '');
+  out.push('| Requests | Errors | Error rate | Req/s | Duration | Iterations | Dropped | Checks |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push(`| ${fmtNum(s.requests)} | ${fmtNum(s.errors)} | ${fmtPct(s.errorRate)} | ${fmtNum(s.rps, 1)} | ${s.durationSeconds.toFixed(1)} s | ${fmtNum(s.iterations)} | ${fmtNum(s.droppedIterations)} | ${checksText(s.checks)} |`, '');
+  out.push('| avg | p50 | p90 | p95 | p99 | p99.9 | max |', '|---:|---:|---:|---:|---:|---:|---:|');
+  out.push(`| ${fmtMs(l.avg)} | ${fmtMs(l.p50)} | ${fmtMs(l.p90)} | ${fmtMs(l.p95)} | ${fmtMs(l.p99)} | ${fmtMs(l.p999)} | ${fmtMs(l.max)} |`, '');
+  const errs = Object.entries(s.errorsByClass);
+  if (errs.length > 0) out.push(`Errors by class: ${errs.map(([k, v]) => `${k} ${fmtNum(v ?? 0)}`).join(', ')}`, '');
+  if (r.thresholds.length > 0) {
+    out.push('## Thresholds', '', '| | Threshold | Scope | Measured |', '|---|---|---|---:|');
+    for (const t of r.thresholds) out.push(`| ${t.ok ? '✅' : '❌'} | \`${t.expression}\` | ${t.endpoint ?? 'overall'} | ${fmtThresholdValue(t.name, t.value)} |`);
+    out.push('');
+  }
+  if (r.endpoints.length > 0) {
+    out.push('## Endpoints', '', '| Endpoint | Requests | Errors | Req/s | avg | p50 | p95 | p99 | max | Checks |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const e of r.endpoints) {
+      const el = e.latencyMs;
+      out.push(`| \`${e.name}\` | ${fmtNum(e.requests)} | ${fmtNum(e.errors)} (${fmtPct(e.errorRate)}) | ${fmtNum(e.rps, 1)} | ${fmtMs(el.avg)} | ${fmtMs(el.p50)} | ${fmtMs(el.p95)} | ${fmtMs(el.p99)} | ${fmtMs(el.max)} | ${checksText(e.checks)} |`);
+    }
+    out.push('');
+  }
+  if (r.steps.length > 0) {
+    out.push('## Concurrency sweep', '', '| Step | Level | Requests | Req/s | p50 | p95 | p99 | Errors | Meets SLO |', '|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const st of r.steps) {
+      const level = st.vus !== undefined ? `${st.vus} VUs` : `${st.rate ?? 0}/s`;
+      const knee = r.knee?.index === st.index ? ' ← knee' : '';
+      out.push(`| ${st.index + 1} | ${level} | ${fmtNum(st.requests)} | ${fmtNum(st.rps, 1)} | ${fmtMs(st.latencyMs.p50)} | ${fmtMs(st.latencyMs.p95)} | ${fmtMs(st.latencyMs.p99)} | ${fmtPct(st.errorRate)} | ${st.ok ? '✅' : '❌'}${knee} |`);
+    }
+    out.push('', r.knee === null ? 'Knee: none of the steps met the thresholds.' : `Knee: step ${r.knee.index + 1} (${r.knee.vus !== undefined ? `${r.knee.vus} VUs` : `${r.knee.rate ?? 0}/s`}), the highest load still meeting the thresholds.`, '');
+  }
+  if (r.ws !== undefined) {
+    const w = r.ws;
+    out.push('## WebSocket', '', '| Measure | Count | p50 | p95 | p99 | max |', '|---|---:|---:|---:|---:|---:|');
+    out.push(`| connect | ${w.connections.opened}/${w.connections.target} (${w.connections.failed} failed) | ${fmtMs(w.connectMs.p50)} | ${fmtMs(w.connectMs.p95)} | ${fmtMs(w.connectMs.p99)} | ${fmtMs(w.connectMs.max)} |`);
+    out.push(`| echo RTT | ${w.echo.received}/${w.echo.sent} (${w.echo.lost} lost) | ${fmtMs(w.echoRttMs.p50)} | ${fmtMs(w.echoRttMs.p95)} | ${fmtMs(w.echoRttMs.p99)} | ${fmtMs(w.echoRttMs.max)} |`);
+    out.push(`| fan-out delivery | ${w.fanout.delivered}/${w.fanout.expectedDeliveries} | ${fmtMs(w.fanoutMs.p50)} | ${fmtMs(w.fanoutMs.p95)} | ${fmtMs(w.fanoutMs.p99)} | ${fmtMs(w.fanoutMs.max)} |`);
+    out.push('', `Reconnect: ${w.reconnect.recovered}/${w.reconnect.dropped} dropped connections back in ${fmtMs(w.reconnect.recoveryMs)}.`, '');
+  }
+  const g = r.generator;
+  out.push('## Generator', '', `Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated for ${g.saturatedSeconds} s${g.saturatedSeconds > 0 ? ' — in those seconds the numbers describe the generator, not the target' : ''}.`, '');
+  return out.join('\n');
+}
+
+function checksText(c: { passed: number; failed: number }): string {
+  const n = c.passed + c.failed;
+  return n === 0 ? '–' : `${fmtPct(c.passed / n)} of ${fmtNum(n)}`;
+}
