@@ -11,9 +11,8 @@ import { historyMigrations } from './migrations.js';
 import { startRetention } from './retention.js';
 import { createSqliteLoadRunStore } from './sqlite-load-run-store.js';
 import type { RetentionJob } from './retention.js';
+import { LOAD_RUN_STORE_SERVICE } from '../load/run-store.js';
 
-/** Service name of the SQLite `RunStore` (see `src/load/run-store.ts`). */
-export const LOAD_RUN_STORE_SERVICE = 'loadRunStore';
 
 /** Creates the history module (it brings `historyMigrations` for the daemon's database). */
 export function createHistoryModule(): DaemonModule {

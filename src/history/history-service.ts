@@ -72,7 +72,7 @@ export function createHistoryService(options: HistoryServiceOptions): HistorySer
           baseline === undefined || baseline.result === undefined ? undefined : { id: baseline.id, result: baseline.result as LoadResultLike },
           rule,
         );
-        gauge?.observe(regression);
+        gauge?.observe(run.load, regression);
       }
       const withComparison: RunReports = {};
       if (reports.html !== undefined) withComparison.html = regression === undefined ? reports.html : insertHtml(reports.html, renderComparisonHtml(regression));

@@ -20,12 +20,11 @@ import type { LoadInfo, LoadService } from './load-service.js';
 import { LoadMetrics } from './metrics.js';
 import type { LoadResult } from './result.js';
 import type { LoadRunHandle } from './run-load.js';
-import { createFileRunStore, createMemoryRunStore } from './run-store.js';
+import { LOAD_RUN_STORE_SERVICE, createFileRunStore, createMemoryRunStore } from './run-store.js';
 import type { RunStore, StoredLoadRun } from './run-store.js';
 import { resolveLoadBase, startLoad } from './start-load.js';
 
 /** The service name under which another module may provide the `RunStore` (e.g. SQLite). */
-export const LOAD_RUN_STORE_SERVICE = 'load-run-store';
 
 /** Options of the load module. */
 export interface LoadModuleOptions {

@@ -109,3 +109,6 @@ export function createFileRunStore(dir: string, keep = 20): RunStore {
     },
   };
 }
+
+/** The service name under which a module (SQLite history) offers a `RunStore` to the load module. */
+export const LOAD_RUN_STORE_SERVICE = 'load-run-store';

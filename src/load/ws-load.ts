@@ -87,12 +87,27 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
     bound?.observer(endpoint, ms / 1000, cls);
   };
 
+  /** Sends only on an open socket: a reconnecting slot may hold one that is still connecting. */
+  const sendIfOpen = (sock: WebSocket | undefined, data: string): boolean => {
+    if (sock === undefined || sock.readyState !== WebSocket.OPEN) return false;
+    sock.send(data);
+    return true;
+  };
+
   const connect = (c: Conn) => {
     if (stopping) return;
     const t0 = clock.now();
+    // A reconnect replaces the slot's socket; the old one's late 'close' must not touch the new.
+    if (c.open) {
+      c.open = false;
+      openCount--;
+    }
+    c.echoTimer?.cancel();
+    c.echoTimer = undefined;
     const sock = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: cfg.timeout, headers: { ...(base.headers ?? {}), ...(load.headers ?? {}) } });
     c.ws = sock;
     sock.on('open', () => {
+      if (c.ws !== sock) return;
       const ms = clock.now() - t0;
       recordMicros(connectHist, ms * 1000);
       record(CONNECT, ms, true);
@@ -100,7 +115,7 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
       openCount++;
       ws.connections.opened++;
       ws.connections.peak = Math.max(ws.connections.peak, openCount);
-      if (cfg.publishInterval > 0) sock.send(JSON.stringify({ type: 'subscribe', id: `s-${c.index}` }));
+      if (cfg.publishInterval > 0) sendIfOpen(sock, JSON.stringify({ type: 'subscribe', id: `s-${c.index}` }));
       scheduleEcho(c);
       if (dropped.has(c.index)) {
         dropped.delete(c.index);
@@ -116,6 +131,7 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
       }
     });
     sock.on('close', () => {
+      if (c.ws !== sock) return;
       if (c.open) openCount--;
       c.open = false;
       c.echoTimer?.cancel();
@@ -127,11 +143,13 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
     // Spread the first echo over the interval so connections do not send in lock-step.
     const first = Math.random() * cfg.echoInterval;
     const send = () => {
-      if (stopping || !c.open || c.ws === undefined) return;
-      const id = `${c.index}-${c.seq++}`;
-      c.pending.set(id, clock.now());
-      ws.echo.sent++;
-      c.ws.send(JSON.stringify({ type: 'echo', id }));
+      if (stopping || !c.open) return;
+      const id = `${c.index}-${c.seq}`;
+      if (sendIfOpen(c.ws, JSON.stringify({ type: 'echo', id }))) {
+        c.seq++;
+        c.pending.set(id, clock.now());
+        ws.echo.sent++;
+      }
       c.echoTimer = later(send, cfg.echoInterval);
     };
     c.echoTimer = later(send, first);
@@ -165,10 +183,10 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
 
   const publish = () => {
     if (stopping) return;
-    const pub = conns.find((c) => c.open);
-    if (pub?.ws !== undefined) {
+    const pub = conns.find((c) => c.open && c.ws?.readyState === WebSocket.OPEN);
+    if (sendIfOpen(pub?.ws, JSON.stringify({ type: 'publish', id: `p-${publishSeq}`, payload: { sentAt: clock.now() } }))) {
+      publishSeq++;
       ws.fanout.published++;
-      pub.ws.send(JSON.stringify({ type: 'publish', id: `p-${publishSeq++}`, payload: { sentAt: clock.now() } }));
     }
     later(publish, cfg.publishInterval);
   };

@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { createApiModule } from '../../src/api/api-module.js';
 import { createLoadModule } from '../../src/load/load-module.js';
 import type { RunStore } from '../../src/load/run-store.js';
-import { LOAD_RUN_STORE_SERVICE } from '../../src/history/history-module.js';
+import { LOAD_RUN_STORE_SERVICE } from '../../src/load/run-store.js';
 import { harness, TOKEN } from './harness.js';
 import type { Harness } from './harness.js';
 

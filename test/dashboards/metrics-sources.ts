@@ -4,8 +4,8 @@
  *   telemetry wrapped in as `createDaemon` does it;
  * - a small server exposing the load domain's real `LoadMetrics` fed with synthetic requests, for
  *   as long as the daemon itself does not run a load in this short test.
- * Alert and target-health metrics come only from whatever the daemon exposes; panels over metric
- * families that are absent are reported as skipped by the test.
+ * The daemon also samples the demo's own /metrics (memory, CPU, cache counters), evaluates one
+ * alert rule and routes to one webhook channel, so alert, health and notification panels have data.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -16,6 +16,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { createDaemon } from '../../src/daemon/create-daemon.js';
 import type { Daemon } from '../../src/daemon/create-daemon.js';
 import { LoadMetrics } from '../../src/load/metrics.js';
+import { createRegressionGauge } from '../../src/regression/regression-gauge.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { renderMetrics } from '../../src/telemetry/exposition.js';
 
@@ -26,8 +27,34 @@ log: { level: silent }
 storage: { path: ":memory:" }
 demo: { enabled: true, host: 127.0.0.1, port: 0, errorRate: "20%" }
 targets:
-  - { name: demo, demo: true }
+  - name: demo
+    demo: true
+    resources:
+      every: 1s
+      memoryLimit: 512MiB
+      sources:
+        - { type: prometheus, path: /metrics, cacheHitsMetric: demo_cache_hits_total, cacheMissesMetric: demo_cache_misses_total }
+      leak: { window: 1m }
+alerts:
+  - name: trade-errors
+    for: 0s
+    select: { probes: [trade] }
+    measure: error_rate
+    window: 30s
+    warning: "> 5%"
+    critical: "> 90%"
+notifications:
+  evaluationInterval: 1s
+  channels:
+    # Nothing listens there: deliveries fail and are counted, which is all the panels need.
+    - { name: hook, type: webhook, url: "http://127.0.0.1:9/", timeout: 1s }
+  routes:
+    - { channels: [hook], groupWait: 0s }
 probes:
+  - name: item
+    target: demo
+    every: 1s
+    http: { path: /api/items/1, timeout: 5s }
   - name: status
     target: demo
     every: 1s
@@ -63,6 +90,8 @@ export async function startLoadSource(): Promise<LoadSource> {
   const registry = createRegistry({ defaultMetrics: false });
   const load = new LoadMetrics(registry).bind('smoke', ['GET /api/status', 'POST /api/trade']);
   load.setActiveVus(10);
+  load.setGeneratorLag(0.002);
+  createRegressionGauge(registry).observe('smoke', { verdict: 'ok', runId: 'r2', baselineId: 'r1', rows: [], summary: 'no regression' });
   let n = 0;
   const feed = setInterval(() => {
     for (let i = 0; i < 20; i++, n++) {

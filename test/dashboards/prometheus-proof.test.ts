@@ -2,9 +2,8 @@
  * Proof with a real Prometheus: the daemon runs its demo target with probes every second, a real
  * Prometheus scrapes it every second, and every panel query of every dashboard (template
  * variables substituted the way Grafana would, from label values) must return at least one series
- * with a number in it. Panels over metric families of other domains that are not exposed yet are
- * skipped, and the test says which and why; probe, WebSocket, process and load panels are never
- * allowed to skip.
+ * with a number in it. No panel may skip: a metric family a short test cannot produce would have
+ * to be listed in MAY_BE_ABSENT with the reason, and the test prints it.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,16 +16,8 @@ import type { PrometheusProcess } from './prometheus-process.js';
 import { startLoadSource, startProofDaemon } from './metrics-sources.js';
 import type { LoadSource } from './metrics-sources.js';
 
-/** Metric families owned by domains that may not expose them yet: panels over them may skip. */
-const MAY_BE_ABSENT: Readonly<Record<string, string>> = {
-  perfwarden_alert_state: 'alerts',
-  perfwarden_notifications_total: 'notifications',
-  perfwarden_target_memory_bytes: 'target health',
-  perfwarden_target_memory_slope_bytes_per_second: 'target health',
-  perfwarden_cache_hit_ratio: 'cache health',
-  perfwarden_load_generator_lag_seconds: 'load (generator lag gauge)',
-  perfwarden_load_regression: 'regression (set after a run completes)',
-};
+/** Metric families that a short test cannot produce: panels over them may skip, and say why. */
+const MAY_BE_ABSENT: Readonly<Record<string, string>> = {};
 
 interface VectorSample { metric: Record<string, string>; value: [number, string] }
 
@@ -52,7 +43,9 @@ before(async () => {
     (await value('sum(rate(perfwarden_probe_runs_total[5m]))')) > 0
     && (await value('sum(rate(perfwarden_ws_message_rtt_seconds_count[5m]))')) > 0
     && (await value('sum(rate(perfwarden_probe_phase_duration_seconds_count[5m]))')) > 0
-    && (await value('sum(rate(perfwarden_load_requests_total[1m]))')) > 0, 90_000);
+    && (await value('sum(rate(perfwarden_load_requests_total[1m]))')) > 0
+    && (await value('count(perfwarden_target_memory_slope_bytes_per_second)')) > 0
+    && (await value('count(perfwarden_cache_hit_ratio)')) > 0, 90_000);
 });
 
 after(async () => {
@@ -93,7 +86,7 @@ test('every dashboard panel returns data from a real Prometheus', { skip, timeou
         if (missing.length > 0) {
           const notAllowed = missing.filter((m) => MAY_BE_ABSENT[family(m)] === undefined);
           assert.deepEqual(notAllowed, [], `${file} "${panel.title}": ${notAllowed.join(', ')} must be exposed`);
-          skipped.push(`${file} "${panel.title}" [${target.refId}]: ${missing.map((m) => `${m} not exposed yet (${MAY_BE_ABSENT[family(m)]})`).join('; ')}`);
+          skipped.push(`${file} "${panel.title}" [${target.refId}]: ${missing.map((m) => `${m} not exposed (${MAY_BE_ABSENT[family(m)]})`).join('; ')}`);
           continue;
         }
         const data: { resultType: string; result: VectorSample[] } = await prom.api<{ resultType: string; result: VectorSample[] }>('query', { query: expr });

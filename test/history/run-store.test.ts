@@ -79,10 +79,13 @@ test('a finished run is compared with its baseline; the comparison lands in the 
   assert.match(service.runs.report('r2', 'html') ?? '', /Comparison with baseline.*<\/section><\/body>/s);
   assert.match(service.runs.report('r2', 'markdown') ?? '', /\| GET \/api\/trade \| p95 \| 100\.0 ms \| 150\.0 ms/);
   const metrics = await registry.metrics();
-  assert.match(metrics, /perfwarden_load_regression\{run="r2"\} 1/);
+  // One series per load (the `run` label is the load's name, as on every perfwarden_load_* metric).
+  assert.match(metrics, /perfwarden_load_regression\{run="smoke"\} 1/);
   const fine = service.recordFinishedRun({ id: 'r3', load: 'smoke', status: 'finished', verdict: 'pass', startedAt: T0 + 200, finishedAt: T0 + 201, result: resultWith(155) });
   assert.equal(fine.baselineId, 'r2');
   assert.equal(fine.regression?.verdict, 'ok');
-  assert.match(await registry.metrics(), /perfwarden_load_regression\{run="r3"\} 0/);
+  const after = await registry.metrics();
+  assert.match(after, /perfwarden_load_regression\{run="smoke"\} 0/);
+  assert.doesNotMatch(after, /perfwarden_load_regression\{run="r\d"\}/);
   db.close();
 });
