@@ -1,13 +1,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { startSmtpCatcher } from '../notify/smtp-catcher.js';
+import { startJsonLinesChild } from '../helpers/json-lines-child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-e2e-'));
 const children: ChildProcess[] = [];
@@ -16,38 +15,10 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Line { event: string; [k: string]: unknown }
-
 function startDaemon(dbPath: string, smtpPort: number, latency: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'daemon-child.ts'), dbPath, String(smtpPort), latency], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  const lines: Line[] = [];
-  const waiters: (() => void)[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => {
-    try {
-      lines.push(JSON.parse(l) as Line);
-    } catch {
-      return;
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const waitFor = async (pred: (l: Line) => boolean, what: string, timeoutMs = 90_000): Promise<Line> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = lines.find(pred);
-      if (hit !== undefined) return hit;
-      if (child.exitCode !== null) throw new Error(`daemon exited before ${what}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; saw ${JSON.stringify(lines.filter((x) => x.event !== 'probe'))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(left, 1000));
-        waiters.push(() => { clearTimeout(t); resolve(); });
-      });
-    }
-  };
-  const probes = () => lines.filter((l) => l.event === 'probe').length;
-  return { lines, waitFor, probes, kill9: async () => { child.kill('SIGKILL'); await exited; } };
+  const c = startJsonLinesChild(join(import.meta.dirname, 'fixtures', 'daemon-child.ts'), [dbPath, String(smtpPort), latency], children, 'probe');
+  const probes = () => c.lines.filter((l) => l.event === 'probe').length;
+  return { lines: c.lines, waitFor: c.waitFor, probes, kill9: c.kill9 };
 }
 
 async function setLatency(demoUrl: string, latency: string): Promise<void> {

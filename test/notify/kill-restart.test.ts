@@ -1,12 +1,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { reservePort, startSmtpCatcher } from './smtp-catcher.js';
+import { startJsonLinesChild } from '../helpers/json-lines-child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-kill-'));
 const children: ChildProcess[] = [];
@@ -15,43 +14,11 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Line { event: string; [k: string]: unknown }
-
 /** Starts the child and lets the test wait for lines matching a predicate. */
 function startChild(dbPath: string, port: number, latency: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'engine-child.ts'), dbPath, String(port), String(latency)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  const lines: Line[] = [];
-  const waiters: (() => void)[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => {
-    try {
-      lines.push(JSON.parse(l) as Line);
-    } catch {
-      return;
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const waitFor = async (pred: (l: Line) => boolean, what: string, timeoutMs = 60_000): Promise<Line> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = lines.find(pred);
-      if (hit !== undefined) return hit;
-      if (child.exitCode !== null) throw new Error(`child exited before ${what}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; saw ${JSON.stringify(lines.filter((x) => x.event !== 'tick'))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(left, 1000));
-        waiters.push(() => { clearTimeout(t); resolve(); });
-      });
-    }
-  };
-  const kill9 = async () => {
-    child.kill('SIGKILL');
-    await exited;
-  };
-  const ticks = () => lines.filter((l) => l.event === 'tick').length;
-  return { lines, waitFor, kill9, ticks };
+  const c = startJsonLinesChild(join(import.meta.dirname, 'fixtures', 'engine-child.ts'), [dbPath, String(port), String(latency)], children, 'tick');
+  const ticks = () => c.lines.filter((l) => l.event === 'tick').length;
+  return { lines: c.lines, waitFor: (pred: Parameters<typeof c.waitFor>[0], what: string, timeoutMs = 60_000) => c.waitFor(pred, what, timeoutMs), kill9: c.kill9, ticks };
 }
 
 test('kill -9 while SMTP is down, restart: the firing alert is not re-announced and its mail is delivered exactly once', { timeout: 180_000 }, async () => {
