@@ -6,16 +6,9 @@
 import type { LoadResult } from '../load/result.js';
 import type { LoadRunStatus, LoadRunSummary, RunStore, StoredLoadRun } from '../load/run-store.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import type { LoadRunRow } from './sqlite-run-store.js';
 
-interface Row {
-  id: string;
-  load: string;
-  status: string;
-  verdict: string | null;
-  started_at: number;
-  finished_at: number | null;
-  result_json?: string | null;
-}
+type Row = LoadRunRow;
 
 function toSummary(row: Row): LoadRunSummary {
   return {

@@ -49,7 +49,8 @@ export interface SqliteRunStore {
   baselineFor(run: Pick<StoredRun, 'id' | 'load' | 'startedAt'>): StoredRun | undefined;
 }
 
-interface RunRow {
+/** The columns of `load_runs` that the load engine's store reads too. */
+export interface LoadRunRow {
   id: string;
   load: string;
   status: string;
@@ -57,6 +58,9 @@ interface RunRow {
   started_at: number;
   finished_at: number | null;
   result_json?: string | null;
+}
+
+interface RunRow extends LoadRunRow {
   baseline_id: string | null;
   regression_json: string | null;
   pinned?: number;
