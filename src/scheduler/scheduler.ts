@@ -3,8 +3,9 @@
  *
  * - No drift: interval fire times are `anchor + k·every`, computed, never accumulated from
  *   "now + every" after each run, so hours of runs stay on the grid.
- * - Spread: each interval job starts at a random offset within its first interval, so a
- *   thousand probes with the same interval do not fire in the same millisecond.
+ * - Spread: each interval job starts at a random offset within its first interval, and each
+ *   cron job runs a stable random delay (under its interval, at most 10 s) after every matching
+ *   time, so a thousand probes with the same schedule do not fire in the same millisecond.
  * - No overlap: a job still running when it is due again is skipped (and reported), never
  *   queued; a stalled event loop that misses several fire times catches up with one run.
  */
@@ -57,11 +58,16 @@ export interface Scheduler {
 interface JobState {
   job: Job;
   cron: CronSchedule | undefined;
+  /** Cron jobs: a stable delay after each matching time, so jobs on one expression spread out. */
+  cronOffset: number;
   anchor: number;
   nextAt: number | undefined;
   timer: TimerHandle | undefined;
   inFlight: Promise<void> | undefined;
 }
+
+/** Cron jobs start up to this long after their matching time (less when they fire more often). */
+const MAX_CRON_SPREAD_MS = 10_000;
 
 /** Longest single timer; longer waits are chained (setTimeout overflows past 2^31-1 ms). */
 const MAX_TIMER_MS = 2 ** 30;
@@ -75,15 +81,29 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let started = false;
   let stopped = false;
 
+  const cronDue = (s: JobState, after: number): number | undefined => {
+    const t = s.cron?.next(after - s.cronOffset);
+    return t === undefined ? undefined : t + s.cronOffset;
+  };
+
   const firstDue = (s: JobState, now: number): number | undefined => {
-    if (s.cron !== undefined) return s.cron.next(now);
+    if (s.cron !== undefined) {
+      if (spread) {
+        // Spread over the gap between two fire times, at most MAX_CRON_SPREAD_MS.
+        const a = s.cron.next(now);
+        const b = a === undefined ? undefined : s.cron.next(a);
+        const gap = a === undefined || b === undefined ? 0 : b - a;
+        s.cronOffset = Math.floor(random() * Math.min(gap, MAX_CRON_SPREAD_MS));
+      }
+      return cronDue(s, now);
+    }
     const every = (s.job.schedule as { everyMs: number }).everyMs;
     s.anchor = now + (spread ? Math.floor(random() * every) : 0);
     return s.anchor;
   };
 
   const followingDue = (s: JobState, dueAt: number, now: number): number | undefined => {
-    if (s.cron !== undefined) return s.cron.next(Math.max(dueAt, now));
+    if (s.cron !== undefined) return cronDue(s, Math.max(dueAt, now));
     const every = (s.job.schedule as { everyMs: number }).everyMs;
     // The next grid point strictly after both the due time and now: missed points collapse.
     const k = Math.floor((Math.max(dueAt, now) - s.anchor) / every) + 1;
@@ -130,7 +150,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (states.has(job.name)) throw new Error(`duplicate job name "${job.name}"`);
       const cron = 'cron' in job.schedule ? compileCron(job.schedule.cron) : undefined;
       if ('everyMs' in job.schedule && !(job.schedule.everyMs > 0)) throw new Error(`job "${job.name}": every must be > 0`);
-      const s: JobState = { job, cron, anchor: 0, nextAt: undefined, timer: undefined, inFlight: undefined };
+      const s: JobState = { job, cron, cronOffset: 0, anchor: 0, nextAt: undefined, timer: undefined, inFlight: undefined };
       states.set(job.name, s);
       if (started) {
         s.nextAt = firstDue(s, clock.now());

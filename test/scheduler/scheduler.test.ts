@@ -110,11 +110,36 @@ test('a job that throws is reported and keeps its schedule', async () => {
   await scheduler.stop();
 });
 
+test('cron jobs on one expression spread out, each at a stable delay after its matching time', async () => {
+  const start = new Date(2026, 0, 1, 10, 2, 30).getTime();
+  const clock = new FakeClock(start);
+  let seed = 7;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const fires = new Map<string, number[]>();
+  const scheduler = createScheduler({ clock, random });
+  for (let i = 0; i < 200; i++) {
+    const name = `c${i}`;
+    fires.set(name, []);
+    scheduler.add({ name, schedule: { cron: '*/5 * * * *' }, run: async () => { fires.get(name)?.push(clock.now()); } });
+  }
+  scheduler.start();
+  await clock.advance(11 * 60_000);
+  const at1005 = new Date(2026, 0, 1, 10, 5, 0).getTime();
+  const offsets = [...fires.values()].map((t) => {
+    assert.equal(t.length, 2);
+    assert.equal((t[1] ?? 0) - (t[0] ?? 0), 5 * 60_000, 'same delay every time');
+    return (t[0] ?? 0) - at1005;
+  });
+  assert.ok(offsets.every((o) => o >= 0 && o < 10_000), 'within 10 s after the matching time');
+  assert.ok(new Set(offsets).size > 150, `spread: ${new Set(offsets).size} distinct start times of 200`);
+  await scheduler.stop();
+});
+
 test('cron jobs fire on their matching times', async () => {
   const start = new Date(2026, 0, 1, 10, 2, 30).getTime();
   const clock = new FakeClock(start);
   const fired: Date[] = [];
-  const scheduler = createScheduler({ clock });
+  const scheduler = createScheduler({ clock, spread: false });
   scheduler.add({ name: 'c', schedule: { cron: '*/5 * * * *' }, run: async () => { fired.push(new Date(clock.now())); } });
   scheduler.start();
   await clock.advance(16 * 60_000);
