@@ -12,7 +12,11 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
     .action((file: string | undefined) => {
       const config = loadConfigOrReport(file, io);
       if (config === undefined) return;
-      const schedule = config.probes.map((p) => p.name).join(', ');
-      io.out(`${resolveConfigPath(file)}: ok — ${config.targets.length} target(s), ${config.probes.length} probe(s)${schedule === '' ? '' : `: ${schedule}`}\n`);
+      const names = (items: readonly { name: string }[]) => (items.length === 0 ? '' : `: ${items.map((i) => i.name).join(', ')}`);
+      io.out(`${resolveConfigPath(file)}: ok\n`
+        + `  ${config.targets.length} target(s)${names(config.targets)}\n`
+        + `  ${config.probes.length} probe(s)${names(config.probes)}\n`
+        + `  ${config.loads.length} load(s)${names(config.loads)}\n`
+        + `  ${config.alerts.length} alert(s)${names(config.alerts)}\n`);
     });
 }

@@ -13,6 +13,7 @@ function ms(seconds: number | undefined): string {
  * phase          ms
  * dns          0.41
  * ...
+ * other        0.35
  * total       13.02
  * status        200
  * outcome   success
@@ -20,7 +21,14 @@ function ms(seconds: number | undefined): string {
  */
 export function formatPhaseTable(result: ProbeResult): string {
   const rows: [string, string][] = [['phase', 'ms']];
-  for (const phase of PHASES) rows.push([phase, ms(result.phases[phase])]);
+  let measured = 0;
+  for (const phase of PHASES) {
+    rows.push([phase, ms(result.phases[phase])]);
+    measured += result.phases[phase] ?? 0;
+  }
+  // The client's own work (building the request, writing it, a first-run JIT) is in no phase;
+  // showing it keeps the table honest when the phases do not add up to the total.
+  if (result.ok || measured > 0) rows.push(['other', ms(Math.max(0, result.durationSeconds - measured))]);
   rows.push(['total', ms(result.durationSeconds)]);
   rows.push(['status', result.status === undefined ? '-' : String(result.status)]);
   const labelWidth = 'transfer'.length + 2;

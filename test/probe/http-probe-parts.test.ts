@@ -37,11 +37,11 @@ describe('formatPhaseTable', () => {
     phases: { dns: 0.00041, connect: 0.0003, ttfb: 0.0121, transfer: 0.00019 }, status: 200,
   };
 
-  it('lists every phase in ms, the total, status and outcome', () => {
+  it('lists every phase in ms, the time in no phase, the total, status and outcome', () => {
     const lines = formatPhaseTable(base).split('\n');
     assert.deepEqual(lines.map((l) => l.split(/\s+/)), [
       ['phase', 'ms'], ['dns', '0.41'], ['connect', '0.30'], ['tls', '-'], ['ttfb', '12.10'], ['transfer', '0.19'],
-      ['total', '13.02'], ['status', '200'], ['outcome', 'success'],
+      ['other', '0.02'], ['total', '13.02'], ['status', '200'], ['outcome', 'success'],
     ]);
   });
 
