@@ -3,7 +3,9 @@
  * transaction: instance state + routed events) → grouped flush into the outbox → delivery.
  * Because state and events commit together, a `kill -9` at any point either loses the whole
  * evaluation (it is simply redone) or keeps all of it; it never announces a firing alert twice.
- * Time comes from the injected Clock, so tests drive the loop with FakeClock and `tick()`.
+ * Time comes from the injected Clock (whole milliseconds), so tests drive the loop with FakeClock
+ * and `tick()`. Beside the grouped notices, channels with a `resendInterval` (Alertmanager) hear
+ * about every announced firing alert that often, and history older than the retention is pruned.
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -13,6 +15,7 @@ import type { Logger } from '../core/logger.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { migrate } from '../storage/database.js';
 import { Outbox } from '../notify/outbox.js';
+import { pruneNotifyHistory } from '../notify/retention.js';
 import type { DeliveryOutcome, RetryPolicy } from '../notify/outbox.js';
 import { NotificationRouter } from '../notify/router.js';
 import type { Route } from '../notify/router.js';
@@ -39,7 +42,14 @@ export interface AlertEngineOptions {
   /** Told about every level change and every delivery attempt (the daemon forwards them to its bus). */
   onTransition?: (t: AlertTransition) => void;
   onDelivery?: (o: DeliveryOutcome) => void;
+  /** How long flushed events, finished outbox rows and expired silences are kept. Default 30 days. */
+  retentionMs?: number;
+  /** How often history is pruned. Default 1 hour. */
+  pruneIntervalMs?: number;
 }
+
+/** Default {@link AlertEngineOptions.retentionMs}. */
+export const DEFAULT_NOTIFY_RETENTION_MS = 30 * 86_400_000;
 
 /** The running alert pipeline. */
 export class AlertEngine {
@@ -54,6 +64,9 @@ export class AlertEngine {
   private readonly stateGauge: Gauge<'alert' | 'severity'> | undefined;
   private readonly sentCounter: Counter<'channel' | 'outcome'> | undefined;
   private nextEvaluationAt = 0;
+  private nextPruneAt = 0;
+  /** Per channel with a resendInterval: when it is next due (in memory; a restart re-sends at once). */
+  private readonly nextResendAt = new Map<string, number>();
   private timer: TimerHandle | undefined;
   private delivering: Promise<void> | undefined;
   private stopped = false;
@@ -73,7 +86,7 @@ export class AlertEngine {
     this.evaluator.restore(saved);
     if (opts.registry !== undefined) {
       this.stateGauge = new Gauge({ name: 'perfwarden_alert_state', help: 'Alert state per severity: 0 inactive, 1 pending, 2 firing.', labelNames: ['alert', 'severity'], registers: [opts.registry] });
-      this.sentCounter = new Counter({ name: 'perfwarden_notifications_total', help: 'Notification delivery attempts by channel and outcome (sent, failed, dead, silenced).', labelNames: ['channel', 'outcome'], registers: [opts.registry] });
+      this.sentCounter = new Counter({ name: 'perfwarden_notifications_total', help: 'Notification delivery attempts by channel and outcome (sent, failed, dead, silenced); failed includes failed Alertmanager re-sends of firing alerts.', labelNames: ['channel', 'outcome'], registers: [opts.registry] });
       for (const n of opts.notifiers) for (const outcome of ['sent', 'failed', 'dead', 'silenced']) this.sentCounter.inc({ channel: n.name, outcome }, 0);
       this.updateGauge();
     }
@@ -112,7 +125,7 @@ export class AlertEngine {
 
   /** Evaluates when due and flushes due groups into the outbox (synchronous SQLite work). */
   private step(): void {
-    const now = this.opts.clock.now();
+    const now = this.now();
     try {
       if (now >= this.nextEvaluationAt) {
         this.nextEvaluationAt = now + this.opts.evaluationIntervalMs;
@@ -123,13 +136,59 @@ export class AlertEngine {
     } catch (thrown) {
       this.opts.logger?.error({ err: coerceError(thrown) }, 'alert evaluation failed');
     }
+    this.prune(now);
+  }
+
+  /** Whole epoch milliseconds: every timestamp in state, payloads and the API is an integer. */
+  private now(): number {
+    return Math.floor(this.opts.clock.now());
+  }
+
+  /** Deletes history older than the retention, at most every `pruneIntervalMs` (sooner while a backlog remains). */
+  private prune(now: number): void {
+    if (now < this.nextPruneAt) return;
+    try {
+      const r = pruneNotifyHistory(this.opts.db, now, this.opts.retentionMs ?? DEFAULT_NOTIFY_RETENTION_MS);
+      this.nextPruneAt = now + (r.more ? Math.min(1000, this.opts.evaluationIntervalMs) : this.opts.pruneIntervalMs ?? 3600_000);
+      if (r.events + r.outbox + r.silences > 0) this.opts.logger?.info({ events: r.events, outbox: r.outbox, silences: r.silences }, 'pruned alert history');
+    } catch (thrown) {
+      this.nextPruneAt = now + (this.opts.pruneIntervalMs ?? 3600_000);
+      this.opts.logger?.error({ err: coerceError(thrown) }, 'pruning alert history failed');
+    }
+  }
+
+  /**
+   * Re-sends announced firing alerts to channels with a `resendInterval` (Alertmanager), in the
+   * delivery chain so a re-send can never overtake the resolved notice that follows it.
+   * Best effort: the next re-send comes one interval later, and `endsAt` allows two to be lost.
+   */
+  private async resend(): Promise<void> {
+    for (const n of this.opts.notifiers) {
+      if (n.resendInterval === undefined) continue;
+      const now = this.now();
+      if (now < (this.nextResendAt.get(n.name) ?? 0)) continue;
+      this.nextResendAt.set(n.name, now + n.resendInterval);
+      const alerts = this.router.refreshable(n.name, this.evaluator.states(), (s) => this.repeatOf(s, now), now);
+      if (alerts.length === 0) continue;
+      try {
+        await n.send({
+          id: 0, channel: n.name, groupKey: 'resend', status: 'firing', createdAt: now, alerts,
+          severity: alerts.some((t) => t.severity === 'critical') ? 'critical' : 'warning',
+          ...(this.opts.dashboardUrl === undefined ? {} : { dashboardUrl: this.opts.dashboardUrl }),
+        });
+      } catch (thrown) {
+        this.sentCounter?.inc({ channel: n.name, outcome: 'failed' });
+        this.opts.logger?.warn({ channel: n.name, err: coerceError(thrown).message }, 're-sending firing alerts failed (retried next interval)');
+      }
+    }
   }
 
   /** One delivery pass at a time; a second call while one runs joins it. */
   private deliver(): Promise<void> {
     this.delivering ??= (async () => {
       try {
-        const outcomes = await this.outbox.deliverDue(this.opts.clock.now(), () => this.opts.clock.now());
+        await this.resend();
+        const outcomes = await this.outbox.deliverDue(this.now(), () => this.now());
         for (const o of outcomes) {
           this.sentCounter?.inc({ channel: o.channel, outcome: o.outcome });
           if (o.outcome !== 'sent') this.opts.logger?.warn({ channel: o.channel, id: o.id, err: o.error, outcome: o.outcome }, 'notification not delivered');

@@ -15,6 +15,7 @@ import type { AlertService, AlertView } from './alert-service.js';
 import { buildAlertEngine } from './build-engine.js';
 import { formatMeasureValue } from './measures.js';
 import { alertMigrations } from './migrations.js';
+import { readLoadHistogram } from './load-histogram.js';
 
 /** Options (tests may replace the channels). */
 export interface AlertModuleOptions {
@@ -48,7 +49,22 @@ export function createAlertModule(options: AlertModuleOptions = {}): DaemonModul
       engine = e;
       unsubscribe.push(ctx.events.on('probe:result', (r) => e.store.addProbeResult(r)));
       unsubscribe.push(ctx.events.on('health:sample', (s) => e.store.addHealthSample(s)));
-      unsubscribe.push(ctx.events.on('load:progress', (p) => e.store.addLoadProgress(p, ctx.clock.now())));
+      unsubscribe.push(ctx.events.on('load:progress', (p) => {
+        const at = ctx.clock.now();
+        e.store.addLoadProgress(p, at);
+        // Latency quantiles of loads come from the same histogram Prometheus scrapes.
+        void readLoadHistogram(ctx.registry, p.name)
+          .then((buckets) => {
+            if (buckets !== undefined) e.store.addLoadHistogram(p.name, { at, buckets });
+          })
+          .catch((thrown: unknown) => log.warn({ err: thrown }, 'alerts: cannot read the load latency histogram'));
+      }));
+      // The history module compares a finished run with its baseline before 'load:finished' is emitted.
+      unsubscribe.push(ctx.events.on('load:finished', (f) => {
+        const history = ctx.services.get('history') as { runs?: { get(id: string): { regression?: { verdict?: string } } | undefined } } | undefined;
+        const verdict = history?.runs?.get(f.runId)?.regression?.verdict;
+        e.store.setLoadRegression(f.load, verdict === 'regression' ? true : verdict === 'ok' ? false : undefined);
+      }));
       const service = createAlertService(e, () => ctx.clock.now());
       ctx.services.set('alerts', service);
       registerSilenceRoutes(ctx.app, service, ctx.config.api, () => ctx.clock.now());

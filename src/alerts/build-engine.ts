@@ -35,6 +35,7 @@ export function buildAlertEngine(config: Pick<Config, 'alerts' | 'notifications'
     routes: n.routes ?? defaultRoutes(notifiers.map((x) => x.name)),
     retry: n.retry,
     evaluationIntervalMs: n.evaluationInterval,
+    retentionMs: n.retention,
     ...(n.dashboardUrl === undefined ? {} : { dashboardUrl: n.dashboardUrl }),
     ...(deps.registry === undefined ? {} : { registry: deps.registry }),
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),

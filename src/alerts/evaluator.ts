@@ -10,10 +10,11 @@
  */
 import { formatMeasureValue } from './measures.js';
 import type { MeasureStore } from './measure-store.js';
-import { crosses, negate } from './threshold.js';
+import { crosses, negate, scaleClear } from './threshold.js';
 import type { AlertRuleConfig } from '../config/sections/alerts.js';
 import { parseMeasure } from './measures.js';
 import { PwError } from '../core/errors.js';
+import type { Threshold } from './threshold.js';
 import type { AlertTransition, CompiledRule, InstanceState, Level, Severity } from './types.js';
 
 const SEVERITIES: readonly Severity[] = ['warning', 'critical'];
@@ -25,13 +26,7 @@ export function compileRules(rules: readonly AlertRuleConfig[]): CompiledRule[] 
     if (measure === undefined) throw new PwError('PW_ERR_CONFIG_INVALID', `alert ${r.name}: unknown measure ${r.measure}`);
     const subjectKind = r.select.probes !== undefined ? 'probes' : r.select.loads !== undefined ? 'loads' : 'targets';
     const subjects = r.select.probes ?? r.select.loads ?? r.select.targets ?? [];
-    const lowest: Severity = r.warning !== undefined ? 'warning' : 'critical';
-    const clear: CompiledRule['clear'] = {};
-    for (const sev of SEVERITIES) {
-      const trigger = r[sev];
-      if (trigger === undefined) continue;
-      clear[sev] = sev === lowest && r.clear !== undefined ? r.clear : negate(trigger);
-    }
+    const clear = compileClear(r);
     return {
       name: r.name, measure, subjectKind, subjects, windowMs: r.window, forMs: r.for, keepFiringForMs: r.keepFiringFor, clear,
       minSamples: r.minSamples, labels: r.labels ?? {},
@@ -40,6 +35,33 @@ export function compileRules(rules: readonly AlertRuleConfig[]): CompiledRule[] 
       ...(r.summary === undefined ? {} : { summary: r.summary }),
     };
   });
+}
+
+/**
+ * The clear line per configured severity: as written (the scalar form is the lowest severity's);
+ * a severity without one gets the nearest configured band scaled to its own trigger (warning
+ * "> 400ms" clear "< 350ms" gives critical "> 600ms" clear "< 525ms"), else its trigger negated.
+ * So a recovering critical does not bounce off its own line and send a "downgraded" notice.
+ */
+export function compileClear(r: Pick<AlertRuleConfig, 'warning' | 'critical' | 'clear'>): CompiledRule['clear'] {
+  const lowest: Severity = r.warning !== undefined ? 'warning' : 'critical';
+  const written: Partial<Record<Severity, Threshold>> = {};
+  for (const sev of SEVERITIES) {
+    const c = r.clear?.[sev] ?? (sev === lowest ? r.clear?.lowest : undefined);
+    if (c !== undefined && r[sev] !== undefined) written[sev] = c;
+  }
+  const out: CompiledRule['clear'] = {};
+  for (const sev of SEVERITIES) {
+    const trigger = r[sev];
+    if (trigger === undefined) continue;
+    const other: Severity = sev === 'warning' ? 'critical' : 'warning';
+    const otherTrigger = r[other];
+    const otherClear = written[other];
+    out[sev] = written[sev]
+      ?? (otherTrigger !== undefined && otherClear !== undefined ? scaleClear(otherTrigger, otherClear, trigger) : undefined)
+      ?? negate(trigger);
+  }
+  return out;
 }
 
 /** A fresh instance. */
@@ -99,7 +121,8 @@ export class AlertEvaluator {
         const key = `${rule.name}/${subject}`;
         const inst = this.instances.get(key) ?? newInstance(rule, subject);
         const m = this.store.measure(rule.measure, rule.subjectKind, subject, rule.windowMs, now);
-        const value = m !== undefined && m.samples >= rule.minSamples ? m.value : undefined;
+        // check_rate counts the samples itself: zero checks is the value it exists to catch.
+        const value = m !== undefined && (m.samples >= rule.minSamples || rule.measure.kind === 'check_rate') ? m.value : undefined;
         const t = step(rule, inst, value, now);
         this.instances.set(key, inst);
         if (t !== undefined) transitions.push(t);

@@ -37,6 +37,19 @@ export interface LoadProgressLike {
   p95Ms: number | null;
 }
 
+/** One bucket of a cumulative latency histogram: observations at or under `le` seconds. */
+export interface HistogramBucket {
+  le: number;
+  count: number;
+}
+
+/** A load's latency histogram (summed over its endpoints) as it stood at `at`. */
+export interface HistogramSnapshot {
+  at: number;
+  /** Cumulative counts by ascending `le`, ending with `le: Infinity`. */
+  buckets: readonly HistogramBucket[];
+}
+
 /** What the rules select on. */
 export type SubjectKind = 'probes' | 'loads' | 'targets';
 
@@ -64,6 +77,8 @@ export class MeasureStore {
   private readonly loadTotals = new Map<string, { runId: string; requests: number; errors: number }>();
   private readonly targetOutcomes = new Map<string, OutcomeSample[]>();
   private readonly health = new Map<string, HealthSample[]>();
+  private readonly loadHistograms = new Map<string, HistogramSnapshot[]>();
+  private readonly regressions = new Map<string, number>();
 
   constructor(options: MeasureStoreOptions) {
     this.retentionMs = options.retentionMs;
@@ -97,6 +112,37 @@ export class MeasureStore {
     this.push(this.loadWindows, p.name, { at, requests, errors, ...(p.p95Ms === null ? {} : { p95: p.p95Ms / 1000 }) });
   }
 
+  /**
+   * Records a load's cumulative latency histogram (`perfwarden_load_request_duration_seconds`
+   * summed over endpoints, read from the registry on each progress tick). Load latency quantiles
+   * over a window come from the bucket increase across it, interpolated like PromQL's
+   * `histogram_quantile`, so perfwarden and the generated rule agree.
+   */
+  addLoadHistogram(name: string, snapshot: HistogramSnapshot): void {
+    let list = this.loadHistograms.get(name);
+    if (list === undefined) {
+      list = [];
+      this.loadHistograms.set(name, list);
+    }
+    const last = list[list.length - 1];
+    if (last !== undefined && snapshot.at < last.at) return;
+    list.push(snapshot);
+    // Keep the newest snapshot older than the retention too: it is the base of the longest window.
+    const cutoff = snapshot.at - this.retentionMs;
+    let drop = 0;
+    while (drop + 1 < list.length && list[drop + 1]!.at <= cutoff) drop++;
+    if (list.length - drop > this.cap) drop = list.length - this.cap;
+    if (drop > 0) list.splice(0, drop);
+  }
+
+  /**
+   * Records the regression verdict of a load's latest compared run: 1 regressed, 0 not; undefined
+   * (no baseline) keeps the previous value — like the `perfwarden_load_regression` gauge.
+   */
+  setLoadRegression(name: string, regressed: boolean | undefined): void {
+    if (regressed !== undefined) this.regressions.set(name, regressed ? 1 : 0);
+  }
+
   /** Records a health sample of a target. */
   addHealthSample(s: HealthSample): void {
     this.push(this.health, s.target, s);
@@ -105,9 +151,14 @@ export class MeasureStore {
   /** The measurement of `measure` for one subject over `[now - windowMs, now]`; undefined without data. */
   measure(measure: Measure, kind: SubjectKind, subject: string, windowMs: number, now: number): Measurement | undefined {
     const from = now - windowMs;
+    if (measure.kind === 'regression') {
+      const v = kind === 'loads' ? this.regressions.get(subject) : undefined;
+      return v === undefined ? undefined : { value: v, samples: 1 };
+    }
     const outcomes = (kind === 'probes' ? this.probes : kind === 'loads' ? this.loads : this.targetOutcomes).get(subject) ?? [];
     const inWindow = outcomes.filter((s) => s.at >= from && s.at <= now);
     if (kind === 'loads' && inWindow.length === 0) return this.loadMeasure(measure, subject, from, now, windowMs);
+    if (measure.kind === 'source_up') return kind === 'targets' ? sourcesUp(this.health.get(subject) ?? [], from, now) : undefined;
     const health = kind === 'targets' ? (this.health.get(subject) ?? []).filter((s) => s.at >= from && s.at <= now && s.ok) : [];
     switch (measure.kind) {
       case 'latency': {
@@ -136,11 +187,16 @@ export class MeasureStore {
 
   /**
    * Load measures from progress ticks: error rate over all requests in the window, check rate as
-   * requests per minute, and p95 as the request-weighted mean of the ticks' p95 (only p95 is
-   * reported per tick; other quantiles have no data).
+   * requests per minute. Latency quantiles come from the histogram increase over the window;
+   * without histogram snapshots (no registry), p95 falls back to the request-weighted mean of the
+   * ticks' p95 and other quantiles have no data.
    */
   private loadMeasure(measure: Measure, name: string, from: number, now: number, windowMs: number): Measurement | undefined {
     const ticks = (this.loadWindows.get(name) ?? []).filter((s) => s.at >= from && s.at <= now);
+    if (measure.kind === 'latency') {
+      const fromHistogram = this.histogramQuantile(name, measure.quantile ?? 0.95, from, now);
+      if (fromHistogram !== undefined || this.loadHistograms.has(name)) return fromHistogram;
+    }
     const requests = ticks.reduce((a, t) => a + t.requests, 0);
     if (requests === 0) return undefined;
     switch (measure.kind) {
@@ -155,6 +211,23 @@ export class MeasureStore {
       }
       default: return undefined;
     }
+  }
+
+  /** `histogram_quantile(q, increase(buckets[window]))` of a load; undefined without requests in the window. */
+  private histogramQuantile(name: string, q: number, from: number, now: number): Measurement | undefined {
+    const list = this.loadHistograms.get(name) ?? [];
+    let end: HistogramSnapshot | undefined;
+    let base: HistogramSnapshot | undefined;
+    for (const s of list) {
+      if (s.at <= from) base = s;
+      if (s.at <= now) end = s;
+    }
+    if (end === undefined || end === base) return undefined;
+    const before = new Map((base?.buckets ?? []).map((b) => [b.le, b.count]));
+    const delta = end.buckets.map((b) => ({ le: b.le, count: Math.max(0, b.count - (before.get(b.le) ?? 0)) }));
+    const value = histogramQuantile(q, delta);
+    const total = delta[delta.length - 1]?.count ?? 0;
+    return value === undefined ? undefined : { value, samples: total };
   }
 
   /** The health samples of a target still kept (newest last). */
@@ -175,6 +248,14 @@ export class MeasureStore {
     if (list.length - drop > this.cap) drop = list.length - this.cap;
     if (drop > 0) list.splice(0, drop);
   }
+}
+
+/** 1 when the latest read of every source of the target in the window succeeded, else 0 (min of `perfwarden_target_source_up`). */
+function sourcesUp(samples: readonly HealthSample[], from: number, now: number): Measurement | undefined {
+  const last = new Map<string, boolean>();
+  for (const s of samples) if (s.at >= from && s.at <= now) last.set(s.source, s.ok);
+  if (last.size === 0) return undefined;
+  return { value: [...last.values()].every(Boolean) ? 1 : 0, samples: last.size };
 }
 
 function latest(samples: readonly HealthSample[], pick: (s: HealthSample) => number | undefined): Measurement | undefined {
@@ -226,4 +307,31 @@ function directRatio(samples: readonly HealthSample[]): Measurement | undefined 
 function headerRatio(samples: readonly OutcomeSample[]): Measurement | undefined {
   const known = samples.filter((s) => s.cache !== undefined);
   return known.length === 0 ? undefined : { value: known.filter((s) => s.cache === 'hit').length / known.length, samples: known.length };
+}
+
+/**
+ * PromQL's `histogram_quantile` over cumulative buckets (ascending `le`, the last `+Inf`): linear
+ * interpolation inside the bucket holding the rank; a rank in the `+Inf` bucket answers the
+ * highest finite bound. Undefined for no observations.
+ */
+export function histogramQuantile(q: number, buckets: readonly HistogramBucket[]): number | undefined {
+  const last = buckets[buckets.length - 1];
+  if (buckets.length < 2 || last === undefined || last.le !== Number.POSITIVE_INFINITY || last.count <= 0) return undefined;
+  if (q < 0) return Number.NEGATIVE_INFINITY;
+  if (q > 1) return Number.POSITIVE_INFINITY;
+  let rank = q * last.count;
+  const b = buckets.findIndex((x) => x.count >= rank);
+  if (b === buckets.length - 1) return buckets[b - 1]?.le;
+  const upper = buckets[b];
+  if (upper === undefined) return undefined;
+  if (b === 0 && upper.le <= 0) return upper.le;
+  let start = 0;
+  let count = upper.count;
+  const prev = buckets[b - 1];
+  if (prev !== undefined) {
+    start = prev.le;
+    count -= prev.count;
+    rank -= prev.count;
+  }
+  return count <= 0 ? start : start + (upper.le - start) * (rank / count);
 }

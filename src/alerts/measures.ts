@@ -7,7 +7,7 @@ import type { ThresholdKind } from './threshold.js';
 /** A measure name without a percentile ("latency.p95" is `latency` with quantile 0.95). */
 export type MeasureKind =
   | 'latency' | 'error_rate' | 'cache_hit_ratio' | 'memory_bytes' | 'memory_ratio'
-  | 'memory_slope' | 'cpu_ratio' | 'probe_success' | 'check_rate';
+  | 'memory_slope' | 'cpu_ratio' | 'probe_success' | 'check_rate' | 'regression' | 'source_up';
 
 /** A parsed measure. */
 export interface Measure {
@@ -20,7 +20,7 @@ export interface Measure {
 
 const KINDS: readonly MeasureKind[] = [
   'latency', 'error_rate', 'cache_hit_ratio', 'memory_bytes', 'memory_ratio', 'memory_slope',
-  'cpu_ratio', 'probe_success', 'check_rate',
+  'cpu_ratio', 'probe_success', 'check_rate', 'regression', 'source_up',
 ];
 
 /** Threshold kinds that make sense for each measure. */
@@ -34,7 +34,27 @@ export const MEASURE_UNITS: Readonly<Record<MeasureKind, readonly ThresholdKind[
   cpu_ratio: ['ratio', 'number'],
   probe_success: ['ratio', 'number'],
   check_rate: ['number'],
+  regression: ['number'],
+  source_up: ['number'],
 };
+
+/** The selections each measure can be computed for (`validate` rejects the others). */
+export const MEASURE_SELECTIONS: Readonly<Record<MeasureKind, readonly ('probes' | 'loads' | 'targets')[]>> = {
+  latency: ['probes', 'loads', 'targets'],
+  error_rate: ['probes', 'loads', 'targets'],
+  probe_success: ['probes', 'loads', 'targets'],
+  check_rate: ['probes', 'loads', 'targets'],
+  cache_hit_ratio: ['probes', 'targets'],
+  memory_bytes: ['targets'],
+  memory_ratio: ['targets'],
+  memory_slope: ['targets'],
+  cpu_ratio: ['targets'],
+  regression: ['loads'],
+  source_up: ['targets'],
+};
+
+/** The measure names, for messages. */
+export const MEASURE_NAMES = 'latency.pXX, error_rate, cache_hit_ratio, memory_bytes, memory_ratio, memory_slope, cpu_ratio, probe_success, check_rate, regression, source_up';
 
 /** Measures computed from probe results (the rest come from target health samples). */
 export const PROBE_MEASURES: ReadonlySet<MeasureKind> = new Set(['latency', 'error_rate', 'probe_success', 'check_rate']);
@@ -55,6 +75,8 @@ export function formatMeasureValue(kind: MeasureKind, value: number): string {
     case 'memory_bytes': return `${round(value / 1048576)}MiB`;
     case 'memory_slope': return `${round((value * 60) / 1048576)}MiB/min`;
     case 'check_rate': return `${round(value)}/min`;
+    case 'regression': return value > 0 ? 'regressed' : 'no regression';
+    case 'source_up': return value >= 1 ? 'all sources up' : 'a source is down';
   }
 }
 

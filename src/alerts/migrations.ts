@@ -23,4 +23,13 @@ export const alertMigrations: Migration[] = [
         created_by TEXT, comment TEXT, created_at INTEGER NOT NULL);
     `,
   },
+  {
+    // Retention: the pruning deletes find old rows by time without scanning the tables.
+    id: 'alerts-002',
+    up: `
+      CREATE INDEX alert_events_flushed ON alert_events (flushed_at) WHERE flushed_at IS NOT NULL;
+      CREATE INDEX notification_outbox_done ON notification_outbox (created_at) WHERE status <> 'pending';
+      CREATE INDEX silences_ends_at ON silences (ends_at);
+    `,
+  },
 ];

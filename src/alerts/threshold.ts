@@ -76,6 +76,30 @@ export function negate(t: Threshold): Threshold {
   return { ...t, op, text: `${op} ${t.text.replace(/^\s*(>=|<=|>|<)\s*/, '')}` };
 }
 
+/**
+ * The clear line for `trigger` with the same relative band as `clear` has to `base`: base
+ * "> 400ms" with clear "< 350ms" and trigger "> 600ms" gives "< 525ms". Undefined when the band
+ * cannot be scaled (a zero base, or units or directions that differ).
+ */
+export function scaleClear(base: Threshold, clear: Threshold, trigger: Threshold): Threshold | undefined {
+  const above = (t: Threshold) => t.op === '>' || t.op === '>=';
+  if (base.value === 0 || base.kind !== trigger.kind || above(base) !== above(trigger)) return undefined;
+  const value = trigger.value * (clear.value / base.value);
+  return { op: clear.op, value, kind: clear.kind, text: `${clear.op} ${formatThresholdValue(value, clear.kind)}` };
+}
+
+/** A base-unit value written like a threshold ("525ms", "64%", "2MiB/min"). */
+export function formatThresholdValue(value: number, kind: ThresholdKind): string {
+  const r = (n: number) => String(Math.round(n * 100) / 100);
+  switch (kind) {
+    case 'duration': return value < 1 ? `${r(value * 1000)}ms` : `${r(value)}s`;
+    case 'ratio': return `${r(value * 100)}%`;
+    case 'size': return `${r(value / 1048576)}MiB`;
+    case 'rate': return `${r((value * 60) / 1024)}KiB/min`;
+    case 'number': return r(value);
+  }
+}
+
 function bad(text: string): PwError {
   return new PwError('PW_ERR_THRESHOLD', `expected a threshold like "> 400ms", "< 75%", "> 1MiB/min" or "> 0.9", got "${text}"`);
 }

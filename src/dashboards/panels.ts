@@ -14,9 +14,12 @@ export interface Query {
   exemplar?: boolean;
 }
 
-/** Warning/critical levels; `direction: 'below'` for "lower is worse" (cache hit ratio). */
+/**
+ * Warning/critical levels; `direction: 'below'` for "lower is worse" (cache hit ratio). Without a
+ * warning (or with one equal to critical) there is no orange step: one value, one colour.
+ */
 export interface Levels {
-  warning: number;
+  warning?: number;
   critical: number;
   direction?: 'above' | 'below';
 }
@@ -62,10 +65,16 @@ export function stateTimeline(spec: PanelSpec): PanelDraft {
 /** Threshold steps for warning/critical levels. */
 export function thresholdSteps(levels: Levels | undefined): ThresholdStep[] {
   if (levels === undefined) return [{ color: 'green', value: null }];
+  const { warning, critical } = levels;
+  const orange = warning !== undefined && warning !== critical;
   if (levels.direction === 'below') {
-    return [{ color: 'red', value: null }, { color: 'orange', value: levels.critical }, { color: 'green', value: levels.warning }];
+    return orange
+      ? [{ color: 'red', value: null }, { color: 'orange', value: critical }, { color: 'green', value: warning }]
+      : [{ color: 'red', value: null }, { color: 'green', value: critical }];
   }
-  return [{ color: 'green', value: null }, { color: 'orange', value: levels.warning }, { color: 'red', value: levels.critical }];
+  return orange
+    ? [{ color: 'green', value: null }, { color: 'orange', value: warning }, { color: 'red', value: critical }]
+    : [{ color: 'green', value: null }, { color: 'red', value: critical }];
 }
 
 function fieldDefaults(draft: PanelDraft): FieldDefaults {

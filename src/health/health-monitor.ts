@@ -3,11 +3,18 @@
  * its memory, keeps a header-derived cache hit ratio from probe results, and publishes each
  * sample (to the alert engine through the bus) and the gauges:
  * `perfwarden_target_memory_bytes`, `perfwarden_target_memory_slope_bytes_per_second`,
- * `perfwarden_cache_hit_ratio`, `perfwarden_target_cpu_ratio`, `perfwarden_target_source_up`,
- * `perfwarden_target_memory_limit_bytes`, `perfwarden_target_memory_limit_eta_seconds`.
+ * `perfwarden_target_memory_leak_confidence`, `perfwarden_cache_hit_ratio`,
+ * `perfwarden_cache_hits_total`/`perfwarden_cache_lookups_total`, `perfwarden_target_cpu_ratio`,
+ * `perfwarden_target_source_up`, `perfwarden_target_memory_limit_bytes`,
+ * `perfwarden_target_memory_limit_eta_seconds`.
  * A source that fails is `source_up 0` and an `ok: false` sample — alertable, never a crash.
+ *
+ * The leak alert's measure (`memorySlopeBytesPerSecond` of a sample) is the slope only while the
+ * detector's verdict is `leak`, 0 for `no_leak`/`step`, and absent without enough data: a step or a
+ * sawtooth must not fire `memory-leak` however steep its fitted slope. The exported confidence
+ * follows the same rule, so the generated Prometheus rule is the same condition.
  */
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { ResourceSourceConfig, ResourcesConfig } from '../config/sections/resources.js';
@@ -21,6 +28,7 @@ import { createPrometheusSource } from './prometheus-source.js';
 import { createRedisSource } from './redis-source.js';
 import type { Source } from './source.js';
 import type { HealthSample } from './types.js';
+import { LEAK_CONFIDENCE_THRESHOLD } from './types.js';
 
 /** Builds a source from config. */
 export function createSource(config: ResourceSourceConfig, baseUrl?: string): Source {
@@ -67,7 +75,8 @@ export interface HealthMonitorOptions {
 /** The health sampler. */
 export class HealthMonitor {
   private readonly states = new Map<string, TargetState>();
-  private readonly gauges: Record<'memory' | 'limit' | 'slope' | 'cache' | 'cpu' | 'up' | 'eta', Gauge> | undefined;
+  private readonly gauges: Record<'memory' | 'limit' | 'slope' | 'confidence' | 'cache' | 'cpu' | 'up' | 'eta', Gauge> | undefined;
+  private readonly counters: Record<'hits' | 'lookups', Counter> | undefined;
   private stopped = true;
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -90,12 +99,20 @@ export class HealthMonitor {
       this.gauges = {
         memory: g('perfwarden_target_memory_bytes', 'Memory of the target as its sources report it (RSS, used memory).', ['target']),
         limit: g('perfwarden_target_memory_limit_bytes', 'The memory limit memory_ratio is computed against (config or source).', ['target']),
-        slope: g('perfwarden_target_memory_slope_bytes_per_second', 'Theil–Sen slope of the target memory over the leak window.', ['target']),
+        slope: g('perfwarden_target_memory_slope_bytes_per_second', 'Theil–Sen slope of the target memory over the leak window (absent until the window holds enough data).', ['target']),
+        confidence: g('perfwarden_target_memory_leak_confidence', `0..1: how sure the leak detector is that memory leaks (1 − Mann–Kendall p while its verdict is "leak", else 0; >= ${LEAK_CONFIDENCE_THRESHOLD} means leak).`, ['target']),
         cache: g('perfwarden_cache_hit_ratio', 'Cache hit ratio of the target (counters, or response headers).', ['target']),
         cpu: g('perfwarden_target_cpu_ratio', 'CPU utilisation of the target, core-seconds per second.', ['target']),
         up: g('perfwarden_target_source_up', '1 when the last read of a resource source succeeded.', ['target', 'source']),
         eta: g('perfwarden_target_memory_limit_eta_seconds', 'Seconds until the memory limit at the current slope (absent when not rising).', ['target']),
       };
+      const c = (name: string, help: string) => new Counter({ name, help, labelNames: ['target'], registers: [r] });
+      this.counters = {
+        hits: c('perfwarden_cache_hits_total', 'Cache hits of the target (counter deltas of its sources, or hit verdicts of response headers).'),
+        lookups: c('perfwarden_cache_lookups_total', 'Cache lookups (hits + misses) of the target, counted like perfwarden_cache_hits_total.'),
+      };
+      // The series exist from the start, so Prometheus' increase() sees the first lookups too.
+      for (const [name, st] of this.states) if (st.hasCacheSource || st.target.resources.cacheFromHeaders) this.countLookups(name, 0, 0);
     }
   }
 
@@ -139,6 +156,12 @@ export class HealthMonitor {
     const cap = this.opts.headerWindow ?? 200;
     if (s.headerOutcomes.length > cap) s.headerOutcomes.splice(0, s.headerOutcomes.length - cap);
     this.gauges?.cache.set({ target: r.target }, s.headerOutcomes.filter((x) => x === 'hit').length / s.headerOutcomes.length);
+    this.countLookups(r.target, o === 'hit' ? 1 : 0, 1);
+  }
+
+  private countLookups(target: string, hits: number, lookups: number): void {
+    this.counters?.hits.inc({ target }, hits);
+    this.counters?.lookups.inc({ target }, lookups);
   }
 
   /** The latest leak assessment of a target. */
@@ -163,10 +186,18 @@ export class HealthMonitor {
         s.leak.add(at, reading.memoryBytes);
         const a = s.leak.assess(at);
         s.lastAssessment = a;
-        if (a.verdict !== 'insufficient_data') sample.memorySlopeBytesPerSecond = a.slopeBytesPerSecond;
         this.gauges?.memory.set({ target: name }, reading.memoryBytes);
         if (sample.memoryLimitBytes !== undefined) this.gauges?.limit.set({ target: name }, sample.memoryLimitBytes);
-        this.gauges?.slope.set({ target: name }, a.slopeBytesPerSecond);
+        if (a.verdict === 'insufficient_data') {
+          this.gauges?.slope.remove({ target: name });
+          this.gauges?.confidence.remove({ target: name });
+        } else {
+          const leaking = a.verdict === 'leak';
+          sample.memorySlopeBytesPerSecond = leaking ? a.slopeBytesPerSecond : 0;
+          sample.memoryLeakConfidence = leaking ? a.confidence : 0;
+          this.gauges?.slope.set({ target: name }, a.slopeBytesPerSecond);
+          this.gauges?.confidence.set({ target: name }, sample.memoryLeakConfidence);
+        }
         if (a.secondsToLimit !== undefined) this.gauges?.eta.set({ target: name }, a.secondsToLimit);
         else this.gauges?.eta.remove({ target: name });
       }
@@ -178,7 +209,10 @@ export class HealthMonitor {
         if (prev !== undefined) {
           const dh = reading.cacheHits - prev.hits;
           const dm = reading.cacheMisses - prev.misses;
-          if (dh >= 0 && dm >= 0 && dh + dm > 0) this.gauges?.cache.set({ target: name }, dh / (dh + dm));
+          if (dh >= 0 && dm >= 0 && dh + dm > 0) {
+            this.gauges?.cache.set({ target: name }, dh / (dh + dm));
+            this.countLookups(name, dh, dh + dm);
+          }
         }
       }
       this.opts.onSample?.(sample);

@@ -1,5 +1,11 @@
 /** What resource sources report: one plain sample per source read, failures included. */
 
+/**
+ * A leak confidence at or above this is a leak (the detector's default one-sided p-value 0.01).
+ * `perfwarden rules` writes it into the leak rule, so Prometheus decides like perfwarden.
+ */
+export const LEAK_CONFIDENCE_THRESHOLD = 0.99;
+
 /** One reading of one source of one target. A failed read is `ok: false`, not an exception. */
 export interface HealthSample {
   target: string;
@@ -13,8 +19,13 @@ export interface HealthSample {
   memoryBytes?: number;
   /** The limit memory_ratio is computed against (from config or the source). */
   memoryLimitBytes?: number;
-  /** Theil–Sen slope over the leak window, when the health module computed one. */
+  /**
+   * The leak alert's measure: the Theil–Sen slope over the leak window while the detector's
+   * verdict is `leak`, 0 for `no_leak`/`step`, absent while data is insufficient.
+   */
   memorySlopeBytesPerSecond?: number;
+  /** 1 − Mann–Kendall p while the verdict is `leak`, else 0 (absent while data is insufficient). */
+  memoryLeakConfidence?: number;
   /** 0..1 of one core-equivalent share of the machine, as the source defines it. */
   cpuRatio?: number;
   /** Cumulative counters (ratios over a window come from their deltas). */

@@ -22,8 +22,21 @@ export interface ProbeMetrics {
   declare(probe: string, target: string, kind: 'http' | 'ws'): void;
 }
 
+/** Options of the probe metric set. */
+export interface ProbeMetricsOptions {
+  /**
+   * Exemplar labels for a result's trace id: `tracing.exemplarLabels`, which answers `{}` unless
+   * that trace was recorded (exported), so Grafana never links to a trace that does not exist.
+   * Omitted (tracing off): no exemplars.
+   */
+  exemplarLabels?: (traceId: string | undefined) => Record<string, string>;
+}
+
+const NO_EXEMPLAR: Record<string, string> = {};
+
 /** Registers the probe metrics on `registry`. */
-export function createProbeMetrics(registry: Registry): ProbeMetrics {
+export function createProbeMetrics(registry: Registry, options: ProbeMetricsOptions = {}): ProbeMetrics {
+  const exemplarOf = options.exemplarLabels ?? (() => NO_EXEMPLAR);
   const registers = [registry];
   const duration = exemplarHistogram(registry, {
     name: 'perfwarden_probe_duration_seconds',
@@ -84,8 +97,8 @@ export function createProbeMetrics(registry: Registry): ProbeMetrics {
 
   return {
     observe(r) {
-      // Exemplar: the run's trace id (the span's when tracing is on), shown under OpenMetrics.
-      const exemplarLabels: Record<string, string> = r.traceId === undefined ? {} : { trace_id: r.traceId };
+      // Exemplar: the run's trace id when its span was recorded, shown under OpenMetrics.
+      const exemplarLabels = exemplarOf(r.traceId);
       duration.observe({ labels: { probe: r.probe, target: r.target }, value: r.durationSeconds, exemplarLabels });
       for (const p of PHASES) {
         const v = r.phases[p];

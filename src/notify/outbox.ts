@@ -1,7 +1,8 @@
 /**
  * The durable outbox: every notification is a row before anyone tries to send it, and is marked
  * sent only after its channel accepted it. A failed send is retried with exponential backoff
- * (capped), and given up ("dead") after `maxAttempts`. Because rows survive `kill -9`, a restart
+ * (capped) for as long as it takes, up to a time budget (`giveUpAfter`, days by default; an
+ * optional `maxAttempts` too), so a mail server down over a weekend loses nothing. Because rows survive `kill -9`, a restart
  * delivers what was pending; the row id travels as the message id so receivers can de-duplicate
  * the one send a crash could repeat (killed after the server accepted, before the row was marked).
  */
@@ -9,11 +10,14 @@ import type { SqliteDatabase } from '../storage/database.js';
 import { coerceError } from '../core/errors.js';
 import type { Notification, Notifier } from './types.js';
 
-/** Retry tuning, milliseconds. */
+/** Retry tuning, milliseconds. Neither limit set: retried forever. */
 export interface RetryPolicy {
   initialBackoff: number;
   maxBackoff: number;
-  maxAttempts: number;
+  /** Give up ("dead") after this many failed attempts. */
+  maxAttempts?: number | undefined;
+  /** Give up ("dead") after a failure this long after the row was queued. */
+  giveUpAfter?: number | undefined;
 }
 
 /** One delivery attempt's outcome, for counters and logs. */
@@ -76,10 +80,12 @@ export class Outbox {
       } catch (thrown) {
         const error = coerceError(thrown).message;
         const attempts = row.attempts + 1;
-        const dead = attempts >= this.retry.maxAttempts;
+        const at = clock();
+        const dead = (this.retry.maxAttempts !== undefined && attempts >= this.retry.maxAttempts)
+          || (this.retry.giveUpAfter !== undefined && at - row.created_at >= this.retry.giveUpAfter);
         failedChannels.add(row.channel);
         this.db.prepare('UPDATE notification_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?')
-          .run(dead ? 'dead' : 'pending', attempts, clock() + this.backoff(attempts), error, row.id);
+          .run(dead ? 'dead' : 'pending', attempts, at + this.backoff(attempts), error, row.id);
         outcomes.push({ id: row.id, channel: row.channel, outcome: dead ? 'dead' : 'failed', error });
       }
     }

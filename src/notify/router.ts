@@ -2,8 +2,9 @@
  * Routing and grouping, Alertmanager-style, kept in SQLite so a restart loses nothing. An alert
  * transition matches routes (first match wins unless `continue`); it becomes an event in its
  * group (route + alert name). A new group waits `groupWait` before its first notification, later
- * changes are batched at most every `groupInterval`, and an alert still firing is repeated every
- * `repeatInterval`. Flushing turns a group's events into one outbox row per channel, in the same
+ * changes are batched at most every `groupInterval` (except an escalation, which is urgent and
+ * goes out on the next flush), and an alert still firing is repeated every `repeatInterval`.
+ * Channels that need periodic re-sends (Alertmanager) ask {@link NotificationRouter.refreshable}. Flushing turns a group's events into one outbox row per channel, in the same
  * transaction that marks them flushed.
  */
 import type { SqliteDatabase } from '../storage/database.js';
@@ -87,6 +88,25 @@ export class NotificationRouter {
     }
   }
 
+  /**
+   * The firing instances a channel with `resendInterval` (Alertmanager) must hear about again:
+   * those already announced on a route that includes the channel (their first notice went out
+   * through the group, so `groupWait` still applies to it) and not silenced now.
+   */
+  refreshable(channel: string, states: readonly InstanceState[], transitionsOf: (s: InstanceState) => AlertTransition, now: number): AlertTransition[] {
+    const announced = this.db.prepare('SELECT 1 FROM notify_repeats WHERE instance_key = ? AND route = ?');
+    const out: AlertTransition[] = [];
+    for (const s of states) {
+      if (s.level === 'none') continue;
+      const t = transitionsOf(s);
+      const routes = this.matching(t).filter((i) => this.routes[i]!.channels.includes(channel));
+      if (!routes.some((i) => announced.get(s.key, i) !== undefined)) continue;
+      if (this.silences.silencing(t.labels, now) !== undefined) continue;
+      out.push(t);
+    }
+    return out;
+  }
+
   /** Flushes every due group into the outbox; one transaction per group. */
   flush(now: number): FlushResult {
     const due = this.db.prepare('SELECT group_key, route FROM notify_groups WHERE next_flush_at IS NOT NULL AND next_flush_at <= ?').all(now) as { group_key: string; route: number }[];
@@ -141,11 +161,16 @@ export class NotificationRouter {
     this.db.prepare('INSERT INTO alert_events (group_key, route, instance_key, transition, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(groupKey, routeIndex, t.key, JSON.stringify(t), now);
     const g = this.db.prepare('SELECT next_flush_at, last_flush_at FROM notify_groups WHERE group_key = ?').get(groupKey) as { next_flush_at: number | null; last_flush_at: number | null } | undefined;
+    // An escalation is urgent: it goes out on the next flush instead of waiting for groupWait or
+    // groupInterval (resolved notices and new warnings keep the batching).
+    const urgent = t.kind === 'escalated';
     if (g === undefined) {
-      this.db.prepare('INSERT INTO notify_groups (group_key, route, next_flush_at) VALUES (?, ?, ?)').run(groupKey, routeIndex, now + route.groupWait);
+      this.db.prepare('INSERT INTO notify_groups (group_key, route, next_flush_at) VALUES (?, ?, ?)').run(groupKey, routeIndex, urgent ? now : now + route.groupWait);
     } else if (g.next_flush_at === null) {
-      const at = g.last_flush_at === null ? now + route.groupWait : Math.max(now, g.last_flush_at + route.groupInterval);
+      const at = urgent ? now : g.last_flush_at === null ? now + route.groupWait : Math.max(now, g.last_flush_at + route.groupInterval);
       this.db.prepare('UPDATE notify_groups SET next_flush_at = ? WHERE group_key = ?').run(at, groupKey);
+    } else if (urgent && g.next_flush_at > now) {
+      this.db.prepare('UPDATE notify_groups SET next_flush_at = ? WHERE group_key = ?').run(now, groupKey);
     }
   }
 }

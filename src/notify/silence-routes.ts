@@ -1,11 +1,21 @@
-/** `POST/GET/DELETE /api/silences`: mutations need the bearer token, reads follow `api.readsOpen`. */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+/**
+ * `POST/GET/DELETE /api/silences`, held to the HTTP API's contract: every error is the API's
+ * `{ error, code: 'PW_ERR_*', message }` (its error handler), mutations are rate-limited per route
+ * at `api.rateLimitPerMinute` and need the bearer token, and reads follow `api.readsOpen`.
+ * The token is checked before the body is even parsed, so an unauthenticated caller learns
+ * nothing from validation messages (401, never 400); the rate limit runs before that, so
+ * guessing tokens costs requests too.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { ApiConfig } from '../config/sections/api.js';
-import { PwError, coerceError, hasCode } from '../core/errors.js';
+import { PwError, coerceError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 import { requireReadAccess, requireToken } from '../server/auth.js';
+import { apiErrorHandler } from '../api/api-errors.js';
+import { ErrorBody } from '../api/schemas.js';
 import type { AlertService } from '../alerts/alert-service.js';
 
 const MatcherBody = Type.Object({
@@ -24,43 +34,95 @@ const SilenceBody = Type.Object({
   comment: Type.Optional(Type.String()),
 }, { additionalProperties: false });
 
-function fail(reply: FastifyReply, thrown: unknown): FastifyReply {
-  const err = coerceError(thrown);
-  const status = hasCode(err, 'PW_ERR_NOT_FOUND') ? 404 : hasCode(err, 'PW_ERR_INVALID_ARGUMENT') || hasCode(err, 'PW_ERR_DURATION') ? 400 : 500;
-  const code = status === 500 ? 'PW_ERR_INTERNAL' : (err.code ?? 'PW_ERR_INTERNAL');
-  return reply.code(status).send({ error: status === 404 ? 'not_found' : status === 400 ? 'bad_request' : 'internal', code, message: err.message });
+const SilenceResponse = Type.Object({
+  id: Type.String(),
+  matchers: Type.Array(MatcherBody),
+  startsAt: Type.Integer({ description: 'epoch ms' }),
+  endsAt: Type.Integer({ description: 'epoch ms' }),
+  createdBy: Type.Optional(Type.String()),
+  comment: Type.Optional(Type.String()),
+  createdAt: Type.Integer({ description: 'epoch ms' }),
+});
+
+const ListQuery = Type.Object({
+  all: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: expired silences too' })),
+}, { additionalProperties: false });
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+const security = [{ bearerAuth: [] }];
+
+/** The rate limiter's 429, shaped by the API's error handler (same as the API module's). */
+function rateLimitError(_request: FastifyRequest, context: { max: number; after: string; statusCode: number }): Error {
+  const err = new Error(`rate limit exceeded: at most ${context.max} changes per minute; retry in ${context.after}`) as Error & { statusCode: number };
+  err.statusCode = context.statusCode;
+  return err;
 }
 
-/** Registers the silence routes on `app`. */
+/** The end of a new silence from its body; errors name the field. */
+function endOf(body: Static<typeof SilenceBody>, now: number): number {
+  if (body.endsAt !== undefined) return Date.parse(body.endsAt);
+  if (body.duration === undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', 'invalid body: expected "endsAt" (ISO 8601) or "duration" (like "2h")');
+  try {
+    return now + parseDuration(body.duration);
+  } catch (thrown) {
+    throw new PwError('PW_ERR_INVALID_ARGUMENT', `invalid body: duration: ${coerceError(thrown).message}`);
+  }
+}
+
+/**
+ * Registers the silence routes on `app`, in their own encapsulated scope with the API's error
+ * handler. Uses the @fastify/rate-limit the API module registered, or registers one for this scope.
+ */
 export function registerSilenceRoutes(app: FastifyInstance, alerts: AlertService, api: ApiConfig, now: () => number): void {
-  app.get('/api/silences', { preHandler: requireReadAccess(api), schema: { tags: ['alerts'], summary: 'Active silences (all with ?all=true)' } }, async (request) => {
-    const all = (request.query as { all?: string }).all === 'true';
-    return { silences: alerts.silences(all) };
-  });
-  app.post('/api/silences', { preHandler: requireToken(api), schema: { tags: ['alerts'], summary: 'Create a silence', body: SilenceBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof SilenceBody>;
-    try {
-      let endsAt: number;
-      if (body.endsAt !== undefined) endsAt = Date.parse(body.endsAt);
-      else if (body.duration !== undefined) endsAt = now() + parseDuration(body.duration);
-      else throw new PwError('PW_ERR_INVALID_ARGUMENT', 'expected "endsAt" or "duration"');
+  const read = requireReadAccess(api);
+  const token = requireToken(api);
+  // preParsing: after the rate limiter (onRequest), before the body is parsed and validated.
+  const write = async (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> => {
+    await token(request, reply);
+    return payload;
+  };
+  const limit = { rateLimit: { max: api.rateLimitPerMinute, timeWindow: 60_000 } };
+  void app.register(async (scope) => {
+    if (!scope.hasDecorator('rateLimit')) await scope.register(rateLimit, { global: false, errorResponseBuilder: rateLimitError });
+    scope.setErrorHandler(apiErrorHandler);
+
+    scope.get<{ Querystring: Static<typeof ListQuery> }>('/api/silences', {
+      onRequest: read,
+      schema: {
+        tags: ['alerts'], summary: 'Active silences (all with ?all=true)', querystring: ListQuery,
+        response: { 200: Type.Object({ silences: Type.Array(SilenceResponse) }), 400: ErrorBody, 401: ErrorBody },
+      },
+    }, async (request) => ({ silences: alerts.silences(request.query.all === 'true') }));
+
+    scope.post<{ Body: Static<typeof SilenceBody> }>('/api/silences', {
+      preParsing: write,
+      config: limit,
+      schema: {
+        tags: ['alerts'], summary: 'Create a silence', security, body: SilenceBody,
+        response: { 201: SilenceResponse, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+      },
+    }, async (request, reply) => {
+      const body = request.body;
       const silence = alerts.createSilence({
         matchers: body.matchers.map((m) => ({ name: m.name, value: m.value, ...(m.isRegex === undefined ? {} : { isRegex: m.isRegex }), ...(m.isEqual === undefined ? {} : { isEqual: m.isEqual }) })),
-        endsAt,
+        endsAt: endOf(body, now()),
         ...(body.createdBy === undefined ? {} : { createdBy: body.createdBy }),
         ...(body.comment === undefined ? {} : { comment: body.comment }),
       });
-      return await reply.code(201).send(silence);
-    } catch (thrown) {
-      return fail(reply, thrown);
-    }
-  });
-  app.delete('/api/silences/:id', { preHandler: requireToken(api), schema: { tags: ['alerts'], summary: 'Expire a silence now' } }, async (request, reply) => {
-    try {
-      alerts.expireSilence((request.params as { id: string }).id);
-      return await reply.code(204).send();
-    } catch (thrown) {
-      return fail(reply, thrown);
-    }
+      return reply.code(201).send(silence);
+    });
+
+    scope.delete<{ Params: Static<typeof IdParams> }>('/api/silences/:id', {
+      preParsing: write,
+      config: limit,
+      schema: {
+        tags: ['alerts'], summary: 'Expire a silence now', security, params: IdParams,
+        response: { 204: Type.Null({ description: 'expired' }), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody },
+      },
+    }, async (request, reply) => {
+      alerts.expireSilence(request.params.id);
+      return reply.code(204).send();
+    });
   });
 }

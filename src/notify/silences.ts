@@ -52,21 +52,21 @@ export function matchesAll(matchers: readonly Matcher[], labels: Readonly<Record
 export class SilenceStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  /** Creates a silence. Throws PW_ERR_INVALID_ARGUMENT for empty matchers, a bad regex or an end in the past. */
-  create(input: SilenceInput, now: number): Silence {
-    if (input.matchers.length === 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', 'a silence needs at least one matcher');
-    for (const m of input.matchers) {
-      if (m.isRegex === true) {
-        try {
-          new RegExp(m.value);
-        } catch {
-          throw new PwError('PW_ERR_INVALID_ARGUMENT', `matcher ${m.name}: invalid regular expression "${m.value}"`);
-        }
+  /** Creates a silence (times stored as whole ms). Throws PW_ERR_INVALID_ARGUMENT for empty matchers, a bad regex or an end in the past. */
+  create(input: SilenceInput, clockNow: number): Silence {
+    const now = Math.floor(clockNow);
+    if (input.matchers.length === 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', 'matchers: a silence needs at least one matcher');
+    input.matchers.forEach((m, i) => {
+      if (m.isRegex !== true) return;
+      try {
+        new RegExp(m.value);
+      } catch {
+        throw new PwError('PW_ERR_INVALID_ARGUMENT', `matchers/${i}/value: invalid regular expression "${m.value}" (matcher "${m.name}")`);
       }
-    }
-    if (input.endsAt <= now) throw new PwError('PW_ERR_INVALID_ARGUMENT', 'endsAt must be in the future');
+    });
+    if (!Number.isFinite(input.endsAt) || input.endsAt <= now) throw new PwError('PW_ERR_INVALID_ARGUMENT', 'endsAt: must be in the future');
     const s: Silence = {
-      id: randomUUID(), matchers: input.matchers, startsAt: input.startsAt ?? now, endsAt: input.endsAt, createdAt: now,
+      id: randomUUID(), matchers: input.matchers, startsAt: Math.floor(input.startsAt ?? now), endsAt: Math.floor(input.endsAt), createdAt: now,
       ...(input.createdBy === undefined ? {} : { createdBy: input.createdBy }),
       ...(input.comment === undefined ? {} : { comment: input.comment }),
     };
@@ -84,7 +84,8 @@ export class SilenceStore {
   }
 
   /** Expires a silence now. Throws PW_ERR_NOT_FOUND. */
-  expire(id: string, now: number): void {
+  expire(id: string, clockNow: number): void {
+    const now = Math.floor(clockNow);
     const info = this.db.prepare('UPDATE silences SET ends_at = ? WHERE id = ? AND ends_at > ?').run(now, id, now);
     if (info.changes === 0) throw new PwError('PW_ERR_NOT_FOUND', `no active silence ${id}`);
   }

@@ -22,6 +22,12 @@ export interface Notifier {
   readonly name: string;
   readonly type: string;
   send(notification: Notification): Promise<void>;
+  /**
+   * Set by channels that must hear about a firing alert periodically, whatever the route's
+   * grouping and repeatInterval say (Alertmanager resolves alerts not re-sent within its
+   * `resolve_timeout`). The engine re-sends every announced, unsilenced firing instance this often.
+   */
+  readonly resendInterval?: number;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }

@@ -5,6 +5,7 @@
 import type { DaemonContext, DaemonModule } from '../daemon/module.js';
 import { createProbeMetrics } from '../metrics/probe-metrics.js';
 import { createScheduler } from '../scheduler/scheduler.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { newTraceContext } from './trace-context.js';
 import type { ProbeResult, ProbeRunner } from './types.js';
@@ -43,7 +44,11 @@ export function createProbeModule(options: ProbeModuleOptions): DaemonModule & {
     scheduler: () => scheduler,
     register(ctx) {
       ctxRef = ctx;
-      const metrics = createProbeMetrics(ctx.registry);
+      // Exemplars only for recorded traces: the telemetry module (registered first) publishes "tracing".
+      const tracing = ctx.services.get('tracing') as Partial<Tracing> | undefined;
+      const metrics = createProbeMetrics(ctx.registry, tracing?.enabled === true && typeof tracing.exemplarLabels === 'function'
+        ? { exemplarLabels: tracing.exemplarLabels.bind(tracing) }
+        : {});
       for (const r of runners) metrics.declare(r.name, r.target, r.kind);
       const log = ctx.logger.child({ component: 'probes' });
       runOne = async (runner) => {

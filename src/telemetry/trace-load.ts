@@ -50,6 +50,11 @@ export interface LoadRunTrace {
   stage(name: string, attributes?: Attributes): SpanHandle;
   /** A span for this request when it falls in the sample, else undefined. Call just before sending. */
   request(endpoint: string): RequestSpan | undefined;
+  /**
+   * For a request that already finished `seconds` ago-to-now: a span from its start to now when it
+   * falls in the sample (same accumulator as `request`). For engines that only see completions.
+   */
+  recordRequest(endpoint: string, seconds: number, outcome: RequestOutcome): void;
   /** Ends the run span (and any stage left open). */
   end(result?: { verdict?: string; error?: string }): void;
 }
@@ -77,6 +82,29 @@ export function traceLoadRun(tracing: Tracing, run: { run: string; attributes?: 
     };
   };
 
+  const sampledRequest = (endpoint: string, startTime: number | undefined): RequestSpan | undefined => {
+    if (ratio === 0) return undefined;
+    credit += ratio;
+    if (credit < 1) return undefined;
+    credit -= 1;
+    const span = tracing.startSpan(endpoint, { kind: SpanKind.CLIENT, attributes: { 'perfwarden.endpoint': endpoint }, ...(startTime === undefined ? {} : { startTime }) }, openStage?.ctx ?? runCtx);
+    const base = handle(span);
+    return {
+      traceContext: base.traceContext,
+      end(outcome) {
+        if (outcome !== undefined) {
+          const attrs: Attributes = { 'perfwarden.outcome': outcome.ok ? 'success' : 'failure' };
+          if (outcome.status !== undefined) attrs['http.response.status_code'] = outcome.status;
+          if (outcome.reason !== undefined) attrs['perfwarden.reason'] = outcome.reason;
+          if (!outcome.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.reason ?? 'failure' });
+          base.end(attrs);
+        } else {
+          base.end();
+        }
+      },
+    };
+  };
+
   return {
     traceContext: toTraceContext(runSpan.spanContext()),
     stage(name, attributes = {}) {
@@ -89,27 +117,9 @@ export function traceLoadRun(tracing: Tracing, run: { run: string; attributes?: 
       openStage = current;
       return current.handle;
     },
-    request(endpoint) {
-      if (ratio === 0) return undefined;
-      credit += ratio;
-      if (credit < 1) return undefined;
-      credit -= 1;
-      const span = tracing.startSpan(endpoint, { kind: SpanKind.CLIENT, attributes: { 'perfwarden.endpoint': endpoint } }, openStage?.ctx ?? runCtx);
-      const base = handle(span);
-      return {
-        traceContext: base.traceContext,
-        end(outcome) {
-          if (outcome !== undefined) {
-            const attrs: Attributes = { 'perfwarden.outcome': outcome.ok ? 'success' : 'failure' };
-            if (outcome.status !== undefined) attrs['http.response.status_code'] = outcome.status;
-            if (outcome.reason !== undefined) attrs['perfwarden.reason'] = outcome.reason;
-            if (!outcome.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.reason ?? 'failure' });
-            base.end(attrs);
-          } else {
-            base.end();
-          }
-        },
-      };
+    request: (endpoint) => sampledRequest(endpoint, undefined),
+    recordRequest(endpoint, seconds, outcome) {
+      if (ratio !== 0) sampledRequest(endpoint, tracing.clock.now() - seconds * 1000)?.end(outcome);
     },
     end(result = {}) {
       openStage?.handle.end();

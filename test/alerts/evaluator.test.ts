@@ -54,7 +54,7 @@ test('seed 002 thresholds are expressible as written and decode to base units', 
   assert.equal(byName.get('api-cpu')?.critical?.value, 0.95);
   assert.ok(Math.abs((byName.get('api-leak')?.warning?.value ?? 0) - 524288 / 60) < 1e-6);
   assert.equal(byName.get('api-latency')?.clear.warning?.text, '< 350ms');
-  assert.equal(byName.get('api-latency')?.clear.critical?.text, '<= 600ms');
+  assert.equal(byName.get('api-latency')?.clear.critical?.text, '< 525ms', 'the warning band, scaled to the critical line');
 });
 
 test('bad thresholds, units and references are config errors with paths', () => {

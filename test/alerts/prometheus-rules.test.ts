@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { runCli } from '../../src/cli/program.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { loadConfigText } from '../../src/config/load-config.js';
-import { generatePrometheusRules, promDuration } from '../../src/alerts/prometheus-rules.js';
+import { generatePrometheusRules, promDuration, renderPrometheusRules } from '../../src/alerts/prometheus-rules.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -54,26 +54,42 @@ test('promtool rejects nothing we generate for every measure and selection, and 
   const config = loadConfigText(`
 targets: [{ name: api.v1, url: "http://127.0.0.1:1" }]
 probes: [{ name: a, target: api.v1, every: 5s, http: { path: /a } }, { name: b, target: api.v1, every: 5s, http: { path: /b } }]
+loads: [{ name: smoke, target: api.v1, executor: constant-vus, vus: 1, duration: 10s, scenarios: [{ name: s, requests: [{ path: / }] }] }]
 alerts:
-  - { name: r1, select: { probes: [a, b] }, measure: latency.p99.9, warning: "> 1s" }
+  - { name: r1, select: { probes: [a, b] }, measure: latency.p99.9, warning: "> 1s", minSamples: 20 }
   - { name: r2, select: { targets: [api.v1] }, measure: error_rate, critical: "> 1%" }
   - { name: r3, select: { probes: [a] }, measure: probe_success, warning: "< 99%", clear: "> 99.5%", keepFiringFor: 1m }
   - { name: r4, select: { probes: [a] }, measure: check_rate, warning: "< 1" }
-  - { name: r5, select: { loads: [smoke] }, measure: latency.p95, warning: "> 200ms" }
-  - { name: r6, select: { loads: [smoke] }, measure: error_rate, warning: "> 0.1%" }
+  - { name: r5, select: { loads: [smoke] }, measure: latency.p99, warning: "> 200ms" }
+  - { name: r6, select: { loads: [smoke] }, measure: error_rate, warning: "> 0.1%", minSamples: 100 }
   - { name: r7, select: { targets: [api.v1] }, measure: memory_bytes, warning: "> 1GiB" }
   - { name: r8, select: { probes: [a] }, measure: cache_hit_ratio, warning: "< 50%" }
+  - { name: r9, select: { loads: [smoke] }, measure: regression, critical: "> 0" }
+  - { name: r10, select: { targets: [api.v1] }, measure: cache_hit_ratio, warning: "< 75%", minSamples: 500 }
+  - { name: r11, select: { targets: [api.v1] }, measure: memory_slope, warning: "> 1MiB/min" }
+  - { name: r12, select: { targets: [api.v1] }, measure: memory_ratio, warning: "> 90%", minSamples: 3 }
 `, 'all.yaml', {});
   const g = generatePrometheusRules(config.alerts);
-  assert.deepEqual(g.skipped, ['r8: cache_hit_ratio is exported per target (select targets)']);
-  assert.match(g.groups[0]?.rules[1]?.expr ?? '', /target="api.v1"/);
+  assert.deepEqual(g.skipped, [
+    'r2: error_rate of targets counts every probe run of the target; perfwarden_probe_runs_total has no target label (select probes)',
+    'r8: cache_hit_ratio of probes comes from response headers, exported per target only (select targets)',
+    'r12: minSamples 3 counts samples Prometheus does not see for memory_ratio of targets',
+  ]);
+  const expr = (name: string) => g.groups[0]?.rules.find((r) => r.alert === name)?.expr ?? '';
+  assert.match(expr('r7'), /target="api.v1"/);
+  assert.match(expr('r1'), /and on \(probe\) \(sum by \(probe\) \(increase\(perfwarden_probe_runs_total\{probe=~"a\|b"\}\[5m\]\)\) >= 20\)/);
+  assert.match(expr('r5'), /^\(histogram_quantile\(0\.99, sum by \(run, le\) \(rate\(perfwarden_load_request_duration_seconds_bucket\{run="smoke"\}\[5m\]\)\)\)\) > 0\.2$/);
+  assert.equal(expr('r9'), '(max by (run) (perfwarden_load_regression{run="smoke"})) > 0');
+  assert.equal(expr('r10'), '((sum by (target) (increase(perfwarden_cache_hits_total{target="api.v1"}[5m])) / sum by (target) (increase(perfwarden_cache_lookups_total{target="api.v1"}[5m]))) and on (target) (sum by (target) (increase(perfwarden_cache_lookups_total{target="api.v1"}[5m])) >= 500)) < 0.75');
+  assert.match(expr('r11'), /perfwarden_target_memory_leak_confidence\{target="api.v1"\}\) >= bool 0\.99\)\) > /);
+  const text = renderPrometheusRules(g, 'all.yaml');
+  assert.match(text, /^# skipped: r2: error_rate of targets/m);
   const dir = mkdtempSync(join(tmpdir(), 'pw-rules-'));
   try {
     const file = join(dir, 'r.yml');
-    const { stringify } = await import('yaml');
-    writeFileSync(file, stringify({ groups: g.groups }));
+    writeFileSync(file, text);
     const check = await run('promtool', ['check', 'rules', file]);
-    assert.match(check.stdout, /SUCCESS: 7 rules found/);
+    assert.match(check.stdout, /SUCCESS: 9 rules found/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { generatePrometheusRules, renderPrometheusRules } from '../../src/alerts/prometheus-rules.js';
 import { loadConfigFile } from '../../src/config/load-config.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -93,36 +94,63 @@ test('published host ports do not collide', () => {
   assert.ok(seen.size >= 6);
 });
 
+const COMPOSE_RULES = 'alerts/compose.rules.yml';
+const RULES_IN_CONTAINER = '/etc/prometheus/rules/compose.rules.yml';
+
+interface PrometheusYml {
+  rule_files?: string[];
+  scrape_configs: { static_configs: { targets: string[] }[] }[];
+  alerting?: unknown;
+}
+
 test('the Prometheus config passes promtool check config, rules included, and scrapes real services', () => {
   const mounts = binds(services.prometheus!);
   const configMount = mounts.find((m) => m.container === '/etc/prometheus/prometheus.yml');
-  const rulesMount = mounts.find((m) => m.container === '/etc/prometheus/rules');
-  assert.ok(configMount && rulesMount, 'prometheus.yml and rules/ are mounted');
+  const rulesMount = mounts.find((m) => m.container === RULES_IN_CONTAINER);
+  assert.ok(configMount, 'prometheus.yml is mounted');
+  assert.equal(rulesMount?.host, `./${COMPOSE_RULES}`, 'the rules generated from config/compose.yaml are mounted');
   assert.ok(services.prometheus?.command?.includes('--enable-feature=exemplar-storage'), 'exemplar storage on');
+  const prom = parse(readFileSync(at(configMount.host), 'utf8')) as PrometheusYml;
+  assert.deepEqual(prom.rule_files, ['rules/compose.rules.yml'], 'Prometheus loads exactly the compose rules');
 
-  // Lay the files out as the container sees them, so promtool also checks the rule files.
+  // Lay the files out as the container sees them, so promtool also checks the rule file.
   const dir = mkdtempSync(join(tmpdir(), 'pw-compose-'));
   try {
     copyFileSync(at(configMount.host), join(dir, 'prometheus.yml'));
     mkdirSync(join(dir, 'rules'));
-    const rules = readdirSync(at(rulesMount.host)).filter((f) => /\.ya?ml$/.test(f));
-    for (const f of rules) copyFileSync(join(at(rulesMount.host), f), join(dir, 'rules', f));
+    copyFileSync(at(rulesMount.host), join(dir, 'rules', 'compose.rules.yml'));
     const run = spawnSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8' });
     assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
-    for (const f of rules) assert.match(`${run.stdout}${run.stderr}`, new RegExp(`SUCCESS: \\d+ rules found`), `rules ${f} checked`);
+    assert.match(`${run.stdout}${run.stderr}`, /SUCCESS: [1-9]\d* rules found/, 'the rule file is checked');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const prom = parse(readFileSync(at(configMount.host), 'utf8')) as { scrape_configs: { static_configs: { targets: string[] }[] }[]; alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] } };
-  const targets = [
-    ...prom.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets)),
-    ...prom.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((c) => c.targets)),
-  ];
+  const targets = prom.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
   for (const t of targets) {
     const { host } = hostPart(t);
     assert.ok(host === 'localhost' || services[host], `scrape target ${t} is a compose service`);
   }
+});
+
+test('the compose rules are generated from config/compose.yaml, current, and pass promtool check rules', () => {
+  const config = loadConfigFile(at('config/compose.yaml'), {});
+  const generated = renderPrometheusRules(generatePrometheusRules(config.alerts), 'config/compose.yaml');
+  assert.equal(readFileSync(at(COMPOSE_RULES), 'utf8'), generated, `regenerate: npx tsx src/cli.ts rules --config config/compose.yaml -o ${COMPOSE_RULES}`);
+  const rules = parse(generated) as { groups: { rules: { alert: string }[] }[] };
+  const names = new Set(rules.groups.flatMap((g) => g.rules.map((r) => r.alert)));
+  assert.deepEqual([...names].sort(), config.alerts.map((a) => a.name).sort(), 'the same alert set perfwarden evaluates');
+  const run = spawnSync('promtool', ['check', 'rules', at(COMPOSE_RULES)], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
+});
+
+test('one path to Alertmanager: perfwarden notifies it, Prometheus only evaluates', () => {
+  const prom = parse(readFileSync(at('config/prometheus/prometheus.yml'), 'utf8')) as PrometheusYml;
+  assert.equal(prom.alerting, undefined, 'Prometheus sends no alerts (perfwarden\'s alertmanager channel does)');
+  const config = loadConfigFile(at('config/compose.yaml'), {});
+  const am = config.notifications.channels.filter((c) => c.type === 'alertmanager');
+  assert.equal(am.length, 1);
+  assert.ok((services.perfwarden?.depends_on ?? []).includes('alertmanager'));
 });
 
 test('the Alertmanager config passes amtool check-config and mails Mailpit', { skip: !existsSync('/usr/bin/amtool') && 'amtool not installed' }, () => {

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildDashboards, DEFAULT_LEVELS, renderDashboard } from '../../src/dashboards/dashboards.js';
+import { loadConfigFile } from '../../src/config/load-config.js';
+import { buildDashboards, DEFAULT_LEVELS, LEVEL_SOURCES, renderDashboard } from '../../src/dashboards/dashboards.js';
 import type { Dashboard, Panel } from '../../src/dashboards/grafana-model.js';
 import { SCHEMA_VERSION } from '../../src/dashboards/grafana-model.js';
 
@@ -96,12 +97,47 @@ test('units and thresholds: latency in seconds at 400/600 ms, error rates at 0.5
   assert.deepEqual(cache?.fieldConfig?.defaults.thresholds.steps, [{ color: 'red', value: null }, { color: 'orange', value: 0.6 }, { color: 'green', value: 0.75 }]);
   const memory = all.find((p) => p.title === 'Target memory');
   assert.equal(memory?.fieldConfig?.defaults.unit, 'bytes');
-  // Latency queries ask Grafana for exemplars (the jump to the trace).
-  for (const p of latency.filter((x) => x.type === 'timeseries')) assert.ok(p.targets?.some((t) => t.exemplar), p.title);
+  // Probe latency queries ask Grafana for exemplars (the jump to the trace); load histograms carry
+  // none (a load run's trace is found by its run id), so their panels do not ask.
+  for (const p of latency.filter((x) => x.type === 'timeseries')) {
+    const load = p.targets?.some((t) => t.expr.includes('load_request_duration')) === true;
+    assert.equal(p.targets?.some((t) => t.exemplar), !load, p.title);
+  }
+});
+
+test('no panel has two threshold steps at one value (orange and red at the same level)', () => {
+  for (const d of Object.values(committed)) {
+    for (const p of panelsOf(d)) {
+      const values = p.fieldConfig?.defaults.thresholds.steps.map((s) => s.value) ?? [];
+      assert.equal(new Set(values).size, values.length, `${d.title} "${p.title}": ${JSON.stringify(p.fieldConfig?.defaults.thresholds.steps)}`);
+    }
+  }
+});
+
+test('the threshold levels are the alert levels of config/default.yaml', () => {
+  const config = loadConfigFile(new URL('../../config/default.yaml', import.meta.url).pathname, {});
+  for (const [key, alertName] of Object.entries(LEVEL_SOURCES) as [keyof typeof DEFAULT_LEVELS, string][]) {
+    const alert = config.alerts.find((a) => a.name === alertName);
+    assert.ok(alert, `config/default.yaml has alert ${alertName}`);
+    const levels = DEFAULT_LEVELS[key];
+    assert.ok(Math.abs((alert.warning?.value ?? NaN) - levels.warning) < 1e-9, `${key} warning = ${alertName} ${alert.warning?.text}`);
+    assert.ok(Math.abs((alert.critical?.value ?? NaN) - levels.critical) < 1e-9, `${key} critical = ${alertName} ${alert.critical?.text}`);
+  }
+});
+
+test('targets: CPU panel and memory-slope thresholds at the cpu-usage and memory-leak alert levels', () => {
+  const all = panelsOf(committed['overview.json']!);
+  const cpu = all.find((p) => (p.targets ?? []).some((t) => t.expr === 'perfwarden_target_cpu_ratio'));
+  assert.ok(cpu, 'a panel shows perfwarden_target_cpu_ratio');
+  assert.equal(cpu.fieldConfig?.defaults.unit, 'percentunit');
+  assert.deepEqual(cpu.fieldConfig?.defaults.thresholds.steps.map((s) => s.value), [null, 0.8, 0.95]);
+  const slope = all.find((p) => (p.targets ?? []).some((t) => t.expr === 'perfwarden_target_memory_slope_bytes_per_second'));
+  assert.equal(slope?.fieldConfig?.defaults.unit, 'Bps');
+  assert.deepEqual(slope?.fieldConfig?.defaults.thresholds.steps.map((s) => s.value), [null, (256 * 1024) / 60, (2 * 1024 * 1024) / 60]);
 });
 
 test('every query names only metrics of the PRODUCT.md contract, the daemon or the Node process', () => {
-  const known = /^(perfwarden_(probe_(duration_seconds|phase_duration_seconds|success|runs_total|skipped_total|start_delay_seconds)|ws_(connect_duration_seconds|message_rtt_seconds)|load_(request_duration_seconds|requests_total|active_vus|dropped_iterations_total|generator_lag_seconds|regression)|target_memory_bytes|target_memory_slope_bytes_per_second|cache_hit_ratio|alert_state|notifications_total)|nodejs_(eventloop_lag_p99_seconds|heap_size_used_bytes))(_bucket|_sum|_count)?$/;
+  const known = /^(perfwarden_(probe_(duration_seconds|phase_duration_seconds|success|runs_total|skipped_total|start_delay_seconds)|ws_(connect_duration_seconds|message_rtt_seconds)|load_(request_duration_seconds|requests_total|active_vus|dropped_iterations_total|generator_lag_seconds|regression)|target_memory_bytes|target_memory_slope_bytes_per_second|target_cpu_ratio|cache_hit_ratio|alert_state|notifications_total)|nodejs_(eventloop_lag_p99_seconds|heap_size_used_bytes))(_bucket|_sum|_count)?$/;
   for (const d of Object.values(committed)) {
     for (const p of panelsOf(d)) {
       for (const t of p.targets ?? []) {

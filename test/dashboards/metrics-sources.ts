@@ -69,6 +69,10 @@ probes:
     target: demo
     every: 1s
     ws: { path: /ws, timeout: 5s, send: { id: probe, type: ping }, matchId: $.id }
+# Exemplars only name recorded traces, so tracing must be on; nothing listens on port 9, the
+# batches fail in the background and are counted (the daemon never waits on its exporter).
+telemetry:
+  otlp: { endpoint: "http://127.0.0.1:9" }
 `;
 
 /** Starts the daemon for the proof. */

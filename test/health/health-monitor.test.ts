@@ -80,6 +80,7 @@ test('cache hit ratio from probe response headers when no source reports a cache
 
 test('load progress ticks feed error rate and p95 of selected loads', () => {
   const config = loadConfigText(`
+loads: [{ name: smoke, url: "http://127.0.0.1:1", executor: constant-vus, vus: 1, duration: 10s, scenarios: [{ name: s, requests: [{ path: / }] }] }]
 alerts:
   - { name: smoke-p95, select: { loads: [smoke] }, measure: latency.p95, window: 1m, warning: "> 200ms" }
   - { name: smoke-errors, select: { loads: [smoke] }, measure: error_rate, window: 1m, critical: "> 1%" }
@@ -91,4 +92,32 @@ alerts:
   for (let s = 1; s <= 10; s++) store.addLoadProgress({ runId: 'r1', name: 'smoke', phase: 'run', requests: 50 + s * 100, errors: 50 + s * 2, p95Ms: 250 }, t0 + s * 1000);
   const t = ev.evaluate(t0 + 10_000).map((x) => `${x.alert}:${x.severity}:${x.valueText}`).sort();
   assert.deepEqual(t, ['smoke-errors:critical:2%', 'smoke-p95:warning:250ms']);
+});
+
+test('cache counters: hits/lookups totals grow by the sources\' deltas, so increase() ratios equal the alert measure', async () => {
+  const clock = new FakeClock();
+  const registry = new Registry();
+  let hits = 1000;
+  let misses = 500;
+  const steps: [number, number][] = [[90, 10], [50, 50], [0, 0], [30, 70]];
+  let i = 0;
+  const src: Source = { type: 'redis', read: async () => {
+    const [h, m] = steps[i++ % steps.length] ?? [0, 0];
+    hits += h;
+    misses += m;
+    return { ok: true, cacheHits: hits, cacheMisses: misses };
+  } };
+  const store = new MeasureStore({ retentionMs: 3600_000 });
+  const monitor = new HealthMonitor({ clock, registry, targets: [{ name: 'api', resources: RESOURCES, sources: [src] }], onSample: (s) => store.addHealthSample(s) });
+  await monitor.sampleAll(); // the first reading is a base, not lookups
+  assert.equal(await value(registry, 'perfwarden_cache_lookups_total'), 0);
+  for (let k = 0; k < 4; k++) {
+    await clock.advance(15_000);
+    await monitor.sampleAll();
+  }
+  assert.equal(await value(registry, 'perfwarden_cache_hits_total'), 170);
+  assert.equal(await value(registry, 'perfwarden_cache_lookups_total'), 300);
+  const m = store.measure({ kind: 'cache_hit_ratio', text: 'cache_hit_ratio' }, 'targets', 'api', 600_000, clock.now());
+  assert.deepEqual(m, { value: 170 / 300, samples: 300 });
+  assert.equal(await value(registry, 'perfwarden_cache_hit_ratio'), 0.9, 'the gauge stays: the ratio of the last delta');
 });

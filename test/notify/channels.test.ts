@@ -1,22 +1,20 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { request } from 'undici';
+import { systemClock } from '../../src/core/clock.js';
+import { loadConfigText } from '../../src/config/load-config.js';
+import { openDatabase } from '../../src/storage/database.js';
+import { buildAlertEngine } from '../../src/alerts/build-engine.js';
+import type { DeliveryOutcome } from '../../src/notify/outbox.js';
 import { createAlertmanagerNotifier, createWebhookNotifier } from '../../src/notify/webhook-notifier.js';
 import type { Notification } from '../../src/notify/types.js';
 import type { AlertTransition } from '../../src/alerts/types.js';
-import { reservePort } from './smtp-catcher.js';
+import { startAlertmanager } from './alertmanager.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pw-am-'));
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function notice(kind: AlertTransition['kind'], at: number): Notification {
@@ -55,43 +53,76 @@ test('webhook: JSON and Slack formats are POSTed; a non-2xx answer is a failed d
   await assert.rejects(json.send(notice('firing', Date.now())), /HTTP 500/);
 });
 
-test('a real Alertmanager receives the pushed alert (API v2) and resolves it', { timeout: 60_000 }, async () => {
-  const port = await reservePort();
-  const cfg = join(dir, 'am.yml');
-  writeFileSync(cfg, 'route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n');
-  const am = spawn('/usr/bin/prometheus-alertmanager', [
-    `--config.file=${cfg}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=',
-  ], { stdio: 'ignore' });
-  cleanups.push(async () => {
-    if (am.exitCode === null && am.signalCode === null) {
-      am.kill('SIGTERM');
-      await new Promise<void>((resolve) => am.once('exit', () => resolve()));
-    }
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ok = await request(`${base}/-/ready`).then(async (r) => { await r.body.dump(); return r.statusCode === 200; }, () => false);
-    if (ok) break;
-    if (Date.now() > deadline || am.exitCode !== null) throw new Error('alertmanager did not become ready');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const channel = createAlertmanagerNotifier({ name: 'am', type: 'alertmanager', url: base, timeout: 5000 });
+test('a real Alertmanager receives the pushed alert (API v2) with one name label, endsAt ahead while firing, and resolves it', { timeout: 60_000 }, async () => {
+  const am = await startAlertmanager();
+  cleanups.push(() => am.stop());
+  const channel = createAlertmanagerNotifier({ name: 'am', type: 'alertmanager', url: am.base, timeout: 5000, resendInterval: 60_000 });
   const now = Date.now();
   await channel.send(notice('firing', now));
-  const list = async () => {
-    const r = await request(`${base}/api/v2/alerts`);
-    return (await r.body.json()) as { labels: Record<string, string>; annotations: Record<string, string>; status: { state: string }; endsAt: string; generatorURL: string }[];
-  };
-  const alerts = await list();
+  const alerts = await am.alerts();
   assert.equal(alerts.length, 1);
-  assert.deepEqual(alerts[0]?.labels, { alertname: 'api-latency', alert: 'api-latency', severity: 'critical', probe: 'status', team: 'web' });
+  assert.deepEqual(alerts[0]?.labels, { alertname: 'api-latency', severity: 'critical', probe: 'status', team: 'web' });
   assert.equal(alerts[0]?.annotations.value, '712ms');
   assert.equal(alerts[0]?.annotations.threshold, '> 600ms');
   assert.equal(alerts[0]?.status.state, 'active');
   assert.equal(alerts[0]?.generatorURL, 'http://127.0.0.1:3000/d/pw');
+  const endsAt = Date.parse(alerts[0]?.endsAt ?? '');
+  assert.ok(endsAt >= now + 3 * 60_000 && endsAt <= Date.now() + 3 * 60_000, `endsAt = send time + 3 × resendInterval, got ${alerts[0]?.endsAt}`);
 
   await channel.send(notice('resolved', Date.now()));
-  const after2 = await list();
-  assert.ok(after2.every((a) => Date.parse(a.endsAt) <= Date.now()), JSON.stringify(after2));
+  assert.deepEqual(await am.alerts(), [], 'a resolved alert leaves the active list at once');
+});
+
+test('engine + real Alertmanager (resolve_timeout 5s): a firing alert stays active while firing and resolves on resolve', { timeout: 120_000 }, async () => {
+  const am = await startAlertmanager('5s');
+  cleanups.push(() => am.stop());
+  const config = loadConfigText(`
+targets: [{ name: api, url: "http://127.0.0.1:1" }]
+probes: [{ name: status, target: api, every: 1s, http: { path: /s } }]
+alerts:
+  - { name: am-latency, select: { probes: [status] }, measure: latency.p95, window: 2s, warning: "> 400ms" }
+notifications:
+  evaluationInterval: 500ms
+  channels: [{ name: am, type: alertmanager, url: "${am.base}", resendInterval: 2s }]
+  routes: [{ channels: [am], groupWait: 0s, groupInterval: 1s, repeatInterval: 4h }]
+`, 'am.yaml', {});
+  const db = openDatabase(':memory:', []);
+  const deliveries: DeliveryOutcome[] = [];
+  const transitions: AlertTransition[] = [];
+  const engine = buildAlertEngine(config, { db, clock: systemClock, onDelivery: (o) => deliveries.push(o), onTransition: (t) => transitions.push(t) });
+  let latency = 0.5;
+  const feed = setInterval(() => {
+    engine.store.addProbeResult({ probe: 'status', target: 'api', kind: 'http', url: 'x', ok: true, startedAt: Date.now(), durationSeconds: latency, phases: {} });
+  }, 200);
+  cleanups.push(async () => { clearInterval(feed); await engine.stop(); db.close(); });
+  engine.start();
+
+  const mine = async () => (await am.alerts()).filter((a) => a.labels.alertname === 'am-latency');
+  const until = async (what: string, pred: () => Promise<boolean> | boolean, ms = 30_000) => {
+    const deadline = Date.now() + ms;
+    while (!(await pred())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  await until('the alert in Alertmanager', async () => (await mine()).some((a) => a.status.state === 'active'));
+  // Past resolve_timeout (5 s) and two endsAt horizons (3 × 2 s): only the periodic re-send keeps it active.
+  const activeFrom = Date.now();
+  while (Date.now() - activeFrom < 14_000) {
+    const now = await mine();
+    assert.equal(now.length, 1, `still active ${Date.now() - activeFrom} ms after it appeared`);
+    assert.equal(now[0]?.status.state, 'active');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+
+  latency = 0.05;
+  await until('the resolved notice delivered', () => deliveries.some((o) => o.outcome === 'sent' && transitions.some((t) => t.kind === 'resolved')));
+  const resolvedAt = transitions.find((t) => t.kind === 'resolved')?.at ?? 0;
+  assert.equal(Math.floor(resolvedAt), resolvedAt, 'whole milliseconds');
+  // Delivered well inside the last re-send's endsAt (≥ 4 s ahead of the resolve): gone because we said so.
+  assert.deepEqual(await mine(), [], 'resolved in Alertmanager');
+  // The system clock is sub-millisecond; payloads carry whole milliseconds.
+  for (const e of engine.outbox.list()) {
+    for (const v of [e.createdAt, e.notification.createdAt, ...e.notification.alerts.flatMap((t) => [t.since, t.at])]) assert.ok(Number.isInteger(v), `${v} is whole ms`);
+  }
 });

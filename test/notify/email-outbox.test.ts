@@ -63,7 +63,7 @@ async function counter(registry: Registry, outcome: string): Promise<number> {
   return m?.values.find((v) => v.labels.outcome === outcome && v.labels.channel === 'ops-mail')?.value ?? 0;
 }
 
-test('SMTP down: the notification is retried with backoff and delivered exactly once when SMTP returns', async () => {
+test('SMTP down: the notification is retried with backoff and delivered once when SMTP returns, with a Message-ID stable per outbox row', async () => {
   const port = await reservePort();
   const { engine, run, registry, db } = setup(port, 'down');
   await run(60_000, 0.7); // fires critical after `for`, flushed after groupWait, SMTP refuses
@@ -79,6 +79,7 @@ test('SMTP down: the notification is retried with backoff and delivered exactly 
   closers.push(() => smtp.close());
   await run(2 * 60_000, 0.7);
   assert.equal(smtp.mails.length, 1, 'delivered once');
+  assert.match(smtp.mails[0]?.raw ?? '', /^Message-ID: <perfwarden-\d+-\d+@perfwarden>/im, 'the de-duplication key of an at-least-once resend');
   const mail = smtp.mails[0]!;
   assert.match(mail.subject, /^\[CRITICAL\] api-latency FIRING: status latency\.p95 = 700ms \(> 600ms\)/);
   assert.equal(mail.headers['x-perfwarden-severity'], 'critical');

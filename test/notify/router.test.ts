@@ -58,12 +58,105 @@ test('groupWait batches two instances into one notice per channel; routes match 
   for (let i = 0; i < 5; i++) await step({ a: 0.5, b: 0.5 });
   assert.deepEqual(sent.map((n) => `${n.channel}:${n.alerts.map((t) => `${t.subject}/${t.kind}`).join(',')}`), ['chat:a/firing,b/firing']);
 
-  // a escalates: critical goes to pager (first route, continue) and chat; batched after groupInterval.
+  // a escalates: critical goes to pager (first route, continue) and chat.
   await step({ a: 0.7, b: 0.5 });
-  assert.equal(sent.length, 1, 'within groupInterval of the last chat notice');
+  assert.equal(sent.length, 1, 'the median of a is not above 600 ms yet');
   for (let i = 0; i < 24; i++) await step({ a: 0.7, b: 0.5 });
   const after = sent.slice(1).map((n) => `${n.channel}:${n.severity}:${n.alerts.map((t) => `${t.subject}/${t.kind}`).join(',')}`).sort();
   assert.deepEqual(after, ['chat:critical:a/escalated', 'pager:critical:a/escalated']);
+});
+
+test('an escalation is sent at once, not after groupInterval; the resolved notice keeps the grouping', async () => {
+  const config = loadConfigText(`
+targets: [{ name: api, url: "http://127.0.0.1:1" }]
+probes: [{ name: a, target: api, every: 5s, http: { path: /a } }]
+alerts:
+  - { name: lat, select: { probes: [a] }, measure: latency.p50, window: 10s, warning: "> 400ms", critical: "> 600ms" }
+notifications:
+  evaluationInterval: 5s
+  channels: [{ name: chat, type: webhook, url: "http://127.0.0.1:1/c" }]
+  routes: [{ channels: [chat], groupWait: 30s, groupInterval: 5m, repeatInterval: 1h }]
+`, 'esc.yaml', {});
+  const sent: { at: number; kinds: string }[] = [];
+  const transitions: { at: number; kind: string }[] = [];
+  const clock = new FakeClock();
+  const db = openDatabase(':memory:', []);
+  closers.push(() => { db.close(); });
+  const engine = buildAlertEngine(config, {
+    db, clock, onTransition: (t) => transitions.push({ at: clock.now(), kind: t.kind }),
+    notifiers: [{ name: 'chat', type: 'webhook', send: async (n) => { sent.push({ at: clock.now(), kinds: n.alerts.map((t) => `${t.kind}:${t.severity}`).join() }); } }],
+  });
+  const run = async (steps: number, seconds: number) => {
+    for (let i = 0; i < steps; i++) {
+      await clock.advance(5000);
+      engine.store.addProbeResult({ probe: 'a', target: 'api', kind: 'http', url: 'x', ok: true, startedAt: clock.now(), durationSeconds: seconds, phases: {} });
+      await engine.tick();
+    }
+  };
+  await run(8, 0.5);
+  assert.deepEqual(sent.map((s) => s.kinds), ['firing:warning'], 'the warning after groupWait');
+  await run(4, 0.7);
+  const escalated = transitions.find((t) => t.kind === 'escalated');
+  assert.ok(escalated !== undefined);
+  assert.ok(escalated.at - (sent[0]?.at ?? 0) < 300_000, 'inside the groupInterval of the warning notice');
+  assert.deepEqual(sent.map((s) => s.kinds), ['firing:warning', 'escalated:critical']);
+  assert.equal(sent[1]?.at, escalated.at, 'sent on the evaluation that escalated');
+
+  await run(4, 0.1);
+  const resolved = transitions.find((t) => t.kind === 'resolved');
+  assert.ok(resolved !== undefined);
+  assert.equal(sent.length, 2, 'the resolved notice waits for groupInterval');
+  await run(60, 0.1);
+  assert.deepEqual(sent.map((s) => s.kinds), ['firing:warning', 'escalated:critical', 'resolved:critical']);
+  assert.ok((sent[2]?.at ?? 0) - (sent[1]?.at ?? 0) >= 300_000, 'a groupInterval after the escalation notice');
+});
+
+test('a channel with resendInterval hears every announced, unsilenced firing alert that often, and nothing after the resolve', async () => {
+  const config = loadConfigText(`
+targets: [{ name: api, url: "http://127.0.0.1:1" }]
+probes: [{ name: a, target: api, every: 5s, http: { path: /a } }]
+alerts:
+  - { name: lat, select: { probes: [a] }, measure: latency.p50, window: 10s, warning: "> 400ms" }
+notifications:
+  evaluationInterval: 5s
+  channels: [{ name: am, type: alertmanager, url: "http://127.0.0.1:1" }]
+  routes: [{ channels: [am], groupWait: 30s, groupInterval: 1m, repeatInterval: 4h }]
+`, 'resend.yaml', {});
+  const sent: { at: number; group: string; kinds: string }[] = [];
+  const clock = new FakeClock();
+  const db = openDatabase(':memory:', []);
+  closers.push(() => { db.close(); });
+  const am: Notifier = { name: 'am', type: 'alertmanager', resendInterval: 60_000, send: async (n) => { sent.push({ at: clock.now(), group: n.groupKey, kinds: n.alerts.map((t) => t.kind).join() }); } };
+  const engine = buildAlertEngine(config, { db, clock, notifiers: [am] });
+  const run = async (steps: number, seconds: number) => {
+    for (let i = 0; i < steps; i++) {
+      await clock.advance(5000);
+      engine.store.addProbeResult({ probe: 'a', target: 'api', kind: 'http', url: 'x', ok: true, startedAt: clock.now(), durationSeconds: seconds, phases: {} });
+      await engine.tick();
+    }
+  };
+  await run(4, 0.5);
+  assert.equal(sent.length, 0, 'not before the group announced it (groupWait)');
+  await run(3, 0.5);
+  assert.deepEqual(sent.map((x) => x.kinds), ['firing']);
+  await run(60, 0.5); // 5 more minutes
+  const resends = sent.filter((x) => x.group === 'resend');
+  assert.ok(resends.length >= 5 && resends.length <= 6, `one a minute: ${resends.length}`);
+  for (let k = 1; k < resends.length; k++) assert.equal((resends[k]?.at ?? 0) - (resends[k - 1]?.at ?? 0), 60_000);
+
+  // Silenced: no re-sends.
+  engine.silences.create({ matchers: [{ name: 'alert', value: 'lat' }], endsAt: clock.now() + 180_000 }, clock.now());
+  const before = sent.length;
+  await run(24, 0.5);
+  assert.equal(sent.length, before, 'silenced: nothing re-sent');
+  await run(24, 0.5); // silence over: re-sends again
+  assert.ok(sent.length > before);
+
+  await run(20, 0.1);
+  const resolvedAt = sent.findIndex((x) => x.kinds === 'resolved');
+  assert.ok(resolvedAt > 0, 'the resolved notice went out');
+  await run(40, 0.1);
+  assert.equal(sent.length, resolvedAt + 1, 'nothing re-sent after the resolve');
 });
 
 test('sendResolved: false drops the resolved notice for that route only', async () => {

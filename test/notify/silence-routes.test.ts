@@ -11,12 +11,13 @@ import { createAlertModule } from '../../src/alerts/alert-module.js';
 import type { AlertService } from '../../src/alerts/alert-service.js';
 import type { DaemonContext } from '../../src/daemon/module.js';
 import type { Notification, Notifier } from '../../src/notify/types.js';
+import { registerApi } from '../../src/api/api-module.js';
 
 const TOKEN = 'test-token-123';
 
-async function setup() {
+async function setup(options: { rateLimitPerMinute?: number; withApi?: boolean } = {}) {
   const config = loadConfigText(`
-api: { token: ${TOKEN} }
+api: { token: ${TOKEN}, rateLimitPerMinute: ${options.rateLimitPerMinute ?? 60} }
 targets: [{ name: api, url: "http://127.0.0.1:1" }]
 probes: [{ name: status, target: api, every: 5s, http: { path: /s } }]
 alerts:
@@ -34,6 +35,7 @@ notifications:
   const services = new Map<string, unknown>([['db', db]]);
   const events = createEvents();
   const ctx: DaemonContext = { config, clock, logger: createLogger({ level: 'silent', format: 'json' }), registry: new Registry(), events, app, services };
+  if (options.withApi === true) await registerApi(app, ctx);
   const mod = createAlertModule({ notifiers: [fake] });
   await mod.register?.(ctx);
   await app.ready();
@@ -73,3 +75,59 @@ test('silences API: token required for changes, create/list/expire, and a silenc
   assert.equal(((await app.inject({ method: 'GET', url: '/api/silences' })).json() as { silences: unknown[] }).silences.length, 0);
   assert.equal(service.list()[0]?.silenced, false);
 });
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+test('silences API errors are the API shape; the token is checked before the body (401, not 400)', async () => {
+  const { app } = await setup();
+  const noAuth = await app.inject({ method: 'POST', url: '/api/silences', payload: { matchers: 'nope' } });
+  assert.equal(noAuth.statusCode, 401);
+  assert.deepEqual(Object.keys(noAuth.json() as object).sort(), ['code', 'error', 'message']);
+  assert.equal((noAuth.json() as { code: string }).code, 'PW_ERR_UNAUTHORIZED');
+  const badJson = await app.inject({ method: 'POST', url: '/api/silences', body: '{not json', headers: { 'content-type': 'application/json', authorization: 'Bearer wrong-token' } });
+  assert.equal(badJson.statusCode, 401);
+
+  const missing = await app.inject({ method: 'POST', url: '/api/silences', payload: { duration: '1h' }, headers: auth });
+  assert.equal(missing.statusCode, 400);
+  const m = missing.json() as { error: string; code: string; message: string };
+  assert.equal(m.error, 'bad_request');
+  assert.equal(m.code, 'PW_ERR_INVALID_ARGUMENT');
+  assert.match(m.message, /matchers/);
+  const wrongType = await app.inject({ method: 'POST', url: '/api/silences', payload: { matchers: [{ name: 'alert', value: { x: 1 } }], duration: '1h' }, headers: auth });
+  assert.equal(wrongType.statusCode, 400);
+  assert.match((wrongType.json() as { message: string }).message, /matchers\/0\/value/);
+  const badDuration = await app.inject({ method: 'POST', url: '/api/silences', payload: { matchers: [{ name: 'alert', value: 'x' }], duration: 'soon' }, headers: auth });
+  assert.equal(badDuration.statusCode, 400);
+  assert.match((badDuration.json() as { message: string }).message, /duration/);
+  const neither = await app.inject({ method: 'POST', url: '/api/silences', payload: { matchers: [{ name: 'alert', value: 'x' }] }, headers: auth });
+  assert.equal(neither.statusCode, 400);
+  assert.match((neither.json() as { message: string }).message, /endsAt.*duration/);
+  const badQuery = await app.inject({ method: 'GET', url: '/api/silences?all=maybe' });
+  assert.equal(badQuery.statusCode, 400);
+  assert.equal((badQuery.json() as { code: string }).code, 'PW_ERR_INVALID_ARGUMENT');
+
+  const unknown = await app.inject({ method: 'DELETE', url: '/api/silences/no-such-id', headers: auth });
+  assert.equal(unknown.statusCode, 404);
+  assert.deepEqual({ ...(unknown.json() as object), message: '' }, { error: 'not_found', code: 'PW_ERR_NOT_FOUND', message: '' });
+});
+
+for (const withApi of [false, true]) {
+  test(`silence mutations are rate-limited per route at api.rateLimitPerMinute (${withApi ? "the API module's limiter" : 'own limiter'})`, async () => {
+    const { app } = await setup({ rateLimitPerMinute: 2, withApi });
+    const body = { matchers: [{ name: 'alert', value: 'api-errors' }], duration: '1h' };
+    const codes: number[] = [];
+    for (let i = 0; i < 3; i++) codes.push((await app.inject({ method: 'POST', url: '/api/silences', payload: body, headers: auth })).statusCode);
+    assert.deepEqual(codes, [201, 201, 429]);
+    const limited = await app.inject({ method: 'POST', url: '/api/silences', payload: body, headers: auth });
+    assert.equal((limited.json() as { code: string }).code, 'PW_ERR_RATE_LIMITED');
+    // Per route: DELETE has its own budget; reads are not limited.
+    assert.equal((await app.inject({ method: 'DELETE', url: '/api/silences/x', headers: auth })).statusCode, 404);
+    for (let i = 0; i < 3; i++) assert.equal((await app.inject({ method: 'GET', url: '/api/silences' })).statusCode, 200);
+    if (withApi) {
+      const doc = (app as unknown as { swagger(): { paths: Record<string, Record<string, { security?: unknown }>> } }).swagger();
+      assert.deepEqual(doc.paths['/api/silences']?.post?.security, [{ bearerAuth: [] }]);
+      assert.deepEqual(doc.paths['/api/silences/{id}']?.delete?.security, [{ bearerAuth: [] }]);
+      assert.equal(doc.paths['/api/silences']?.get?.security, undefined);
+    }
+  });
+}

@@ -1,8 +1,8 @@
 /**
  * The whole daemon with `telemetry.otlp.endpoint` pointing at a real OTLP/HTTP receiver: probe
  * runs arrive as spans with their phase children, and the trace ids in the probe results (what
- * went out as `traceparent`) are the exported spans'. Skips, saying so, while `createDaemon` does
- * not wire the telemetry module yet (service "tracing" absent).
+ * went out as `traceparent`) are the exported spans'. `createDaemon` must publish the service
+ * "tracing" (the telemetry module): its absence fails the test.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,12 +43,9 @@ after(async () => {
   await receiver?.close();
 });
 
-test('probe runs of the daemon arrive at the OTLP receiver with their phases', async (t) => {
+test('probe runs of the daemon arrive at the OTLP receiver with their phases', async () => {
   const tracing = daemon.context.services.get('tracing') as Tracing | undefined;
-  if (tracing === undefined) {
-    t.skip('createDaemon does not wire createTelemetryModule yet');
-    return;
-  }
+  assert.ok(tracing !== undefined, 'createDaemon publishes the telemetry module\'s "tracing" service');
   assert.equal(tracing.enabled, true);
   const spans = await receiver.waitFor((all) => {
     const okHttp = results.find((r) => r.kind === 'http' && r.ok && all.some((s) => s.spanId === r.spanId));

@@ -4,13 +4,40 @@ import type { StaticDecode } from '@sinclair/typebox';
 import { Duration, Name, Strict } from '../types.js';
 import type { ReportProblem } from '../problem.js';
 import { isThreshold, parseThreshold } from '../../alerts/threshold.js';
-import { MEASURE_UNITS, parseMeasure } from '../../alerts/measures.js';
+import type { Threshold } from '../../alerts/threshold.js';
+import { MEASURE_NAMES, MEASURE_SELECTIONS, MEASURE_UNITS, parseMeasure } from '../../alerts/measures.js';
 
 /** "> 400ms" decoded to a {@link import('../../alerts/threshold.js').Threshold}. */
 function ThresholdT() {
   return Type.Transform(Type.String({ minLength: 2, errorMessage: 'expected a threshold like "> 400ms", "< 75%", "> 1MiB/min"' }))
     .Decode((v) => parseThreshold(v))
     .Encode((t) => t.text);
+}
+
+/** `clear` as decoded: the scalar form applies to the lowest configured severity. */
+export interface ClearConfig {
+  lowest?: Threshold;
+  warning?: Threshold;
+  critical?: Threshold;
+}
+
+/** `clear: "< 350ms"` or `clear: { warning: "< 350ms", critical: "< 550ms" }`. */
+function ClearT() {
+  const text = Type.String({ minLength: 2 });
+  return Type.Transform(Type.Union([text, Strict({ warning: Type.Optional(text), critical: Type.Optional(text) })], {
+    errorMessage: 'expected a threshold like "< 350ms" or { warning: "< 350ms", critical: "< 550ms" }',
+  }))
+    .Decode((v): ClearConfig => {
+      if (typeof v === 'string') return { lowest: parseThreshold(v) };
+      return {
+        ...(v.warning === undefined ? {} : { warning: parseThreshold(v.warning) }),
+        ...(v.critical === undefined ? {} : { critical: parseThreshold(v.critical) }),
+      };
+    })
+    .Encode((c) => c.lowest?.text ?? {
+      ...(c.warning === undefined ? {} : { warning: c.warning.text }),
+      ...(c.critical === undefined ? {} : { critical: c.critical.text }),
+    });
 }
 
 const NameList = Type.Array(Name(), { minItems: 1 });
@@ -26,13 +53,18 @@ export const AlertSelectSchema = Strict({
 export const AlertRuleSchema = Strict({
   name: Name(),
   select: AlertSelectSchema,
-  measure: Type.String({ errorMessage: 'expected latency.pXX, error_rate, cache_hit_ratio, memory_bytes, memory_ratio, memory_slope, cpu_ratio, probe_success or check_rate' }),
+  measure: Type.String({ errorMessage: `expected one of ${MEASURE_NAMES}` }),
   window: Duration({ default: '5m' }),
   for: Duration({ default: '0s' }),
   warning: Type.Optional(ThresholdT()),
   critical: Type.Optional(ThresholdT()),
-  /** Hysteresis for the lowest configured severity; default: the trigger line itself. */
-  clear: Type.Optional(ThresholdT()),
+  /**
+   * Hysteresis: a firing severity resolves only past its clear line. A scalar is the lowest
+   * configured severity's; an object sets each. A severity without one gets the warning's band
+   * scaled to its own trigger (warning > 400ms clear < 350ms → critical > 600ms clears < 525ms),
+   * or, with no band at all, its trigger line.
+   */
+  clear: Type.Optional(ClearT()),
   /** Time hysteresis: stay firing this long after the value cleared (Prometheus `keep_firing_for`). */
   keepFiringFor: Duration({ default: '0s' }),
   /** Fewer samples in the window than this (results; lookups for counter-based cache ratios): no decision, the state is kept. */
@@ -47,12 +79,16 @@ export const AlertsSection = Type.Array(AlertRuleSchema, { default: [] });
 /** Decoded types. */
 export type AlertRuleConfig = StaticDecode<typeof AlertRuleSchema>;
 
-/** Unique names, a known measure, at least one severity, threshold units that fit the measure, known references. */
-export function checkAlerts(raw: { alerts?: unknown; probes?: unknown; targets?: unknown }, report: ReportProblem): void {
+/**
+ * Unique names, a known measure, at least one severity, threshold units that fit the measure, a
+ * selection the measure can be computed for, known probe/load/target names, and `clear` lines on
+ * the good side of their trigger (a clear that the firing value already satisfies would resolve
+ * the alert on the next evaluation).
+ */
+export function checkAlerts(raw: { alerts?: unknown; probes?: unknown; targets?: unknown; loads?: unknown }, report: ReportProblem): void {
   const alerts = Array.isArray(raw.alerts) ? (raw.alerts as Record<string, unknown>[]) : [];
   const names = (list: unknown) => new Set(Array.isArray(list) ? (list as { name?: unknown }[]).map((x) => x?.name) : []);
-  const probes = names(raw.probes);
-  const targets = names(raw.targets);
+  const known = { probes: names(raw.probes), loads: names(raw.loads), targets: names(raw.targets) };
   const seen = new Set<unknown>();
   alerts.forEach((a, i) => {
     if (typeof a !== 'object' || a === null) return;
@@ -60,31 +96,69 @@ export function checkAlerts(raw: { alerts?: unknown; probes?: unknown; targets?:
     seen.add(a.name);
     const measure = typeof a.measure === 'string' ? parseMeasure(a.measure) : undefined;
     if (typeof a.measure === 'string' && measure === undefined) {
-      report(['alerts', i, 'measure'], `unknown measure "${a.measure}" (latency.pXX, error_rate, cache_hit_ratio, memory_bytes, memory_ratio, memory_slope, cpu_ratio, probe_success, check_rate)`);
+      report(['alerts', i, 'measure'], `unknown measure "${a.measure}" (${MEASURE_NAMES})`);
     }
     if (a.warning === undefined && a.critical === undefined) report(['alerts', i], 'expected "warning", "critical" or both');
-    for (const key of ['warning', 'critical', 'clear'] as const) {
-      const text = a[key];
+    const parsed: Partial<Record<'warning' | 'critical', Threshold>> = {};
+    const clears: { path: (string | number)[]; text: unknown; severity: 'warning' | 'critical' | undefined }[] = [];
+    const clear = a.clear;
+    if (typeof clear === 'object' && clear !== null && !Array.isArray(clear)) {
+      for (const sev of ['warning', 'critical'] as const) {
+        const text = (clear as Record<string, unknown>)[sev];
+        if (text === undefined) continue;
+        clears.push({ path: ['alerts', i, 'clear', sev], text, severity: sev });
+        if (a[sev] === undefined) report(['alerts', i, 'clear', sev], `a clear line for "${sev}", which the alert does not have`);
+      }
+    } else if (clear !== undefined) {
+      clears.push({ path: ['alerts', i, 'clear'], text: clear, severity: a.warning !== undefined ? 'warning' : a.critical !== undefined ? 'critical' : undefined });
+    }
+    const entries = [
+      ...(['warning', 'critical'] as const).map((sev) => ({ path: ['alerts', i, sev] as (string | number)[], text: a[sev], severity: undefined, trigger: sev })),
+      ...clears.map((c) => ({ ...c, trigger: undefined })),
+    ];
+    for (const e of entries) {
+      const text = e.text;
       if (typeof text !== 'string' || !isThreshold(text)) {
-        if (typeof text === 'string') report(['alerts', i, key], `expected a threshold like "> 400ms" or "< 75%", got "${text}"`);
+        if (typeof text === 'string') report(e.path, `expected a threshold like "> 400ms" or "< 75%", got "${text}"`);
         continue;
       }
-      const kind = parseThreshold(text).kind;
-      if (measure !== undefined && !MEASURE_UNITS[measure.kind].includes(kind)) {
-        report(['alerts', i, key], `a ${kind} threshold does not fit measure "${measure.text}" (expected ${MEASURE_UNITS[measure.kind].join(' or ')})`);
+      const t = parseThreshold(text);
+      if (measure !== undefined && !MEASURE_UNITS[measure.kind].includes(t.kind)) {
+        report(e.path, `a ${t.kind} threshold does not fit measure "${measure.text}" (expected ${MEASURE_UNITS[measure.kind].join(' or ')})`);
+        continue;
+      }
+      if (e.trigger !== undefined) {
+        parsed[e.trigger] = t;
+        continue;
+      }
+      const trigger = e.severity === undefined ? undefined : parsed[e.severity];
+      if (trigger !== undefined && !clearsOnGoodSide(trigger, t)) {
+        report(e.path, `clear "${t.text}" is not on the good side of ${e.severity ?? ''} "${trigger.text}": a firing value would clear at once (for "> X" write "< Y" with Y <= X, for "< X" write "> Y" with Y >= X)`);
       }
     }
     const select = a.select as Record<string, unknown> | undefined;
     if (typeof select === 'object' && select !== null) {
-      const kinds = ['probes', 'loads', 'targets'].filter((k) => select[k] !== undefined);
+      const kinds = (['probes', 'loads', 'targets'] as const).filter((k) => select[k] !== undefined);
       if (kinds.length !== 1) report(['alerts', i, 'select'], 'expected exactly one of "probes", "loads" or "targets"');
-      for (const [key, known] of [['probes', probes], ['targets', targets]] as const) {
+      const kind = kinds[0];
+      if (measure !== undefined && kinds.length === 1 && kind !== undefined && !MEASURE_SELECTIONS[measure.kind].includes(kind)) {
+        report(['alerts', i, 'select', kind], `measure "${measure.text}" cannot be computed for ${kind} (select ${MEASURE_SELECTIONS[measure.kind].join(' or ')})`);
+      }
+      for (const key of ['probes', 'loads', 'targets'] as const) {
         const list = select[key];
         if (!Array.isArray(list)) continue;
         list.forEach((n, j) => {
-          if (!known.has(n)) report(['alerts', i, 'select', key, j], `unknown ${key.slice(0, -1)} "${String(n)}"`);
+          if (!known[key].has(n)) report(['alerts', i, 'select', key, j], `unknown ${key.slice(0, -1)} "${String(n)}"`);
         });
       }
     }
   });
+}
+
+/** A clear line must lie on the other side of (or on) its trigger line: "> 400ms" → "< 350ms" is fine, "< 450ms" is not. */
+function clearsOnGoodSide(trigger: Threshold, clear: Threshold): boolean {
+  const triggerAbove = trigger.op === '>' || trigger.op === '>=';
+  const clearBelow = clear.op === '<' || clear.op === '<=';
+  if (triggerAbove !== clearBelow) return false;
+  return triggerAbove ? clear.value <= trigger.value : clear.value >= trigger.value;
 }

@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
 import { Duration, Headers, Name, Strict } from '../types.js';
 import type { ReportProblem } from '../problem.js';
+import { parseDuration } from '../../core/units.js';
 
 /** SMTP email through nodemailer. */
 export const EmailChannelSchema = Strict({
@@ -42,6 +43,12 @@ export const AlertmanagerChannelSchema = Strict({
   url: Type.String({ pattern: '^https?://', errorMessage: 'expected the Alertmanager base URL, like "http://127.0.0.1:9093"' }),
   headers: Type.Optional(Headers()),
   timeout: Duration({ default: '10s' }),
+  /**
+   * How often a firing alert is re-sent (at most 1m). Alertmanager resolves an alert that is not
+   * re-sent within its `resolve_timeout` (5m by default), so each send carries
+   * `endsAt = now + 3 × resendInterval`, independent of the route's grouping and repeatInterval.
+   */
+  resendInterval: Duration({ default: '1m' }),
 });
 
 /** A channel. */
@@ -74,9 +81,13 @@ export const NotificationsSection = Strict({
   retry: Strict({
     initialBackoff: Duration({ default: '5s' }),
     maxBackoff: Duration({ default: '5m' }),
-    /** After this many failed attempts a notification is given up ("dead"). */
-    maxAttempts: Type.Integer({ minimum: 1, default: 50 }),
+    /** After this many failed attempts a notification is given up ("dead"). Unset: no limit by count. */
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** A notification still undelivered this long after it was queued is given up ("dead"). */
+    giveUpAfter: Duration({ default: '7d' }),
   }, { default: {} }),
+  /** How long history is kept: flushed alert events, sent/dead/silenced outbox rows, expired silences. */
+  retention: Duration({ default: '30d' }),
 }, { default: {} });
 
 /** Decoded types. */
@@ -87,13 +98,29 @@ export type WebhookChannelConfig = StaticDecode<typeof WebhookChannelSchema>;
 export type AlertmanagerChannelConfig = StaticDecode<typeof AlertmanagerChannelSchema>;
 export type RouteConfig = StaticDecode<typeof RouteSchema>;
 
-/** Unique channel names; routes name existing channels. */
+/** Longest Alertmanager `resendInterval`: its default `resolve_timeout` is 5m, and we send `endsAt` = 3 intervals ahead. */
+export const MAX_ALERTMANAGER_RESEND_MS = 60_000;
+
+function durationOrUndefined(v: unknown): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  try {
+    return parseDuration(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Unique channel names; routes name existing channels; Alertmanager re-sends at least every minute. */
 export function checkNotifications(raw: { notifications?: { channels?: unknown; routes?: unknown } }, report: ReportProblem): void {
-  const channels = Array.isArray(raw.notifications?.channels) ? (raw.notifications.channels as { name?: unknown }[]) : [];
+  const channels = Array.isArray(raw.notifications?.channels) ? (raw.notifications.channels as { name?: unknown; type?: unknown; resendInterval?: unknown }[]) : [];
   const names = new Set<unknown>();
   channels.forEach((c, i) => {
     if (names.has(c?.name)) report(['notifications', 'channels', i, 'name'], `duplicate channel name "${String(c?.name)}"`);
     names.add(c?.name);
+    const resend = durationOrUndefined(c?.resendInterval);
+    if (c?.type === 'alertmanager' && resend !== undefined && (resend > MAX_ALERTMANAGER_RESEND_MS || resend <= 0)) {
+      report(['notifications', 'channels', i, 'resendInterval'], 'expected a duration between 1ms and 1m (Alertmanager resolves alerts not re-sent within its resolve_timeout)');
+    }
   });
   const routes = Array.isArray(raw.notifications?.routes) ? (raw.notifications.routes as { channels?: unknown }[]) : [];
   routes.forEach((r, i) => {
