@@ -10,6 +10,12 @@ import type { LoadRunRow } from './sqlite-run-store.js';
 
 type Row = LoadRunRow;
 
+const VERDICTS: readonly string[] = ['pass', 'fail', 'aborted'] satisfies readonly NonNullable<LoadRunSummary['verdict']>[];
+
+function isVerdict(v: string | null): v is NonNullable<LoadRunSummary['verdict']> {
+  return v !== null && VERDICTS.includes(v);
+}
+
 function toSummary(row: Row): LoadRunSummary {
   return {
     runId: row.id,
@@ -17,7 +23,7 @@ function toSummary(row: Row): LoadRunSummary {
     status: row.status as LoadRunStatus,
     startedAt: row.started_at,
     ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
-    ...(row.verdict === 'pass' || row.verdict === 'fail' ? { verdict: row.verdict } : {}),
+    ...(isVerdict(row.verdict) ? { verdict: row.verdict } : {}),
   };
 }
 
