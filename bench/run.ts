@@ -110,8 +110,8 @@ function procRssKiB(pid: number): number | undefined {
 
 /**
  * Runs a generator, sampling its CPU and RSS from /proc every 250 ms. CPU is taken over the
- * steady window (from 1.5 s after the load began to 0.5 s before the process ended), so start-up
- * (module loading, tsx compilation) is excluded for every generator alike.
+ * steady window (the DURATION - 3 s ending 0.5 s before the process ended), so start-up (module
+ * loading) and exit are excluded for every generator alike.
  */
 async function runGenerator(cmd: string, args: string[]): Promise<{ stdout: string; cpuCores: number; maxRssMiB: number }> {
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -131,8 +131,10 @@ async function runGenerator(cmd: string, args: string[]): Promise<{ stdout: stri
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   clearInterval(timer);
   if (code !== 0) throw new Error(`${cmd} exited ${String(code)}: ${stderr.slice(-500)}`);
-  const end = samples.at(-1)?.t ?? 0;
-  const from = end - (DURATION_S - 2) * 1000;
+  // The window ends 0.5 s before the last sample (so the generator's exit, result building and
+  // any idle tail are out of it) and spans DURATION - 3 s (so start-up, up to ~2.5 s, is out too).
+  const end = (samples.at(-1)?.t ?? 0) - 500;
+  const from = end - (DURATION_S - 3) * 1000;
   const window = samples.filter((s) => s.t >= from && s.t <= end);
   const a = window[0];
   const b = window.at(-1);
@@ -144,8 +146,26 @@ function measured(generator: string, rps: number, p50: number | null, p99: numbe
   return { generator, rps: Math.round(rps), p50Ms: p50, p99Ms: p99, cpuCores: Math.round(cpuCores * 100) / 100, maxRssMiB, rpsPerCore: Math.round(rps / Math.max(0.01, cpuCores)), requests, errors, ...(note === undefined ? {} : { note }) };
 }
 
+/**
+ * The perfwarden worker as plain JS (esbuild, which tsx brings, bundles our sources; packages stay
+ * external and resolve from node_modules), so no TypeScript loader runs inside the measured process
+ * — autocannon and wrk have none either. Falls back to tsx when esbuild is missing.
+ */
+function workerCommand(): { args: string[]; how: string } {
+  const esbuild = join(ROOT, 'node_modules/.bin/esbuild');
+  if (existsSync(esbuild)) {
+    const out = join(ROOT, 'node_modules/.cache/perfwarden-bench/perfwarden-worker.mjs');
+    const r = spawnSync(esbuild, ['bench/perfwarden-worker.ts', '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outfile=${out}`, '--log-level=error'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status === 0) return { args: [out], how: 'compiled JS (esbuild bundle)' };
+    process.stderr.write(`esbuild failed (${r.stderr.trim()}); running the worker under tsx\n`);
+  }
+  return { args: ['--import', 'tsx', 'bench/perfwarden-worker.ts'], how: 'tsx' };
+}
+
+const worker = workerCommand();
+
 async function perfwarden(url: string, mode: 'closed' | 'open'): Promise<Measured> {
-  const run = await runGenerator(process.execPath, ['--import', 'tsx', 'bench/perfwarden-worker.ts', url, String(CONNECTIONS), String(DURATION_S * 1000), mode, String(OPEN_RATE)]);
+  const run = await runGenerator(process.execPath, [...worker.args, url, String(CONNECTIONS), String(DURATION_S * 1000), mode, String(OPEN_RATE)]);
   const r = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as { summary: { rps: number; requests: number; errors: number; iterations: number; durationSeconds: number; droppedIterations: number }; latencyMs: { p50: number; p99: number } };
   const name = mode === 'closed' ? 'perfwarden (closed)' : `perfwarden (open, ${OPEN_RATE}/s)`;
   const note = mode === 'open' ? `achieved ${(r.summary.iterations / r.summary.durationSeconds).toFixed(1)}/s of ${OPEN_RATE}/s (${(((r.summary.iterations / r.summary.durationSeconds) / OPEN_RATE - 1) * 100).toFixed(2)} %), dropped ${r.summary.droppedIterations}` : undefined;
@@ -226,10 +246,10 @@ const ac = rows.find((r) => r.generator === 'autocannon');
 const ratios = pw !== undefined && ac !== undefined ? { rps: Math.round((pw.rps / ac.rps) * 100) / 100, rpsPerCore: Math.round((pw.rpsPerCore / ac.rpsPerCore) * 100) / 100, rpsPerCorePerRound: perRound } : undefined;
 const meta = {
   at: new Date().toISOString(), target: target.kind, connections: CONNECTIONS, durationSeconds: DURATION_S, openRate: OPEN_RATE,
-  rounds: ROUNDS, node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, loadAverageBefore: loadBefore.map((x) => Math.round(x * 100) / 100), loadAverageAfter: loadAfter.map((x) => Math.round(x * 100) / 100),
+  rounds: ROUNDS, perfwardenWorker: worker.how, node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, loadAverageBefore: loadBefore.map((x) => Math.round(x * 100) / 100), loadAverageAfter: loadAfter.map((x) => Math.round(x * 100) / 100),
 };
 const md = [
-  `Measured ${meta.at} on ${meta.cpus}, Node ${meta.node}; target ${meta.target}; ${CONNECTIONS} connections, ${DURATION_S} s per run, ${ROUNDS} interleaved rounds (median shown); load average before/after ${meta.loadAverageBefore.join(' ')} / ${meta.loadAverageAfter.join(' ')} (shared machine).`,
+  `Measured ${meta.at} on ${meta.cpus}, Node ${meta.node}; target ${meta.target}; ${CONNECTIONS} connections, ${DURATION_S} s per run, ${ROUNDS} interleaved rounds (median shown); perfwarden worker run as ${worker.how}; load average before/after ${meta.loadAverageBefore.join(' ')} / ${meta.loadAverageAfter.join(' ')} (shared machine).`,
   '',
   '| Generator | req/s | generator CPU (cores) | req/s per core | p50 ms | p99 ms | max RSS MiB | note |',
   '|---|---:|---:|---:|---:|---:|---:|---|',
@@ -239,6 +259,6 @@ const md = [
   '',
 ].join('\n');
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ meta, rows, ratios }, null, 2)}\n`);
+writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ meta, rows, ratios, rounds }, null, 2)}\n`);
 writeFileSync(join(ROOT, 'bench/results/latest.md'), md);
 process.stdout.write(md);

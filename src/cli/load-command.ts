@@ -1,9 +1,12 @@
 /**
  * `perfwarden load FILE.yaml [--scenario NAME]` or `perfwarden load URL [--vus N | --rate R] …`:
  * one load run from the terminal or CI. A URL run is built through the same schema and checks as
- * a configured load. Exit code: 0 all thresholds passed, 99 one failed, 2 bad input.
+ * a configured load. Exit code: 0 all thresholds passed, 99 one failed (abortOnFail included),
+ * 2 bad input, 130 interrupted (SIGINT/SIGTERM), 1 the run failed inside the generator. A stopped
+ * run still prints its summary and writes `--out`/`--report`, with verdict `aborted`.
  */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Value } from '@sinclair/typebox/value';
 import { LoadSchema, checkLoadEntry } from '../config/sections/loads.js';
@@ -13,14 +16,41 @@ import { loadConfigFile } from '../config/load-config.js';
 import { PwError, coerceError } from '../core/errors.js';
 import { parseThresholdExpression } from '../load/thresholds.js';
 import { resolveLoadBase, startLoad } from '../load/start-load.js';
+import { planLoad } from '../load/plan.js';
 import type { LoadBase } from '../load/plan.js';
+import { abortedByThreshold, kneeText } from '../load/result.js';
 import type { LoadProgress, LoadResult } from '../load/result.js';
 import { renderReport, reportFormatOf } from '../report/index.js';
-import { fmtMs, fmtNum, fmtPct, fmtThresholdValue } from '../report/format.js';
+import { fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from '../report/format.js';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
 import { collect, parsePositiveInt } from './options.js';
 import { reportError } from './config-file.js';
+
+/** Exit code of a run stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report Ctrl-C). */
+export const EXIT_INTERRUPTED = 130;
+
+/** Options that only make sense with a URL (a file's load declares them itself). */
+const URL_ONLY_OPTIONS = ['vus', 'rate', 'duration', 'warmup', 'connections', 'method', 'header', 'body', 'threshold', 'abortOnFail'] as const;
+
+/** The flag of an option key, for messages. */
+function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Checks that `file` can be written: its parent is a writable directory and it is not one. Throws PW_ERR_INVALID_ARGUMENT. */
+export function checkWritable(file: string, flag: string): void {
+  const path = resolve(file);
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new PwError('PW_ERR_INVALID_ARGUMENT', `${flag} ${file}: directory ${dir} does not exist or is not writable`);
+  }
+  const existing = statSync(path, { throwIfNoEntry: false });
+  if (existing?.isDirectory() === true) throw new PwError('PW_ERR_INVALID_ARGUMENT', `${flag} ${file}: is a directory`);
+}
 
 /** Options of `perfwarden load`. */
 export interface LoadCommandOptions {
@@ -61,6 +91,9 @@ export function loadFromUrl(url: string, opts: LoadCommandOptions): LoadConfig {
     return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
   }));
   const isWs = /^wss?:$/.test(u.protocol);
+  // A JSON body is sent as JSON unless the user said otherwise.
+  const hasContentType = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
+  const requestHeaders = opts.body !== undefined && !hasContentType && parsesAsJson(opts.body) ? { 'content-type': 'application/json' } : undefined;
   const common = {
     name: 'cli',
     url: `${u.protocol}//${u.host}`,
@@ -77,13 +110,22 @@ export function loadFromUrl(url: string, opts: LoadCommandOptions): LoadConfig {
         ? { executor: 'constant-arrival-rate', rate: opts.rate, ...(opts.connections === undefined ? {} : { connections: opts.connections }) }
         : { executor: 'constant-vus', vus: opts.vus ?? opts.connections ?? 10, ...(opts.connections === undefined ? {} : { connections: opts.connections }) }),
       ...(Object.keys(headers).length === 0 ? {} : { headers }),
-      scenarios: [{ name: 'default', requests: [{ method: opts.method.toUpperCase(), path: u.pathname + u.search, ...(opts.body === undefined ? {} : { body: opts.body }) }] }],
+      scenarios: [{ name: 'default', requests: [{ method: opts.method.toUpperCase(), path: u.pathname + u.search, ...(opts.body === undefined ? {} : { body: opts.body }), ...(requestHeaders === undefined ? {} : { headers: requestHeaders }) }] }],
     };
   const withDefaults = Value.Default(LoadSchema, raw) as Record<string, unknown>;
   const problems = [...Value.Errors(LoadSchema, withDefaults)].map((e) => `${e.path.replace(/^\//, '').replace(/\//g, '.')}: ${(e.schema as { errorMessage?: string }).errorMessage ?? e.message}`);
   checkLoadEntry(withDefaults, [], new Set(), (path, message) => problems.push(`${formatPath(path) || 'load'}: ${message}`));
   if (problems.length > 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `invalid load: ${problems.join('; ')}`);
   return Value.Decode(LoadSchema, withDefaults);
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Picks a load from a config file: by `--scenario` name, or the only one. Throws PW_ERR_INVALID_ARGUMENT. */
@@ -124,6 +166,9 @@ export function formatSummary(r: LoadResult): string {
   const l = r.latencyMs;
   lines.push(`load "${r.name}" → ${r.target}  (${r.executor}, ${s.durationSeconds.toFixed(1)} s${r.aborted === null ? '' : `, stopped early: ${r.aborted.reason}`})`);
   lines.push(`requests ${fmtNum(s.requests)}  errors ${fmtNum(s.errors)} (${fmtPct(s.errorRate)})  ${fmtNum(s.rps, 1)} req/s  iterations ${fmtNum(s.iterations)}  dropped ${fmtNum(s.droppedIterations)}`);
+  const byClass = Object.entries(s.errorsByClass).filter(([cls, n]) => (n ?? 0) > 0 && !/^[123]xx$/.test(cls));
+  if (byClass.length > 0) lines.push(`errors by class: ${byClass.map(([cls, n]) => `${cls} ${fmtNum(n ?? 0)}`).join(', ')}`);
+  if (s.checks.passed + s.checks.failed > 0) lines.push(`checks ${fmtNum(s.checks.passed)} passed, ${fmtNum(s.checks.failed)} failed (${fmtPct(s.checks.passed / (s.checks.passed + s.checks.failed))})`);
   const pad = (x: string, n: number) => x.padStart(n);
   const header = ['endpoint', 'requests', 'errors', 'avg', 'p50', 'p90', 'p95', 'p99', 'max'];
   const rows = [
@@ -136,6 +181,8 @@ export function formatSummary(r: LoadResult): string {
   if (r.steps.length > 0) {
     lines.push('', 'step  level        req/s        p50        p95        p99  ok');
     for (const st of r.steps) lines.push(`${pad(String(st.index + 1), 4)}  ${(st.vus !== undefined ? `${st.vus} VUs` : `${st.rate ?? 0}/s`).padEnd(9)} ${pad(fmtNum(st.rps, 1), 8)} ${pad(fmtMs(st.latencyMs.p50), 10)} ${pad(fmtMs(st.latencyMs.p95), 10)} ${pad(fmtMs(st.latencyMs.p99), 10)}  ${st.ok ? 'yes' : 'no'}${r.knee?.index === st.index ? '  ← knee' : ''}`);
+    const knee = kneeText(r);
+    if (knee !== undefined) lines.push(knee);
   }
   if (r.ws !== undefined) {
     const w = r.ws;
@@ -145,9 +192,24 @@ export function formatSummary(r: LoadResult): string {
     lines.push('');
     for (const t of r.thresholds) lines.push(`${t.ok ? '✓' : '✗'} ${t.endpoint === undefined ? '' : `${t.endpoint}: `}${t.expression}  (measured ${fmtThresholdValue(t.name, t.value)})`);
   }
-  if (r.generator.saturatedSeconds > 0) lines.push('', `warning: the generator was saturated for ${r.generator.saturatedSeconds} s (max event-loop lag ${fmtMs(r.generator.maxEventLoopLagMs)}); those seconds describe the generator, not the target`);
-  lines.push('', `verdict: ${r.verdict.toUpperCase()}`);
+  if (r.generator.saturatedSeconds > 0) lines.push('', `warning: the generator was saturated for ${fmtSeconds(r.generator.saturatedSeconds)} (max event-loop lag ${fmtMs(r.generator.maxEventLoopLagMs)}); those seconds describe the generator, not the target`);
+  lines.push('', `verdict: ${verdictLine(r)}`);
   return `${lines.join('\n')}\n`;
+}
+
+function verdictLine(r: LoadResult): string {
+  const v = r.verdict.toUpperCase();
+  if (r.verdict === 'aborted') return `${v} (${r.aborted?.reason ?? 'stopped'}; the numbers cover only the part that ran)`;
+  if (r.steps.length > 0) return `${v} (${r.verdict === 'pass' ? 'at least one step met the thresholds' : 'no step met the thresholds'})`;
+  if (r.thresholds.length === 0 && !abortedByThreshold(r.aborted)) return `${v} (no thresholds)`;
+  return v;
+}
+
+/** The exit code of a finished run: 0 pass, 99 fail, 130 interrupted, 1 any other abort. */
+export function exitCodeOf(r: LoadResult, interrupted: boolean): number {
+  if (r.verdict === 'pass') return ExitCodes.ok;
+  if (r.verdict === 'fail') return ExitCodes.thresholdFailed;
+  return interrupted ? EXIT_INTERRUPTED : ExitCodes.failure;
 }
 
 /** Registers `load`. */
@@ -170,19 +232,24 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
     .option('-o, --out <file>', 'write the result JSON here')
     .option('-r, --report <file>', 'write a report: .html, .md or .xml (JUnit) (repeatable)', collect, [])
     .option('--progress-every <seconds>', 'plain progress lines every N seconds when not on a TTY', parsePositiveInt, 5)
-    .action(async (target: string, opts: LoadCommandOptions) => {
+    .action(async (target: string, opts: LoadCommandOptions, cmd: Command) => {
       let load: LoadConfig;
       let base: LoadBase;
       try {
         for (const file of opts.report) {
           if (reportFormatOf(file) === undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', `--report ${file}: expected a name ending in .html, .md or .xml`);
+          checkWritable(file, '--report');
         }
+        if (opts.out !== undefined) checkWritable(opts.out, '--out');
         if (/^(https?|wss?):\/\//.test(target)) {
           load = loadFromUrl(target, opts);
           base = { url: load.url ?? target };
         } else {
+          const given = URL_ONLY_OPTIONS.filter((k) => cmd.getOptionValueSource(k) === 'cli').map(flagOf);
+          if (given.length > 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `${given.join(', ')}: URL-mode option${given.length > 1 ? 's' : ''}; with a FILE the load declares its own (edit ${target} or run a URL)`);
           ({ load, base } = loadFromFile(target, opts.scenario, io));
         }
+        if (load.ws === undefined) for (const w of planLoad(load, base).warnings) io.err(`warning: ${w}\n`);
       } catch (thrown) {
         reportError(thrown, io);
         return;
@@ -197,8 +264,13 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
         }
       };
       const handle = startLoad(load, base, { onProgress });
-      const onSignal = () => handle.stop('interrupted');
+      let interrupted = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        interrupted = true;
+        handle.stop(`interrupted (${signal})`);
+      };
       process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       let result: LoadResult;
       try {
         result = await handle.done;
@@ -207,6 +279,7 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
         return;
       } finally {
         process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
       if (io.isTTY) io.out('\r\x1b[2K');
       io.out(formatSummary(result));
@@ -217,6 +290,6 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
         reportError(thrown, io);
         return;
       }
-      io.setExitCode(result.verdict === 'pass' ? ExitCodes.ok : ExitCodes.thresholdFailed);
+      io.setExitCode(exitCodeOf(result, interrupted));
     });
 }

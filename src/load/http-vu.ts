@@ -3,9 +3,9 @@
  * form, which undici calls directly; the controller form is wrapped per request) and walks its
  * scenario's prepared requests. Untemplated requests reuse dispatch options built at plan time;
  * bodies are kept only when a check or an extraction needs them. Plain `pool.request` plus
- * promises cost ~35 % of throughput here (see README "Benchmarks").
+ * promises cost ~35 % of throughput here (see README "Benchmarks"). What a VU sends on is a
+ * `VuDispatcher`: an undici `Client`, or the lean `Http1Connection` (its own file) on plain http.
  */
-import type { Dispatcher } from 'undici';
 import { readJsonPath } from '../core/json-path.js';
 import { statusMatches } from '../probe/status-spec.js';
 import { renderOptions } from './plan.js';
@@ -13,6 +13,7 @@ import type { LoadPlan, PreparedRequest, PreparedScenario } from './plan.js';
 import { errorClass, statusClass } from './stats.js';
 import type { LoadStats, OutcomeClass } from './stats.js';
 import { pickWeighted } from './schedule.js';
+import type { VuDispatcher } from './http1-connection.js';
 
 /** Receives every recorded request (live metrics). Keep it cheap. */
 export type RequestObserver = (endpoint: number, seconds: number, cls: OutcomeClass) => void;
@@ -21,11 +22,12 @@ export type RequestObserver = (endpoint: number, seconds: number, cls: OutcomeCl
 export interface VuHost {
   readonly plan: LoadPlan;
   /**
-   * The connection a new VU sends on. Closed model: its own undici `Client` (round robin over
-   * `connections`), which skips the pool's per-request search for a free connection; open
-   * model: the shared `Pool`, since iterations start whenever they are due.
+   * The connection a new VU sends on. Closed model: its own connection (round robin over
+   * `connections`) — a lean `Http1Connection` for plain http, an undici `Client` for https —
+   * which skips the pool's per-request search for a free connection; open model: the shared
+   * undici `Pool`, since iterations start whenever they are due.
    */
-  dispatcherFor(): Dispatcher;
+  dispatcherFor(): VuDispatcher;
   readonly now: () => number;
   readonly random: () => number;
   /** Where measurements go (swapped between sweep steps). */
@@ -45,7 +47,7 @@ export class HttpVu {
   private status = 0;
   private chunks: Buffer[] | undefined;
   private vars: Map<string, string> | undefined;
-  private readonly dispatcher: Dispatcher;
+  private readonly dispatcher: VuDispatcher;
   /** True while an iteration runs. */
   busy = false;
   /** Set by a closed executor ramping down: finish the iteration, then leave. */
@@ -197,3 +199,5 @@ function jsonCheckPasses(doc: unknown, c: PreparedRequest['jsonChecks'][number])
   if (c.exists === undefined && c.equals === undefined && c.matches === undefined && !r.found) return false;
   return true;
 }
+
+// --- lean HTTP/1.1 connection (closed model, plain http) ---

@@ -1,6 +1,7 @@
 /**
  * The load module: runs configured loads inside the daemon, on their cron schedules or when
- * triggered (API), one run at a time, with live Prometheus metrics and daemon events; keeps each
+ * triggered (API), one run at a time, with live Prometheus metrics, daemon events and (when the
+ * "tracing" service is on) run, stage and sampled request spans; keeps each
  * result in a run store (and in SQLite history, with regression comparison, when that service
  * is present). The engine measures real time, so runs use the system clock; only scheduling
  * follows the daemon's clock.
@@ -15,6 +16,9 @@ import type { DaemonContext, DaemonModule } from '../daemon/module.js';
 import { createScheduler } from '../scheduler/scheduler.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { renderHtml, renderMarkdown } from '../report/index.js';
+import { loadRunTracer } from '../telemetry/load-run-tracer.js';
+import { traceLoadRun } from '../telemetry/trace-load.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import { LOADS_SERVICE } from './load-service.js';
 import type { LoadInfo, LoadService } from './load-service.js';
 import { LoadMetrics } from './metrics.js';
@@ -82,6 +86,10 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
         list: (o) => storeOf().list(o),
       };
       const targets = () => ctx.services.get('targets') as ReadonlyMap<string, TargetLike> | undefined;
+      const tracing = () => {
+        const t = ctx.services.get('tracing') as Tracing | undefined;
+        return t?.enabled === true ? t : undefined;
+      };
       const history = () => {
         const h = ctx.services.get('history') as Partial<HistoryLike> | undefined;
         return typeof h?.recordFinishedRun === 'function' ? (h as HistoryLike) : undefined;
@@ -93,6 +101,10 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
         const startedAt = Date.now();
         const entry: CurrentRun = { runId, load: load.name, handle: undefined, done: Promise.resolve(undefined) };
         current = entry;
+        // A span per run and per stage, and sampled request spans (telemetry.loadRequestSampleRatio).
+        const t = tracing();
+        const trace = t === undefined ? undefined : traceLoadRun(t, { run: load.name, attributes: { 'perfwarden.run_id': runId, 'perfwarden.trigger': trigger } }, ctx.config.telemetry.loadRequestSampleRatio);
+        const tracer = trace === undefined || t === undefined ? undefined : loadRunTracer(trace, options.engineClock ?? systemClock);
         entry.done = (async (): Promise<LoadResult | undefined> => {
           const save = (run: StoredLoadRun) => store.save(run).catch((thrown: unknown) => log.error({ err: coerceError(thrown), runId }, 'cannot store load run'));
           try {
@@ -108,8 +120,11 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
               metrics,
               ...(options.engineClock === undefined ? {} : { clock: options.engineClock }),
               onProgress: (p) => ctx.events.emit('load:progress', p),
+              ...(tracer === undefined ? {} : { tracer }),
             });
             const result = await entry.handle.done;
+            tracer?.close();
+            trace?.end({ verdict: result.verdict, ...(result.aborted === null ? {} : { error: `aborted: ${result.aborted.reason}` }) });
             const status = result.aborted === null || result.aborted.reason.startsWith('abortOnFail') ? 'finished' : 'aborted';
             const finishedAt = Date.now();
             await save({ runId, load: load.name, status, startedAt, finishedAt, verdict: result.verdict, result });
@@ -123,6 +138,8 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
             return result;
           } catch (thrown) {
             const err = coerceError(thrown);
+            tracer?.close();
+            trace?.end({ error: err.message });
             await save({ runId, load: load.name, status: 'error', startedAt, finishedAt: Date.now(), message: err.message });
             ctx.events.emit('load:finished', { runId, load: load.name, status: 'error', message: err.message });
             log.error({ runId, load: load.name, err }, 'load run could not run');

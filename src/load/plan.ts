@@ -75,6 +75,8 @@ export interface LoadPlan {
   abortOnFail: boolean;
   abortDelayMs: number;
   saturationLagMs: number;
+  /** Things the user should know before the run, e.g. more VUs than connections. */
+  warnings: readonly string[];
 }
 
 /** Where the load goes: a base URL and headers added to every request. */
@@ -113,7 +115,11 @@ export function planLoad(load: LoadConfig, base: LoadBase): LoadPlan {
   }
 
   const shape = planShape(load);
-  const inflight = shape.kind === 'closed' ? Math.max(1, peak(shape.segments)) : shape.maxVUs;
+  const inflight = peakInflight(shape);
+  const connections = load.connections ?? defaultConnections(shape);
+  const warnings = inflight > connections
+    ? [`${inflight} ${shape.kind === 'closed' || (shape.kind === 'sweep' && shape.mode === 'vus') ? 'VUs' : 'iterations in flight (maxVUs)'} share ${connections} connections: the extra ones wait for a free connection inside the generator and that wait counts as latency`]
+    : [];
   return {
     name: load.name,
     executor: load.executor,
@@ -125,7 +131,8 @@ export function planLoad(load: LoadConfig, base: LoadBase): LoadPlan {
     warmupMs: load.warmup,
     thinkTime: load.thinkTime,
     timeoutMs: load.timeout,
-    connections: load.connections ?? Math.min(inflight, shape.kind === 'closed' ? 1000 : 100),
+    connections,
+    warnings,
     thresholds,
     abortOnFail: load.abortOnFail,
     abortDelayMs: load.abortDelay,
@@ -135,6 +142,24 @@ export function planLoad(load: LoadConfig, base: LoadBase): LoadPlan {
 
 function peak(segments: readonly Segment[]): number {
   return segments.reduce((a, s) => Math.max(a, s.from, s.to), 0);
+}
+
+/** The most requests the shape can have in flight at once: peak VUs, the largest VU step, or maxVUs. */
+function peakInflight(shape: LoadShape): number {
+  if (shape.kind === 'closed') return Math.max(1, Math.ceil(peak(shape.segments)));
+  if (shape.kind === 'sweep' && shape.mode === 'vus') return Math.max(1, Math.ceil(Math.max(...shape.steps)));
+  return shape.maxVUs;
+}
+
+/**
+ * One connection per request that can be in flight, so nothing queues inside the generator (a
+ * queued request's wait would count as latency, and in the open model an iteration must be
+ * dropped at the cap, never delayed): peak VUs (closed, at most 1000), the largest step (VU
+ * sweep), maxVUs (open model and rate sweep; connections open lazily).
+ */
+function defaultConnections(shape: LoadShape): number {
+  const inflight = peakInflight(shape);
+  return shape.kind === 'closed' ? Math.min(inflight, 1000) : inflight;
 }
 
 function planShape(load: LoadConfig): LoadShape {

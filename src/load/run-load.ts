@@ -6,11 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'undici';
-import type { Dispatcher } from 'undici';
 import { systemClock } from '../core/clock.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { coerceError } from '../core/errors.js';
-import type { VuHost } from './http-vu.js';
+import { Http1Connection } from './http1-connection.js';
+import type { VuDispatcher } from './http1-connection.js';
+import type { RequestObserver, VuHost } from './http-vu.js';
 import type { LoadMetrics } from './metrics.js';
 import type { LoadPlan } from './plan.js';
 import { runClosed, runOpen } from './executors.js';
@@ -34,6 +35,16 @@ export interface LoadRunOptions {
   metrics?: LoadMetrics;
   /** Called once a second and at the end. */
   onProgress?: (progress: LoadProgress) => void;
+  /** Tracing of the run (telemetry/load-run-tracer.ts); absent when tracing is off, so the run does no tracing work. */
+  tracer?: LoadRunTracer;
+}
+
+/** Told when each phase of a run starts, and shown each recorded request (it does its own sampling). */
+export interface LoadRunTracer {
+  /** The warmup, the measured run, or sweep step `step` (0-based) starts. */
+  phase(phase: 'warmup' | 'run' | 'step', plan: LoadPlan, step?: number): void;
+  /** Called after the live metrics for every recorded request; keep it cheap. */
+  readonly observer: RequestObserver;
 }
 
 /** A run in progress. */
@@ -54,14 +65,31 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
   const startedAt = clock.now();
   const clientOptions = { pipelining: 1, headersTimeout: plan.timeoutMs, bodyTimeout: plan.timeoutMs, connectTimeout: plan.timeoutMs, keepAliveTimeout: 30_000 };
   const pool = new Pool(plan.origin, { ...clientOptions, connections: plan.connections });
-  const clients: Client[] = [];
+  const clients: VuDispatcher[] = [];
+  const lean: Http1Connection[] = [];
+  const origin = new URL(plan.origin);
   let nextClient = 0;
   let closedModel = true;
-  const dispatcherFor = (): Dispatcher => {
+  // One deadline sweep for every lean connection instead of a timer per request.
+  const sweepMs = Math.max(10, Math.min(250, plan.timeoutMs / 10));
+  let sweeper: TimerHandle | undefined;
+  const sweep = () => {
+    const now = clock.now();
+    for (const c of lean) c.checkDeadline(now);
+    sweeper = clock.setTimeout(sweep, sweepMs);
+  };
+  const dispatcherFor = (): VuDispatcher => {
     if (!closedModel) return pool;
     let c = clients[nextClient];
     if (c === undefined) {
-      c = new Client(plan.origin, clientOptions);
+      if (origin.protocol === 'http:') {
+        const h1 = new Http1Connection(origin.hostname.replace(/^\[|\]$/g, ''), Number(origin.port || 80), origin.host, plan.timeoutMs, () => clock.now());
+        lean.push(h1);
+        sweeper ??= clock.setTimeout(sweep, sweepMs);
+        c = h1;
+      } else {
+        c = new Client(plan.origin, clientOptions);
+      }
       clients.push(c);
     }
     nextClient = (nextClient + 1) % plan.connections;
@@ -75,7 +103,7 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
     now: () => clock.now(),
     random: options.random ?? Math.random,
     stats,
-    observer: bound?.observer,
+    observer: options.tracer === undefined ? bound?.observer : teeObserver(bound?.observer, options.tracer.observer),
     onDropped: bound?.onDropped,
     stopped: false,
   };
@@ -144,12 +172,14 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
     try {
       closedModel = plan.shape.kind === 'closed' || (plan.shape.kind === 'sweep' && plan.shape.mode === 'vus');
       if (plan.warmupMs > 0 && !stopping) {
+        options.tracer?.phase('warmup', plan);
         const level = firstLevel(plan);
         await runPhase(() => plan.shape.kind === 'open' || (plan.shape.kind === 'sweep' && plan.shape.mode === 'rate')
           ? runOpen(host, clock, arrivalSchedule([{ durationMs: plan.warmupMs, from: level, to: level }]), maxVus(plan), Math.min(maxVus(plan), 100))
           : runClosed(host, clock, [{ durationMs: plan.warmupMs, from: level, to: level }], plan.thinkTime));
       }
       phase = 'run';
+      options.tracer?.phase('run', plan);
       measureStart = clock.now();
       stats.begin(measureStart);
       const shape = plan.shape;
@@ -159,6 +189,7 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
         for (let i = 0; i < shape.steps.length && !stopping; i++) {
           const level = shape.steps[i] ?? 1;
           stepIndex = i;
+          options.tracer?.phase('step', plan, i);
           const stepStats = new LoadStats(plan.endpoints);
           stats.tee = stepStats;
           stepStats.begin(clock.now());
@@ -182,6 +213,7 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
     phase = 'done';
     host.stopped = true;
     ticker?.cancel();
+    sweeper?.cancel();
     watch.stop();
     bound?.setActiveVus(0);
     await Promise.all([pool, ...clients].map((d) => d.destroy().catch(() => undefined)));
@@ -192,6 +224,13 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
   })();
 
   return { runId, done, stop: (reason) => stop(reason), progress: () => last };
+}
+
+function teeObserver(first: RequestObserver | undefined, second: RequestObserver): RequestObserver {
+  return first === undefined ? second : (endpoint, seconds, cls) => {
+    first(endpoint, seconds, cls);
+    second(endpoint, seconds, cls);
+  };
 }
 
 function sleep(clock: Clock, ms: number): Promise<void> {

@@ -19,7 +19,7 @@ export interface StoredLoadRun {
   /** Epoch ms. */
   startedAt: number;
   finishedAt?: number;
-  verdict?: 'pass' | 'fail';
+  verdict?: LoadResult['verdict'];
   /** Why the run ended in `error` or `aborted`. */
   message?: string;
   result?: LoadResult;

@@ -3,6 +3,7 @@ import type { LoadConfig } from '../config/sections/loads.js';
 import { PwError } from '../core/errors.js';
 import { planLoad } from './plan.js';
 import type { LoadBase } from './plan.js';
+import { finalizeResult } from './result.js';
 import { startLoadRun } from './run-load.js';
 import type { LoadRunHandle, LoadRunOptions } from './run-load.js';
 import { startWsLoadRun } from './ws-load.js';
@@ -18,8 +19,12 @@ export function resolveLoadBase(load: LoadConfig, targets: TargetResolver): Load
   return t;
 }
 
-/** Starts a run of `load`. */
+/**
+ * Starts a run of `load`. The result carries the final verdict (`finalizeResult`): `aborted` for a
+ * run stopped other than by abortOnFail, a sweep judged by its knee, units on the abort reason.
+ */
 export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOptions = {}): LoadRunHandle {
-  if (load.ws !== undefined) return startWsLoadRun(load, load.ws, base, options);
-  return startLoadRun(planLoad(load, base), options);
+  const handle = load.ws !== undefined ? startWsLoadRun(load, load.ws, base, options) : startLoadRun(planLoad(load, base), options);
+  const done = handle.done.then(finalizeResult);
+  return { runId: handle.runId, done, stop: (reason) => handle.stop(reason), progress: () => handle.progress() };
 }

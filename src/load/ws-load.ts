@@ -4,6 +4,8 @@
  * round trips matched by message id, broadcast fan-out delivery (one publish, every subscriber
  * receives it) and, optionally, how long dropped connections take to come back. Send times are
  * taken from this process's clock, so fan-out latency needs no clock agreement with the server.
+ * An echo unanswered after `timeout` is expired as a `timeout` error when it expires (so pending
+ * echoes stay bounded), and a connection the server closes is reconnected and counted as a drop.
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
@@ -19,7 +21,8 @@ import { buildResult } from './run-load.js';
 import type { LoadRunHandle, LoadRunOptions } from './run-load.js';
 import { SelfWatch } from './self-watch.js';
 import { LoadStats, errorClass } from './stats.js';
-import { evaluateThresholds } from './thresholds.js';
+import { evaluateThresholds, parseThreshold } from './thresholds.js';
+import { ABORT_ON_FAIL_PREFIX } from './result.js';
 
 const CONNECT = 0;
 const ECHO = 1;
@@ -38,7 +41,10 @@ interface Conn {
 export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBase, options: LoadRunOptions = {}): LoadRunHandle {
   const clock = options.clock ?? systemClock;
   const runId = options.runId ?? randomUUID();
-  const plan = { ...planLoad(load, base), endpoints: ['ws connect', 'ws echo', 'ws fanout'] };
+  const planned = planLoad(load, base);
+  const perEndpoint = Object.entries(cfg.thresholds ?? {}).flatMap(([endpoint, map]) => Object.entries(map ?? {}).map(([k, v]) => parseThreshold(k, v, endpoint)));
+  const plan = { ...planned, endpoints: ['ws connect', 'ws echo', 'ws fanout'], thresholds: [...planned.thresholds, ...perEndpoint] };
+  const random = options.random ?? Math.random;
   const url = wsUrl(cfg, base);
   plan.origin = url;
   const durationMs = load.duration ?? 10_000;
@@ -72,8 +78,8 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
   const finished = new Promise<void>((r) => (finish = r));
   let openCount = 0;
   let publishSeq = 0;
-  let dropAt: number | undefined;
-  const dropped = new Set<number>();
+  /** Dropped connections (planned drop or closed by the server) → when they dropped. */
+  const dropped = new Map<number, number>();
   const connectQueue: Conn[] = [];
   let last: LoadProgress = progress(0, null);
 
@@ -94,16 +100,31 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
     return true;
   };
 
-  const connect = (c: Conn) => {
-    if (stopping) return;
-    const t0 = clock.now();
-    // A reconnect replaces the slot's socket; the old one's late 'close' must not touch the new.
-    if (c.open) {
-      c.open = false;
-      openCount--;
-    }
+  /** Detaches a slot from its socket: the socket's late events then no longer touch the slot. */
+  const detach = (c: Conn): WebSocket | undefined => {
+    const sock = c.ws;
+    if (c.open) openCount--;
+    c.open = false;
+    c.ws = undefined;
     c.echoTimer?.cancel();
     c.echoTimer = undefined;
+    return sock;
+  };
+
+  /** Counts a drop (planned or not) and queues the slot for reconnection. */
+  const dropAndReconnect = (c: Conn) => {
+    if (!dropped.has(c.index)) {
+      dropped.set(c.index, clock.now());
+      ws.reconnect.dropped++;
+    }
+    enqueue(c);
+  };
+
+  const connect = (c: Conn) => {
+    if (stopping || ended) return;
+    const t0 = clock.now();
+    // A reconnect replaces the slot's socket; the old one's late 'close' must not touch the new.
+    detach(c);
     const sock = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: cfg.timeout, headers: { ...(base.headers ?? {}), ...(load.headers ?? {}) } });
     c.ws = sock;
     sock.on('open', () => {
@@ -117,31 +138,35 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
       ws.connections.peak = Math.max(ws.connections.peak, openCount);
       if (cfg.publishInterval > 0) sendIfOpen(sock, JSON.stringify({ type: 'subscribe', id: `s-${c.index}` }));
       scheduleEcho(c);
-      if (dropped.has(c.index)) {
+      const droppedAt = dropped.get(c.index);
+      if (droppedAt !== undefined) {
         dropped.delete(c.index);
         ws.reconnect.recovered++;
-        if (dropped.size === 0 && dropAt !== undefined) ws.reconnect.recoveryMs = Math.round((clock.now() - dropAt) * 1000) / 1000;
+        // The longest any dropped connection took to come back (for the planned drop: until all were back).
+        const took = Math.round((clock.now() - droppedAt) * 1000) / 1000;
+        ws.reconnect.recoveryMs = Math.max(ws.reconnect.recoveryMs ?? 0, took);
       }
     });
     sock.on('message', (data: RawData) => onMessage(c, data));
     sock.on('error', (err: Error & { code?: unknown }) => {
-      if (!c.open && !stopping) {
+      if (c.ws === sock && !c.open && !stopping) {
         ws.connections.failed++;
         record(CONNECT, clock.now() - t0, false, errorClass(err));
       }
     });
     sock.on('close', () => {
       if (c.ws !== sock) return;
-      if (c.open) openCount--;
-      c.open = false;
-      c.echoTimer?.cancel();
-      c.echoTimer = undefined;
+      const wasOpen = c.open;
+      detach(c);
+      if (stopping || ended) return;
+      // Closed by the server (or the network): a drop; a failed reconnection tries again.
+      if (wasOpen || dropped.has(c.index)) dropAndReconnect(c);
     });
   };
 
   const scheduleEcho = (c: Conn) => {
     // Spread the first echo over the interval so connections do not send in lock-step.
-    const first = Math.random() * cfg.echoInterval;
+    const first = random() * cfg.echoInterval;
     const send = () => {
       if (stopping || !c.open) return;
       const id = `${c.index}-${c.seq}`;
@@ -211,6 +236,26 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
     }
   };
 
+  /** Expires echoes unanswered after the timeout: counted as lost `timeout` errors now, not at the end. */
+  const expireEchoes = () => {
+    const now = clock.now();
+    for (const c of conns) {
+      for (const [id, sentAt] of c.pending) {
+        // Insertion order is send order: the first young one ends the scan.
+        if (now - sentAt < cfg.timeout) break;
+        c.pending.delete(id);
+        ws.echo.lost++;
+        record(ECHO, cfg.timeout, false, 'timeout');
+      }
+    }
+  };
+  const expireEvery = Math.max(20, Math.min(1000, cfg.timeout / 4));
+  const expiry = () => {
+    if (stopping || ended) return;
+    expireEchoes();
+    later(expiry, expireEvery);
+  };
+
   const tick = () => {
     if (stopping) return;
     const gen = watch.sample();
@@ -221,7 +266,7 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
     options.onProgress?.(last);
     if (plan.abortOnFail && clock.now() - startedAt >= plan.abortDelayMs && plan.thresholds.length > 0) {
       const failed = evaluateThresholds(plan.thresholds, (e) => stats.thresholdInput(e, clock.now())).find((o) => !o.ok);
-      if (failed !== undefined) stop(`abortOnFail: threshold ${failed.expression} failed (measured ${String(failed.value)})`);
+      if (failed !== undefined) stop(`${ABORT_ON_FAIL_PREFIX}threshold ${failed.expression} failed (measured ${String(failed.value)})`);
     }
     later(tick, 1000);
   };
@@ -244,17 +289,15 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
   if (cfg.publishInterval > 0) later(publish, cfg.publishInterval);
   if (cfg.dropConnections > 0) {
     later(() => {
-      dropAt = clock.now();
       const victims = conns.filter((c) => c.open).slice(0, cfg.dropConnections);
-      ws.reconnect.dropped = victims.length;
       for (const c of victims) {
-        dropped.add(c.index);
-        c.ws?.terminate();
-        enqueue(c);
+        detach(c)?.terminate();
+        dropAndReconnect(c);
       }
     }, durationMs / 2);
   }
   later(tick, 1000);
+  later(expiry, expireEvery);
   const endTimer = clock.setTimeout(() => {
     ended = true;
     finish();
@@ -265,15 +308,8 @@ export function startWsLoadRun(load: LoadConfig, cfg: WsLoadConfig, base: LoadBa
     endTimer.cancel();
     const end = clock.now();
     if (stats.openWindowSeconds(end) >= 0.2) stats.tick(end, { vus: openCount, ...watch.sample() });
-    // Echoes still unanswered after the timeout are lost; younger ones are simply cut off.
-    for (const c of conns) {
-      for (const sentAt of c.pending.values()) {
-        if (end - sentAt >= cfg.timeout) {
-          ws.echo.lost++;
-          record(ECHO, end - sentAt, false, 'timeout');
-        }
-      }
-    }
+    // Echoes past the timeout are lost (normally expired already); younger ones are simply cut off.
+    expireEchoes();
     stopping = true;
     stats.end(end);
     for (const t of timers) t.cancel();

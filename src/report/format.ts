@@ -8,6 +8,12 @@ export function fmtMs(ms: number | null | undefined): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** Seconds without float noise: "2.03 s", "12 s". */
+export function fmtSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  return `${Math.round(seconds * 100) / 100} s`;
+}
+
 /** "0.12 %". */
 export function fmtPct(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–';

@@ -3,12 +3,13 @@
  * so it can be attached to a ticket or served by the daemon as is. Pure function of a result.
  */
 import type { LoadResult } from '../load/result.js';
-import { escapeXml, fmtMs, fmtNum, fmtPct, fmtThresholdValue } from './format.js';
+import { kneeText } from '../load/result.js';
+import { escapeXml, fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
 import { lineChart } from './svg-chart.js';
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:960px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
-th:first-child,td:first-child{text-align:left}.pass{color:#17803d}.fail{color:#b42318}.note{background:#fff4e5;padding:8px;border-left:4px solid #f79009}
+th:first-child,td:first-child{text-align:left}.pass{color:#17803d}.fail{color:#b42318}.aborted{color:#b54708}.note{background:#fff4e5;padding:8px;border-left:4px solid #f79009}
 svg{display:block;margin:8px 0 16px;max-width:100%;height:auto}code{background:#f4f4f4;padding:0 3px}`;
 
 /** Renders a result as a self-contained HTML page. */
@@ -22,10 +23,16 @@ export function renderHtml(r: LoadResult): string {
   const body: string[] = [];
   body.push(`<h1>Load run “${e(r.name)}” — <span class="${r.verdict}">${r.verdict.toUpperCase()}</span></h1>`);
   body.push(`<p>Target <code>${e(r.target)}</code> · executor <code>${e(r.executor)}</code> · ${e(r.startedAt)} → ${e(r.finishedAt)} · run <code>${e(r.runId)}</code></p>`);
-  if (r.aborted !== null) body.push(`<p class="note"><b>Stopped early</b> after ${r.aborted.atSeconds} s: ${e(r.aborted.reason)}</p>`);
+  if (r.aborted !== null) body.push(`<p class="note"><b>Stopped early</b> after ${fmtSeconds(r.aborted.atSeconds)}: ${e(r.aborted.reason)}${r.verdict === 'aborted' ? ' — the numbers cover only the part that ran' : ''}</p>`);
+  if (r.thresholds.length === 0 && r.steps.length === 0 && r.verdict === 'pass') body.push('<p>No thresholds were set: the verdict is PASS by default.</p>');
   body.push('<h2>Summary</h2>');
   body.push(table(['Requests', 'Errors', 'Error rate', 'Req/s', 'Duration', 'Iterations', 'Dropped'], [[fmtNum(s.requests), fmtNum(s.errors), fmtPct(s.errorRate), fmtNum(s.rps, 1), `${s.durationSeconds.toFixed(1)} s`, fmtNum(s.iterations), fmtNum(s.droppedIterations)]]));
   body.push(table(['avg', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'], [[l.avg, l.p50, l.p90, l.p95, l.p99, l.p999, l.max].map(fmtMs)]));
+  const errs = Object.entries(s.errorsByClass).filter(([, n]) => (n ?? 0) > 0);
+  if (errs.length > 0) {
+    body.push('<h2>Errors by class</h2>');
+    body.push(table(['Class', 'Errors', 'Share of requests'], errs.map(([cls, n]) => [cls, fmtNum(n ?? 0), fmtPct(s.requests === 0 ? 0 : (n ?? 0) / s.requests)])));
+  }
   if (r.thresholds.length > 0) {
     body.push('<h2>Thresholds</h2>');
     body.push(table(['Threshold', 'Scope', 'Measured', 'Result'], r.thresholds.map((t) => [`<code>${e(t.expression)}</code>`, e(t.endpoint ?? 'overall'), fmtThresholdValue(t.name, t.value), `<span class="${t.ok ? 'pass' : 'fail'}">${t.ok ? 'pass' : 'FAIL'}</span>`]), true));
@@ -50,6 +57,7 @@ export function renderHtml(r: LoadResult): string {
   if (r.steps.length > 0) {
     body.push('<h2>Concurrency sweep</h2>');
     body.push(table(['Step', 'Level', 'Req/s', 'p50', 'p95', 'p99', 'Errors', 'Meets SLO'], r.steps.map((st) => [String(st.index + 1), st.vus !== undefined ? `${st.vus} VUs` : `${st.rate ?? 0}/s`, fmtNum(st.rps, 1), fmtMs(st.latencyMs.p50), fmtMs(st.latencyMs.p95), fmtMs(st.latencyMs.p99), fmtPct(st.errorRate), `${st.ok ? 'yes' : '<span class="fail">no</span>'}${r.knee?.index === st.index ? ' ← knee' : ''}`]), true));
+    body.push(`<p>${e(kneeText(r) ?? '')}.</p>`);
     body.push(lineChart([{ name: 'p95', color: '#ff7f0e', points: r.steps.map((st) => [st.vus ?? st.rate ?? st.index, st.latencyMs.p95]) }], { title: 'p95 by step', yLabel: 'ms' }));
   }
   if (r.ws !== undefined) {
@@ -63,7 +71,7 @@ export function renderHtml(r: LoadResult): string {
     body.push(`<p>Reconnect: ${w.reconnect.recovered}/${w.reconnect.dropped} back in ${fmtMs(w.reconnect.recoveryMs)}.</p>`);
   }
   const g = r.generator;
-  body.push(`<h2>Generator</h2><p>Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated ${g.saturatedSeconds} s.</p>`);
+  body.push(`<h2>Generator</h2><p>Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated ${fmtSeconds(g.saturatedSeconds)}.</p>`);
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${e(r.name)} — perfwarden load report</title><style>${CSS}</style></head><body>\n${body.join('\n')}\n</body></html>\n`;
 }
 

@@ -11,12 +11,14 @@ export function renderJunit(r: LoadResult): string {
     const body = t.ok ? `<system-out>${escapeXml(measured)}</system-out>` : `<failure message="${escapeXml(`${t.expression} failed: ${measured}`)}" type="threshold">${escapeXml(measured)}</failure>`;
     return `    <testcase classname="perfwarden.load.${escapeXml(r.name)}" name="${name}" time="${r.summary.durationSeconds}">${body}</testcase>`;
   });
-  if (r.aborted !== null) cases.push(`    <testcase classname="perfwarden.load.${escapeXml(r.name)}" name="run completed" time="${r.summary.durationSeconds}"><failure message="${escapeXml(r.aborted.reason)}" type="aborted"/></testcase>`);
+  // An interrupted or failed run is a failure of CI even when the part that ran met every gate.
+  if (r.aborted !== null) cases.push(`    <testcase classname="perfwarden.load.${escapeXml(r.name)}" name="run completed" time="${r.summary.durationSeconds}"><failure message="${escapeXml(`${r.verdict === 'aborted' ? 'aborted' : 'stopped by abortOnFail'}: ${r.aborted.reason}`)}" type="${r.verdict === 'aborted' ? 'aborted' : 'abortOnFail'}"/></testcase>`);
   const total = cases.length;
   const failed = failures + (r.aborted !== null ? 1 : 0);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="perfwarden" tests="${total}" failures="${failed}">`,
+    `  <!-- verdict: ${r.verdict} -->`,
     `  <testsuite name="load ${escapeXml(r.name)}" tests="${total}" failures="${failed}" errors="0" timestamp="${escapeXml(r.startedAt)}" time="${r.summary.durationSeconds}">`,
     ...cases,
     '  </testsuite>',

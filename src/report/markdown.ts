@@ -3,15 +3,18 @@
  * table, sweep table, generator health), rendered as a pure function of a load result.
  */
 import type { LoadResult } from '../load/result.js';
-import { fmtMs, fmtNum, fmtPct, fmtThresholdValue } from './format.js';
+import { kneeText } from '../load/result.js';
+import { fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
+
+const VERDICT = { pass: '✅ PASS', fail: '❌ FAIL', aborted: '⏹️ ABORTED' } as const;
 
 /** Renders a result as GitHub-flavoured Markdown. */
 export function renderMarkdown(r: LoadResult): string {
   const out: string[] = [];
-  const verdict = r.verdict === 'pass' ? '✅ PASS' : '❌ FAIL';
-  out.push(`# Load run "${r.name}" — ${verdict}`, '');
+  out.push(`# Load run "${r.name}" — ${VERDICT[r.verdict]}`, '');
   out.push(`Target \`${r.target}\` · executor \`${r.executor}\` · ${r.startedAt} → ${r.finishedAt} · run \`${r.runId}\``, '');
-  if (r.aborted !== null) out.push(`> **Stopped early** after ${r.aborted.atSeconds} s: ${r.aborted.reason}`, '');
+  if (r.aborted !== null) out.push(`> **Stopped early** after ${fmtSeconds(r.aborted.atSeconds)}: ${r.aborted.reason}${r.verdict === 'aborted' ? ' — the numbers cover only the part that ran' : ''}`, '');
+  if (r.thresholds.length === 0 && r.steps.length === 0 && r.verdict === 'pass') out.push('No thresholds were set: the verdict is PASS by default.', '');
   const s = r.summary;
   const l = r.latencyMs;
   out.push('## Summary', '');
@@ -41,7 +44,8 @@ export function renderMarkdown(r: LoadResult): string {
       const knee = r.knee?.index === st.index ? ' ← knee' : '';
       out.push(`| ${st.index + 1} | ${level} | ${fmtNum(st.requests)} | ${fmtNum(st.rps, 1)} | ${fmtMs(st.latencyMs.p50)} | ${fmtMs(st.latencyMs.p95)} | ${fmtMs(st.latencyMs.p99)} | ${fmtPct(st.errorRate)} | ${st.ok ? '✅' : '❌'}${knee} |`);
     }
-    out.push('', r.knee === null ? 'Knee: none of the steps met the thresholds.' : `Knee: step ${r.knee.index + 1} (${r.knee.vus !== undefined ? `${r.knee.vus} VUs` : `${r.knee.rate ?? 0}/s`}), the highest load still meeting the thresholds.`, '');
+    const knee = kneeText(r) ?? '';
+    out.push('', `${knee.charAt(0).toUpperCase()}${knee.slice(1)}.`, '');
   }
   if (r.ws !== undefined) {
     const w = r.ws;
@@ -52,7 +56,7 @@ export function renderMarkdown(r: LoadResult): string {
     out.push('', `Reconnect: ${w.reconnect.recovered}/${w.reconnect.dropped} dropped connections back in ${fmtMs(w.reconnect.recoveryMs)}.`, '');
   }
   const g = r.generator;
-  out.push('## Generator', '', `Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated for ${g.saturatedSeconds} s${g.saturatedSeconds > 0 ? ' — in those seconds the numbers describe the generator, not the target' : ''}.`, '');
+  out.push('## Generator', '', `Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated for ${fmtSeconds(g.saturatedSeconds)}${g.saturatedSeconds > 0 ? ' — in those seconds the numbers describe the generator, not the target' : ''}.`, '');
   return out.join('\n');
 }
 

@@ -10,6 +10,7 @@ import type { ReportProblem } from '../problem.js';
 import { StatusSpec, JsonAssertion } from './probes.js';
 import { parseThreshold } from '../../load/thresholds.js';
 import { coerceError } from '../../core/errors.js';
+import { isDuration, parseDuration } from '../../core/units.js';
 
 /** `thresholds`: metric → comparison, e.g. `{ "p(95)": "<200ms", "error_rate": "<0.1%" }`. */
 export const ThresholdsMap = Type.Record(Type.String(), Type.String(), {
@@ -58,6 +59,16 @@ export const SweepSchema = Strict({
   stepDuration: Duration({ default: '30s' }),
 });
 
+/** The endpoints of a WebSocket load, each with its own latency distribution. */
+export const WS_ENDPOINTS = ['ws connect', 'ws echo', 'ws fanout'] as const;
+
+/** `ws.thresholds`: per-endpoint thresholds, e.g. `{ "ws echo": { "p(99)": "<250ms" } }`. */
+export const WsThresholdsSchema = Strict({
+  'ws connect': Type.Optional(ThresholdsMap),
+  'ws echo': Type.Optional(ThresholdsMap),
+  'ws fanout': Type.Optional(ThresholdsMap),
+});
+
 /** `ws`: WebSocket load against an echo + publish/subscribe endpoint. */
 export const WsLoadSchema = Strict({
   path: Type.Optional(Type.String({ pattern: '^/' })),
@@ -71,7 +82,10 @@ export const WsLoadSchema = Strict({
   publishInterval: Duration({ default: '0ms' }),
   /** Drop this many connections once, mid-run, and measure how long reconnection takes. */
   dropConnections: Type.Integer({ minimum: 0, default: 0 }),
+  /** An echo unanswered after this long is lost (a `timeout` error). */
   timeout: Duration({ default: '10s' }),
+  /** Thresholds per endpoint (`ws connect`, `ws echo`, `ws fanout`); `thresholds` of the load mix all three. */
+  thresholds: Type.Optional(WsThresholdsSchema),
 });
 
 /** The executors. */
@@ -145,6 +159,11 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
   if (l.ws !== undefined && executor !== 'constant-vus') report([...at, 'executor'], 'ws loads use their own model (connections, connectRate); leave executor at constant-vus');
   if (l.ws !== undefined && l.duration === undefined) need('duration', 'how long to hold the connections');
   checkThresholdMap(l.thresholds, [...at, 'thresholds'], report);
+  const wsThresholds = (l.ws as Raw | undefined)?.thresholds;
+  if (typeof wsThresholds === 'object' && wsThresholds !== null) {
+    for (const [endpoint, map] of Object.entries(wsThresholds)) checkThresholdMap(map, [...at, 'ws', 'thresholds', endpoint], report);
+  }
+  if (typeof l.duration === 'string' && isDuration(l.duration) && parseDuration(l.duration) <= 0) report([...at, 'duration'], `expected a duration above 0, got "${l.duration}"`);
   if (Array.isArray(l.scenarios)) {
     const names = new Set<unknown>();
     let weight = 0;
