@@ -4,21 +4,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runCli } from '../../src/cli/program.js';
-import type { CliIo } from '../../src/cli/io.js';
-
-function captureIo(): CliIo & { stdout: string; stderr: string; code: number } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    code: 0,
-    env: {},
-    isTTY: false,
-    out(t: string) { io.stdout += t; },
-    err(t: string) { io.stderr += t; },
-    setExitCode(c: number) { io.code = c; },
-  };
-  return io;
-}
+import { captureIo } from '../helpers/capture-io.js';
 
 let server: Server;
 let base = '';

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { loadConfigText } from '../../src/config/load-config.js';
 import { runCli } from '../../src/cli/program.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { exitCodeOf, formatSummary } from '../../src/cli/load-command.js';
 import { planLoad } from '../../src/load/plan.js';
 import { findKnee, finalizeResult, kneeText, sweepOutcome, verdictFor, withUnits } from '../../src/load/result.js';
@@ -21,6 +20,7 @@ import { renderHtml, renderJunit, renderMarkdown } from '../../src/report/index.
 import { loadConfig, oneRequest } from './load-fixtures.js';
 import { startHttp, wsTarget } from './targets.js';
 import type { Target } from './targets.js';
+import { captureIo } from '../helpers/capture-io.js';
 
 /** An HTTP target holding each request `holdMs`, counting the most requests in flight at once. */
 async function concurrencyTarget(holdMs: number): Promise<Target & { peak(): number; bodies: { type: string | undefined; body: string }[] }> {
@@ -46,20 +46,6 @@ async function concurrencyTarget(holdMs: number): Promise<Target & { peak(): num
     });
   });
   return { ...t, peak: () => peak, bodies };
-}
-
-function captureIo(): CliIo & { stdout: string; stderr: string; code: number } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    code: 0,
-    env: {},
-    isTTY: false,
-    out(t: string) { io.stdout += t; },
-    err(t: string) { io.stderr += t; },
-    setExitCode(c: number) { io.code = c; },
-  };
-  return io;
 }
 
 const lat = (p95: number) => ({ count: 100, avg: p95 / 2, min: 1, p50: p95 / 2, p90: p95 * 0.9, p95, p99: p95 * 1.4, p999: p95 * 2, max: p95 * 2.5 });
