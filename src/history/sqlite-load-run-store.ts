@@ -6,6 +6,7 @@
 import type { LoadResult } from '../load/result.js';
 import type { LoadRunStatus, LoadRunSummary, RunStore, StoredLoadRun } from '../load/run-store.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { loadRunParams } from './sqlite-run-store.js';
 import type { LoadRunRow } from './sqlite-run-store.js';
 
 type Row = LoadRunRow;
@@ -41,15 +42,7 @@ export function createSqliteLoadRunStore(db: SqliteDatabase): RunStore {
 
   return {
     async save(run: StoredLoadRun) {
-      upsert.run({
-        id: run.runId,
-        load: run.load,
-        status: run.status,
-        verdict: run.verdict ?? null,
-        startedAt: Math.round(run.startedAt),
-        finishedAt: run.finishedAt === undefined ? null : Math.round(run.finishedAt),
-        result: run.result === undefined ? null : JSON.stringify(run.result),
-      });
+      upsert.run(loadRunParams({ ...run, id: run.runId }));
     },
     async get(runId) {
       const row = selectOne.get(runId) as Row | undefined;

@@ -60,6 +60,19 @@ export interface LoadRunRow {
   result_json?: string | null;
 }
 
+/** The named parameters of the `load_runs` columns both run stores write. */
+export function loadRunParams(run: { id: string; load: string; status: string; verdict?: string | undefined; startedAt: number; finishedAt?: number | undefined; result?: unknown }) {
+  return {
+    id: run.id,
+    load: run.load,
+    status: run.status,
+    verdict: run.verdict ?? null,
+    startedAt: Math.round(run.startedAt),
+    finishedAt: run.finishedAt === undefined ? null : Math.round(run.finishedAt),
+    result: run.result === undefined ? null : JSON.stringify(run.result),
+  };
+}
+
 interface RunRow extends LoadRunRow {
   baseline_id: string | null;
   regression_json: string | null;
@@ -110,13 +123,7 @@ export function createSqliteRunStore(db: SqliteDatabase): SqliteRunStore {
   return {
     save(run, reports = {}) {
       upsert.run({
-        id: run.id,
-        load: run.load,
-        status: run.status,
-        verdict: run.verdict ?? null,
-        startedAt: Math.round(run.startedAt),
-        finishedAt: run.finishedAt === undefined ? null : Math.round(run.finishedAt),
-        result: run.result === undefined ? null : JSON.stringify(run.result),
+        ...loadRunParams(run),
         html: reports.html ?? null,
         markdown: reports.markdown ?? null,
         baselineId: run.baselineId ?? null,

@@ -7,7 +7,6 @@
  * follows the daemon's clock.
  */
 import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
 import type { LoadConfig } from '../config/sections/loads.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
@@ -24,17 +23,15 @@ import type { LoadInfo, LoadService } from './load-service.js';
 import { LoadMetrics } from './metrics.js';
 import type { LoadResult } from './result.js';
 import type { LoadRunHandle } from './run-load.js';
-import { LOAD_RUN_STORE_SERVICE, createFileRunStore, createMemoryRunStore } from './run-store.js';
+import { LOAD_RUN_STORE_SERVICE, createMemoryRunStore } from './run-store.js';
 import type { RunStore, StoredLoadRun } from './run-store.js';
 import { resolveLoadBase, startLoad } from './start-load.js';
-
-/** The service name under which another module may provide the `RunStore` (e.g. SQLite). */
 
 /** Options of the load module. */
 export interface LoadModuleOptions {
   /**
    * Where results are kept. Default: the service "load-run-store" if a module provides one,
-   * else the newest 20 runs as JSON files next to the database (in memory for ":memory:").
+   * else the newest runs in memory.
    */
   store?: RunStore;
   /** The clock of the engine (default: the system clock). */
@@ -78,7 +75,7 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
         if (options.store !== undefined) return options.store;
         const provided = ctx.services.get(LOAD_RUN_STORE_SERVICE) as Partial<RunStore> | undefined;
         if (typeof provided?.save === 'function' && typeof provided.get === 'function' && typeof provided.list === 'function') return provided as RunStore;
-        return (fallback ??= ctx.config.storage.path === ':memory:' ? createMemoryRunStore() : createFileRunStore(join(dirname(ctx.config.storage.path), 'load-runs')));
+        return (fallback ??= createMemoryRunStore());
       };
       const store: RunStore = {
         save: (run) => storeOf().save(run),

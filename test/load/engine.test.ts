@@ -26,7 +26,7 @@ import type { DaemonContext } from '../../src/daemon/module.js';
 import type { FastifyInstance } from 'fastify';
 import { createLoadModule } from '../../src/load/load-module.js';
 import type { LoadService } from '../../src/load/load-service.js';
-import { createFileRunStore } from '../../src/load/run-store.js';
+import { createMemoryRunStore } from '../../src/load/run-store.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let code = 0;
@@ -292,7 +292,7 @@ describe('load module in the daemon', { concurrency: 1 }, () => {
     const seen: string[] = [];
     events.on('load:started', (e) => seen.push(`started ${e.load}`));
     events.on('load:finished', (e) => seen.push(`finished ${e.load} ${e.status}`));
-    const module = createLoadModule({ store: createFileRunStore(join(dir, 'runs'), 2) });
+    const module = createLoadModule({ store: createMemoryRunStore(2) });
     module.register?.(ctx);
     await module.start?.(ctx);
     const service = ctx.services.get('loads') as LoadService;
@@ -313,7 +313,7 @@ describe('load module in the daemon', { concurrency: 1 }, () => {
     assert.match(text, /perfwarden_load_request_duration_seconds_count\{run="smoke",endpoint="GET \/ok"\} \d+/);
     assert.match(text, /perfwarden_load_active_vus\{run="smoke"\} 0/);
     assert.match(text, /perfwarden_load_dropped_iterations_total\{run="smoke"\} 0/);
-    // The file store keeps only the newest two.
+    // The store keeps only the newest two.
     for (let i = 0; i < 2; i++) await service.waitFor(service.trigger('smoke').runId);
     assert.equal((await service.runs()).length, 2);
     assert.equal(await service.result(runId), undefined);
