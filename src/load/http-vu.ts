@@ -13,7 +13,7 @@ import type { LoadPlan, PreparedRequest, PreparedScenario } from './plan.js';
 import { errorClass, statusClass } from './stats.js';
 import type { LoadStats, OutcomeClass } from './stats.js';
 import { pickWeighted } from './schedule.js';
-import type { VuDispatcher } from './http1-connection.js';
+import type { VuDispatcher } from './transport/http1-connection.js';
 
 /** Receives every recorded request (live metrics). Keep it cheap. */
 export type RequestObserver = (endpoint: number, seconds: number, cls: OutcomeClass) => void;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
-import { Http1Connection } from '../../src/load/http1-connection.js';
+import { Http1Connection } from '../../src/load/transport/http1-connection.js';
 
 type Out = { status: number; body: string; err?: string };
 function req(c: Http1Connection, opts: Record<string, unknown>): Promise<Out> {
