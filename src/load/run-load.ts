@@ -83,7 +83,7 @@ export function startLoadRun(plan: LoadPlan, options: LoadRunOptions = {}): Load
     let c = clients[nextClient];
     if (c === undefined) {
       if (origin.protocol === 'http:') {
-        const h1 = new Http1Connection(origin.hostname.replace(/^\[|\]$/g, ''), Number(origin.port || 80), origin.host, plan.timeoutMs, () => clock.now());
+        const h1 = new Http1Connection({ hostname: origin.hostname.replace(/^\[|\]$/g, ''), port: Number(origin.port || 80), authority: origin.host, timeoutMs: plan.timeoutMs, now: () => clock.now() });
         lean.push(h1);
         sweeper ??= clock.setTimeout(sweep, sweepMs);
         c = h1;

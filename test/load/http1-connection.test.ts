@@ -3,19 +3,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { Http1Connection } from '../../src/load/transport/http1-connection.js';
+import { req } from './transport-fixtures.js';
 
-type Out = { status: number; body: string; err?: string };
-function req(c: Http1Connection, opts: Record<string, unknown>): Promise<Out> {
-  return new Promise((resolve) => {
-    let status = 0; const chunks: Buffer[] = [];
-    c.dispatch(opts as never, {
-      onHeaders: (s: number) => { status = s; return true; },
-      onData: (b: Buffer) => { chunks.push(Buffer.from(b)); return true; },
-      onComplete: () => resolve({ status, body: Buffer.concat(chunks).toString() }),
-      onError: (e: Error & { code?: string }) => resolve({ status, body: '', err: e.code ?? e.message }),
-    } as never);
-  });
-}
 async function rawServer(onReq: (sock: Socket, head: string, n: number) => void) {
   let n = 0; const heads: string[] = [];
   const srv = createServer((sock) => {
@@ -34,7 +23,7 @@ async function rawServer(onReq: (sock: Socket, head: string, n: number) => void)
   const port = (srv.address() as { port: number }).port;
   return { port, heads, close: () => new Promise<void>((r) => { srv.close(() => r()); }), srv };
 }
-const mk = (port: number, t = 2000) => new Http1Connection('127.0.0.1', port, `127.0.0.1:${port}`, t, () => performance.now());
+const mk = (port: number, t = 2000) => new Http1Connection({ hostname: '127.0.0.1', port, authority: `127.0.0.1:${port}`, timeoutMs: t, now: () => performance.now() });
 let sweep: NodeJS.Timeout | undefined;
 function sweeping(c: Http1Connection) { sweep = setInterval(() => c.checkDeadline(performance.now()), 20); }
 

@@ -1,17 +1,49 @@
 /**
- * The lean HTTP/1.1 connection the closed model uses on plain http. undici's general machinery
- * cost more CPU per request than the socket write itself at benchmark rates (README
- * "Benchmarks"), so this speaks just enough HTTP/1.1 — and undici's legacy handler protocol, so
- * a VU cannot tell it from a `Client`. https targets and the open model still use undici.
+ * The lean HTTP/1.1 connection, on plain http and on https. undici's general machinery cost more
+ * CPU per request than the socket write itself at benchmark rates (README "Benchmarks"), so this
+ * speaks just enough HTTP/1.1 — and undici's legacy handler protocol, so a VU cannot tell it
+ * from a `Client`. A failure to connect is data (a `code` that `transportErrorClass` maps) and
+ * starts a back-off (`retryAt`) the owner honours: nothing it meets on the wire may throw.
  */
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
+import { coerceError } from '../../core/errors.js';
+import { connectBackoffMs } from './connect-backoff.js';
+import { requestBytes } from './request-bytes.js';
+import { TransportError } from './transport-error.js';
 
 /** What a VU sends on: an undici dispatcher, or the lean connection below. */
 export interface VuDispatcher {
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
   destroy(): Promise<void>;
+}
+
+/** TLS settings of an https origin. */
+export interface Http1TlsOptions {
+  /** SNI name; defaults to the hostname. Never sent for an IP address (RFC 6066, and Node warns). */
+  servername?: string;
+  /** Verify the server's certificate chain and name. */
+  rejectUnauthorized: boolean;
+}
+
+/** Where and how an `Http1Connection` connects. */
+export interface Http1ConnectionOptions {
+  /** Host to connect to (an IPv6 address without brackets). */
+  hostname: string;
+  port: number;
+  /** The origin's host[:port], sent as the Host header. */
+  authority: string;
+  /** Present for https: the connection speaks TLS (ALPN `http/1.1`). */
+  tls?: Http1TlsOptions;
+  /** Bound on connecting, on waiting for a response head and on each gap in its body. */
+  timeoutMs: number;
+  /** Monotonic milliseconds: deadlines and `retryAt` are on this clock. */
+  now: () => number;
+  /** Jitter source of the connect back-off, [0, 1); `Math.random` when absent. */
+  random?: () => number;
 }
 
 /** The part of the legacy undici handler interface the connection calls. */
@@ -22,35 +54,39 @@ interface H1Handler {
   onError?(err: Error): void;
 }
 
-/** A transport failure with an undici-compatible `code` (so `errorClass` reads it alike). */
-class H1Error extends Error {
-  constructor(message: string, readonly code: string) {
-    super(message);
-  }
-}
-
 const CRLF2 = Buffer.from('\r\n\r\n', 'latin1');
 const CRLF = Buffer.from('\r\n', 'latin1');
 const MAX_HEAD = 64 * 1024;
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-const UNSAFE = /[\r\n\0]/;
-const EXPECTS_BODY = new Set(['POST', 'PUT', 'PATCH']);
-const serialized = new WeakMap<Dispatcher.DispatchOptions, Buffer>();
+const ALPN = ['http/1.1'];
 
 const enum Body { None, Length, ChunkSize, ChunkData, ChunkEnd, Trailers, UntilClose }
 
 /**
- * One keep-alive HTTP/1.1 connection, one request at a time, speaking the undici legacy handler
- * protocol so a VU cannot tell it from a `Client`. It exists because undici's general machinery
- * (request validation and header arrays per request, the wasm parser calling back into JS for
- * every header) cost more CPU per request than the socket itself (see README "Benchmarks"): here
- * the request bytes are serialised once per prepared request and a response head is scanned for
- * the three headers framing depends on; reads land in one shared buffer (`net`'s `onread`), so
- * there is no allocation per read. Timeouts are deadlines checked by the owner's sweep
- * (`checkDeadline`), not a timer per request. Transport errors carry undici's codes.
+ * One keep-alive HTTP/1.1 connection (TLS when `tls` is given), one request at a time, speaking
+ * the undici legacy handler protocol so a VU cannot tell it from a `Client`. It exists because
+ * undici's general machinery (request validation and header arrays per request, the wasm parser
+ * calling back into JS for every header) cost more CPU per request than the socket itself (see
+ * README "Benchmarks"): here the request bytes are serialised once per prepared request and a
+ * response head is scanned for the three headers framing depends on. Plain-http reads land in
+ * one shared buffer (`net`'s `onread`), so there is no allocation per read; TLS reads arrive as
+ * 'data' chunks into the same framing code. Timeouts — connecting included, for `open()` too —
+ * are deadlines checked by the owner's sweep (`checkDeadline`), not a timer per request.
+ *
+ * A connect failure (refused, DNS, TLS handshake or verification, connect timeout) fails the
+ * request in flight and every request waiting for this connection with the same error, and sets
+ * `retryAt`; a successful connect clears it. Dispatching before `retryAt` still connects: the
+ * owner decides whether to wait.
  */
 export class Http1Connection implements VuDispatcher {
   private socket: Socket | undefined;
+  /** The socket is connected (TLS: handshake done); false while connecting. */
+  private up = false;
+  private connectBy = 0;
+  private failures = 0;
+  private retryAtMs = 0;
+  private readonly openers: ((connected: boolean) => void)[] = [];
+  private session: Buffer | undefined;
   private handler: H1Handler | undefined;
   private head: Buffer | undefined;
   private noBody = false;
@@ -62,15 +98,58 @@ export class Http1Connection implements VuDispatcher {
   private deadlineCode = '';
   private destroyed = false;
   private readonly queue: { bytes: Buffer; head: boolean; handler: H1Handler }[] = [];
+  private readonly hostname: string;
+  private readonly port: number;
+  private readonly authority: string;
+  private readonly tls: Http1TlsOptions | undefined;
+  private readonly servername: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+  private readonly random: () => number;
 
-  /** `authority` is the origin's host[:port], sent as the Host header. */
-  constructor(
-    private readonly hostname: string,
-    private readonly port: number,
-    private readonly authority: string,
-    private readonly timeoutMs: number,
-    private readonly now: () => number,
-  ) {}
+  constructor(options: Http1ConnectionOptions) {
+    this.hostname = options.hostname;
+    this.port = options.port;
+    this.authority = options.authority;
+    this.tls = options.tls;
+    const name = options.tls?.servername ?? options.hostname;
+    this.servername = options.tls === undefined || isIP(name) !== 0 ? undefined : name;
+    this.timeoutMs = options.timeoutMs;
+    this.now = options.now;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** A socket is connected (TLS: its handshake is done) and ready to send on. */
+  get connected(): boolean {
+    return this.up;
+  }
+
+  /**
+   * When the connect back-off ends, on the `now` clock; 0 when the last connect succeeded (or
+   * none failed). A VU waits until then before sending on this connection again.
+   */
+  get retryAt(): number {
+    return this.retryAtMs;
+  }
+
+  /** Consecutive failed connects (0 once one succeeds). */
+  get connectFailures(): number {
+    return this.failures;
+  }
+
+  /**
+   * Connects ahead of the first request (the open model opens its connections before the first
+   * intended send). True once connected — at once when already connected — and false when the
+   * connect failed (recorded for the back-off like any other) or the connection was destroyed;
+   * never rejects. The connect timeout is enforced by the owner's `checkDeadline` sweep.
+   */
+  open(): Promise<boolean> {
+    if (this.destroyed) return Promise.resolve(false);
+    if (this.up) return Promise.resolve(true);
+    const opened = new Promise<boolean>((resolve) => this.openers.push(resolve));
+    if (this.socket === undefined) this.connect();
+    return opened;
+  }
 
   /**
    * Sends one request; the handler hears about it like undici's. While a request is in flight,
@@ -78,19 +157,16 @@ export class Http1Connection implements VuDispatcher {
    */
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const h = handler as H1Handler;
-    let bytes = serialized.get(options);
-    if (bytes === undefined) {
-      try {
-        bytes = serializeRequest(options, this.authority);
-      } catch (err) {
-        // Reported on the next turn: a handler that retries at once must not recurse forever.
-        setImmediate(() => h.onError?.(err as Error));
-        return false;
-      }
-      serialized.set(options, bytes);
+    let bytes: Buffer;
+    try {
+      bytes = requestBytes(options, this.authority);
+    } catch (err) {
+      // Reported on the next turn: a handler that retries at once must not recurse forever.
+      setImmediate(() => h.onError?.(coerceError(err)));
+      return false;
     }
     if (this.destroyed) {
-      setImmediate(() => h.onError?.(new H1Error('connection destroyed', 'UND_ERR_DESTROYED')));
+      setImmediate(() => h.onError?.(new TransportError('connection destroyed', 'UND_ERR_DESTROYED')));
       return false;
     }
     if (this.handler !== undefined || this.queue.length > 0) this.queue.push({ bytes, head: options.method === 'HEAD', handler: h });
@@ -104,15 +180,10 @@ export class Http1Connection implements VuDispatcher {
     this.body = Body.None;
     this.head = undefined;
     this.closeAfter = false;
-    let s = this.socket;
-    if (s === undefined) {
-      s = this.connect();
-      this.deadlineCode = 'UND_ERR_CONNECT_TIMEOUT';
-    } else {
-      this.deadlineCode = 'UND_ERR_HEADERS_TIMEOUT';
-    }
+    this.deadlineCode = 'UND_ERR_HEADERS_TIMEOUT';
     this.deadline = this.now() + this.timeoutMs;
-    s.write(bytes);
+    // Written at once even while connecting: the socket holds it until connected.
+    (this.socket ?? this.connect())?.write(bytes);
   }
 
   /** Starts the next waiting request, if the connection is free. */
@@ -122,34 +193,49 @@ export class Http1Connection implements VuDispatcher {
     if (q !== undefined) this.start(q.bytes, q.head, q.handler);
   }
 
-  /** Fails the request in flight when its deadline has passed (called by the owner's sweep). */
+  /**
+   * Fails a connect or a request whose deadline has passed (called by the owner's sweep). A
+   * request's own deadline runs from its start, so while connecting the connect deadline,
+   * which is never later, is the one that matters.
+   */
   checkDeadline(now: number): void {
-    if (this.handler !== undefined && now > this.deadline) this.fail(new H1Error(`${this.deadlineCode === 'UND_ERR_BODY_TIMEOUT' ? 'body' : this.deadlineCode === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect' : 'headers'} timeout`, this.deadlineCode));
+    if (this.socket !== undefined && !this.up) {
+      if (now > this.connectBy) this.connectFailed(this.socket, new TransportError('connect timeout', 'UND_ERR_CONNECT_TIMEOUT'));
+    } else if (this.handler !== undefined && now > this.deadline) {
+      this.fail(new TransportError(this.deadlineCode === 'UND_ERR_BODY_TIMEOUT' ? 'body timeout' : 'headers timeout', this.deadlineCode));
+    }
   }
 
-  /** Closes the connection; a request in flight fails. */
+  /** Closes the connection; a request in flight or waiting fails, a pending `open()` gives false. */
   destroy(): Promise<void> {
     this.destroyed = true;
     const waiting = this.queue.splice(0);
-    this.fail(new H1Error('connection destroyed', 'UND_ERR_DESTROYED'));
-    for (const q of waiting) q.handler.onError?.(new H1Error('connection destroyed', 'UND_ERR_DESTROYED'));
+    this.fail(new TransportError('connection destroyed', 'UND_ERR_DESTROYED'));
+    for (const q of waiting) q.handler.onError?.(new TransportError('connection destroyed', 'UND_ERR_DESTROYED'));
+    for (const resolve of this.openers.splice(0)) resolve(false);
     return Promise.resolve();
   }
 
-  private connect(): Socket {
-    // Reads land in one shared buffer (no allocation per read); whatever outlives the callback
-    // is copied (a split response head, body chunks handed to the handler).
-    const s: Socket = netConnect({
-      host: this.hostname, port: this.port, noDelay: true,
-      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => {
-        if (this.socket === s) this.onChunk((buf as Buffer).subarray(0, n));
-        return true;
-      } },
-    });
+  /** Starts connecting; undefined when Node refused the options outright (reported next turn). */
+  private connect(): Socket | undefined {
+    let s: Socket;
+    try {
+      s = this.tls === undefined ? this.connectPlain() : this.connectTls(this.tls);
+    } catch (thrown) {
+      // Node throws synchronously for some options (a port out of range …): failed like any
+      // connect, on the next turn so a handler that retries at once does not recurse.
+      const err = coerceError(thrown);
+      setImmediate(() => this.connectFailed(undefined, err));
+      return undefined;
+    }
     this.socket = s;
-    s.on('connect', () => {
-      if (this.socket === s && this.handler !== undefined) this.deadlineCode = 'UND_ERR_HEADERS_TIMEOUT';
+    this.up = false;
+    this.connectBy = this.now() + this.timeoutMs;
+    s.on(this.tls === undefined ? 'connect' : 'secureConnect', () => {
+      if (this.socket === s) this.established();
     });
+    // The listeners stay after the socket is let go: a late 'error' (a TLS alert, a write that
+    // raced a reset) is swallowed rather than thrown at the process.
     s.on('end', () => {
       if (this.socket === s) this.gone(undefined);
     });
@@ -162,26 +248,86 @@ export class Http1Connection implements VuDispatcher {
     return s;
   }
 
+  private connectPlain(): Socket {
+    // Reads land in one shared buffer (no allocation per read); whatever outlives the callback
+    // is copied (a split response head, body chunks handed to the handler).
+    const s: Socket = netConnect({
+      host: this.hostname, port: this.port, noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => {
+        if (this.socket === s) this.onChunk((buf as Buffer).subarray(0, n));
+        return true;
+      } },
+    });
+    return s;
+  }
+
+  private connectTls(tls: Http1TlsOptions): Socket {
+    const options: ConnectionOptions = { host: this.hostname, port: this.port, ALPNProtocols: ALPN, rejectUnauthorized: tls.rejectUnauthorized };
+    if (this.servername !== undefined) options.servername = this.servername;
+    // Resuming the last session saves a full handshake when the server closes connections.
+    if (this.session !== undefined) options.session = this.session;
+    const s = tlsConnect(options);
+    s.setNoDelay(true);
+    s.on('session', (session: Buffer) => {
+      this.session = session;
+    });
+    s.on('data', (chunk: Buffer) => {
+      if (this.socket === s) this.onChunk(chunk);
+    });
+    return s;
+  }
+
+  private established(): void {
+    this.up = true;
+    this.failures = 0;
+    this.retryAtMs = 0;
+    for (const resolve of this.openers.splice(0)) resolve(true);
+  }
+
+  /**
+   * The connect failed: the back-off grows, and whatever waited for this connection fails with
+   * the same error. `s` is the socket that failed (undefined when none was created): a stale
+   * report about a socket already let go changes nothing.
+   */
+  private connectFailed(s: Socket | undefined, err: Error): void {
+    if (this.socket !== s) return;
+    this.drop();
+    this.failures++;
+    this.retryAtMs = this.now() + connectBackoffMs(this.failures, this.random);
+    for (const resolve of this.openers.splice(0)) resolve(false);
+    const waiting = this.queue.splice(0);
+    this.fail(err);
+    for (const q of waiting) q.handler.onError?.(err);
+  }
+
   /** The socket ended, failed or closed: a response read until close completes; any other fails. */
   private gone(err: Error | undefined): void {
-    const s = this.socket;
-    this.socket = undefined;
-    s?.destroy();
+    if (!this.up) {
+      this.connectFailed(this.socket, err ?? new TransportError('closed before the connection was established', 'UND_ERR_SOCKET'));
+      return;
+    }
+    this.drop();
     if (this.handler === undefined) return;
     if (err === undefined && this.body === Body.UntilClose) {
       this.finish();
       return;
     }
-    this.fail(err ?? new H1Error('other side closed', 'UND_ERR_SOCKET'));
+    this.fail(err ?? new TransportError('other side closed', 'UND_ERR_SOCKET'));
+  }
+
+  /** Lets the socket go; the next request connects anew. */
+  private drop(): void {
+    const s = this.socket;
+    this.socket = undefined;
+    this.up = false;
+    s?.destroy();
   }
 
   private fail(err: Error): void {
     const h = this.handler;
     this.handler = undefined;
     this.head = undefined;
-    const s = this.socket;
-    this.socket = undefined;
-    s?.destroy();
+    this.drop();
     h?.onError?.(err);
     this.next();
   }
@@ -194,11 +340,7 @@ export class Http1Connection implements VuDispatcher {
     const h = this.handler;
     this.handler = undefined;
     this.body = Body.None;
-    if (this.closeAfter || rest) {
-      const s = this.socket;
-      this.socket = undefined;
-      s?.destroy();
-    }
+    if (this.closeAfter || rest) this.drop();
     h?.onComplete?.(null);
     this.next();
   }
@@ -210,7 +352,7 @@ export class Http1Connection implements VuDispatcher {
       const h = this.handler;
       if (h === undefined) {
         // Bytes nobody asked for (pipelining is 1): the connection's framing is lost.
-        this.fail(new H1Error('unexpected data', 'UND_ERR_SOCKET'));
+        this.fail(new TransportError('unexpected data', 'UND_ERR_SOCKET'));
         return;
       }
       switch (this.body) {
@@ -222,7 +364,7 @@ export class Http1Connection implements VuDispatcher {
           }
           const end = data.indexOf(CRLF2, off);
           if (end < 0) {
-            if (data.length - off > MAX_HEAD) this.fail(new H1Error('response head too large', 'UND_ERR_HEADERS_OVERFLOW'));
+            if (data.length - off > MAX_HEAD) this.fail(new TransportError('response head too large', 'UND_ERR_HEADERS_OVERFLOW'));
             else this.head = Buffer.from(data.subarray(off));
             return;
           }
@@ -265,7 +407,7 @@ export class Http1Connection implements VuDispatcher {
           const piece = data.toString('latin1', off, eol < 0 ? data.length : eol);
           if (eol < 0) {
             this.sizeLine += piece;
-            if (this.sizeLine.length > MAX_HEAD) this.fail(new H1Error('chunk framing too large', 'UND_ERR_SOCKET'));
+            if (this.sizeLine.length > MAX_HEAD) this.fail(new TransportError('chunk framing too large', 'UND_ERR_SOCKET'));
             return;
           }
           off = eol + 2;
@@ -281,7 +423,7 @@ export class Http1Connection implements VuDispatcher {
           } else {
             const size = parseInt(line, 16);
             if (!Number.isFinite(size) || size < 0) {
-              this.fail(new H1Error('invalid chunk size', 'HPE_INVALID_CHUNK_SIZE'));
+              this.fail(new TransportError('invalid chunk size', 'HPE_INVALID_CHUNK_SIZE'));
               return;
             }
             this.body = size === 0 ? Body.Trailers : Body.ChunkData;
@@ -297,7 +439,7 @@ export class Http1Connection implements VuDispatcher {
     const h = this.handler;
     const status = head.startsWith('HTTP/1.') ? Number(head.slice(9, 12)) : Number.NaN;
     if (h === undefined || !Number.isInteger(status) || status < 100) {
-      this.fail(new H1Error('invalid response status line', 'HPE_INVALID_CONSTANT'));
+      this.fail(new TransportError('invalid response status line', 'HPE_INVALID_CONSTANT'));
       return false;
     }
     if (status < 200) return true; // informational (100 Continue …): the real response follows
@@ -344,31 +486,3 @@ export class Http1Connection implements VuDispatcher {
 
 function noop(): void {}
 const NO_HEADERS: Buffer[] = [];
-
-/** The request's bytes: request line, Host, the given headers, Content-Length and body. */
-function serializeRequest(options: Dispatcher.DispatchOptions, authority: string): Buffer {
-  const method = options.method;
-  if (UNSAFE.test(options.path) || options.path.includes(' ')) throw new H1Error('invalid request path', 'UND_ERR_INVALID_ARG');
-  let text = `${method} ${options.path} HTTP/1.1\r\n`;
-  let hasHost = false;
-  const headers = (options.headers ?? {}) as Record<string, string | string[] | undefined>;
-  for (const name of Object.keys(headers)) {
-    const lower = name.toLowerCase();
-    if (lower === 'content-length') continue;
-    if (lower === 'host') hasHost = true;
-    const v = headers[name];
-    for (const value of v === undefined ? [] : Array.isArray(v) ? v : [v]) {
-      if (UNSAFE.test(name) || UNSAFE.test(value)) throw new H1Error(`invalid ${name} header`, 'UND_ERR_INVALID_ARG');
-      text += `${name}: ${value}\r\n`;
-    }
-  }
-  if (!hasHost) text += `host: ${authority}\r\n`;
-  const b = options.body;
-  const body = b === undefined || b === null ? undefined : typeof b === 'string' ? Buffer.from(b, 'utf8') : b instanceof Uint8Array ? b : undefined;
-  if (b !== undefined && b !== null && body === undefined) throw new H1Error('unsupported body type', 'UND_ERR_INVALID_ARG');
-  if (body !== undefined) text += `content-length: ${body.length}\r\n`;
-  else if (EXPECTS_BODY.has(method)) text += 'content-length: 0\r\n';
-  text += '\r\n';
-  const headBytes = Buffer.from(text, 'latin1');
-  return body === undefined || body.length === 0 ? headBytes : Buffer.concat([headBytes, body]);
-}
