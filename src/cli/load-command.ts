@@ -10,28 +10,29 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Value } from '@sinclair/typebox/value';
 import { LoadSchema, checkLoadEntry } from '../config/sections/loads.js';
+import { LimitsSection, loadLimitProblems } from '../config/sections/limits.js';
 import type { LoadConfig } from '../config/sections/loads.js';
 import { formatPath } from '../config/problem.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { PwError, coerceError } from '../core/errors.js';
 import { parseThresholdExpression } from '../load/thresholds.js';
-import { resolveLoadBase, startLoad } from '../load/start-load.js';
-import { planLoad } from '../load/plan.js';
-import type { LoadBase } from '../load/plan.js';
-import { abortedByThreshold, kneeText } from '../load/result.js';
-import type { LoadProgress, LoadResult } from '../load/result.js';
+import { startLoad } from '../load/driver.js';
+import { planLoad, resolveLoadBase } from '../load/plan/plan.js';
+import type { LoadBase } from '../load/plan/plan.js';
+import { abortText, kneeText } from '../load/result/judge.js';
+import type { LoadProgress, LoadResult } from '../load/result/result.js';
 import { renderReport, reportFormatOf } from '../report/index.js';
 import { fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from '../report/format.js';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
-import { collect, parsePositiveInt } from './options.js';
+import { collect, parsePositiveInt, parseWorkers } from './options.js';
 import { reportError } from './config-file.js';
 
 /** Exit code of a run stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report Ctrl-C). */
 export const EXIT_INTERRUPTED = 130;
 
 /** Options that only make sense with a URL (a file's load declares them itself). */
-const URL_ONLY_OPTIONS = ['vus', 'rate', 'duration', 'warmup', 'connections', 'method', 'header', 'body', 'threshold', 'abortOnFail'] as const;
+const URL_ONLY_OPTIONS = ['vus', 'rate', 'iterations', 'duration', 'warmup', 'connections', 'method', 'header', 'body', 'threshold', 'abortOnFail', 'insecure'] as const;
 
 /** The flag of an option key, for messages. */
 function flagOf(key: string): string {
@@ -57,7 +58,10 @@ export interface LoadCommandOptions {
   scenario?: string;
   vus?: number;
   rate?: number;
+  iterations?: number;
   duration: string;
+  workers?: number | 'auto';
+  insecure?: boolean;
   warmup?: string;
   connections?: number;
   method: string;
@@ -67,6 +71,9 @@ export interface LoadCommandOptions {
   abortOnFail?: boolean;
   out?: string;
   report: string[];
+  maxRate?: number;
+  maxVus?: number;
+  maxDuration?: string;
   /** Plain progress lines every N seconds when not on a TTY. */
   progressEvery: number;
 }
@@ -74,6 +81,7 @@ export interface LoadCommandOptions {
 /** Builds a load from a URL and CLI options, validated like a configured one. Throws PW_ERR_INVALID_ARGUMENT. */
 export function loadFromUrl(url: string, opts: LoadCommandOptions): LoadConfig {
   if (opts.vus !== undefined && opts.rate !== undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', 'use --vus or --rate, not both');
+  if (opts.iterations !== undefined && opts.rate !== undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', '--iterations runs a fixed count with --vus (shared-iterations); it does not combine with --rate');
   let u: URL;
   try {
     u = new URL(url);
@@ -101,6 +109,7 @@ export function loadFromUrl(url: string, opts: LoadCommandOptions): LoadConfig {
     ...(opts.warmup === undefined ? {} : { warmup: opts.warmup }),
     ...(Object.keys(thresholds).length === 0 ? {} : { thresholds }),
     ...(opts.abortOnFail === true ? { abortOnFail: true } : {}),
+    ...(opts.insecure === true ? { tlsVerify: false } : {}),
   };
   const raw = isWs
     ? { ...common, ws: { path: u.pathname + u.search, connections: opts.connections ?? opts.vus ?? 10 } }
@@ -108,7 +117,9 @@ export function loadFromUrl(url: string, opts: LoadCommandOptions): LoadConfig {
       ...common,
       ...(opts.rate !== undefined
         ? { executor: 'constant-arrival-rate', rate: opts.rate, ...(opts.connections === undefined ? {} : { connections: opts.connections }) }
-        : { executor: 'constant-vus', vus: opts.vus ?? opts.connections ?? 10, ...(opts.connections === undefined ? {} : { connections: opts.connections }) }),
+        : opts.iterations !== undefined
+          ? { executor: 'shared-iterations', iterations: opts.iterations, maxDuration: opts.duration, vus: opts.vus ?? opts.connections ?? 1, ...(opts.connections === undefined ? {} : { connections: opts.connections }) }
+          : { executor: 'constant-vus', vus: opts.vus ?? opts.connections ?? 10, ...(opts.connections === undefined ? {} : { connections: opts.connections }) }),
       ...(Object.keys(headers).length === 0 ? {} : { headers }),
       scenarios: [{ name: 'default', requests: [{ method: opts.method.toUpperCase(), path: u.pathname + u.search, ...(opts.body === undefined ? {} : { body: opts.body }), ...(requestHeaders === undefined ? {} : { headers: requestHeaders }) }] }],
     };
@@ -129,8 +140,8 @@ function parsesAsJson(text: string): boolean {
 }
 
 /** Picks a load from a config file: by `--scenario` name, or the only one. Throws PW_ERR_INVALID_ARGUMENT. */
-export function loadFromFile(file: string, scenario: string | undefined, io: CliIo): { load: LoadConfig; base: LoadBase } {
-  const config = loadConfigFile(file, io.env);
+export function loadFromFile(file: string, scenario: string | undefined, io: CliIo, limits: Record<string, unknown> = {}): { load: LoadConfig; base: LoadBase } {
+  const config = loadConfigFile(file, io.env, { limits });
   if (config.loads.length === 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `${file} declares no loads (add a "loads:" section)`);
   let load = scenario === undefined ? undefined : config.loads.find((l) => l.name === scenario);
   if (load === undefined && scenario !== undefined) {
@@ -164,7 +175,7 @@ export function formatSummary(r: LoadResult): string {
   const lines: string[] = [];
   const s = r.summary;
   const l = r.latencyMs;
-  lines.push(`load "${r.name}" → ${r.target}  (${r.executor}, ${s.durationSeconds.toFixed(1)} s${r.aborted === null ? '' : `, stopped early: ${r.aborted.reason}`})`);
+  lines.push(`load "${r.name}" → ${r.target}  (${r.executor}, ${s.durationSeconds.toFixed(1)} s${r.aborted === null ? '' : `, stopped early: ${abortText(r.aborted)}`})`);
   lines.push(`requests ${fmtNum(s.requests)}  errors ${fmtNum(s.errors)} (${fmtPct(s.errorRate)})  ${fmtNum(s.rps, 1)} req/s  iterations ${fmtNum(s.iterations)}  dropped ${fmtNum(s.droppedIterations)}`);
   const byClass = Object.entries(s.errorsByClass).filter(([cls, n]) => (n ?? 0) > 0 && !/^[123]xx$/.test(cls));
   if (byClass.length > 0) lines.push(`errors by class: ${byClass.map(([cls, n]) => `${cls} ${fmtNum(n ?? 0)}`).join(', ')}`);
@@ -192,6 +203,9 @@ export function formatSummary(r: LoadResult): string {
     lines.push('');
     for (const t of r.thresholds) lines.push(`${t.ok ? '✓' : '✗'} ${t.endpoint === undefined ? '' : `${t.endpoint}: `}${t.expression}  (measured ${fmtThresholdValue(t.name, t.value)})`);
   }
+  const g = r.generator;
+  lines.push('', `generator: ${g.workers} worker thread${g.workers === 1 ? '' : 's'}${g.segment === '0/1' ? '' : ` (shard ${g.segment})`}, ${fmtNum(g.cpuSeconds, 1)} CPU-seconds (${g.threads.map((t) => fmtNum(t.cpuSeconds, 1)).join(' + ')})`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (r.generator.saturatedSeconds > 0) lines.push('', `warning: the generator was saturated for ${fmtSeconds(r.generator.saturatedSeconds)} (max event-loop lag ${fmtMs(r.generator.maxEventLoopLagMs)}); those seconds describe the generator, not the target`);
   lines.push('', `verdict: ${verdictLine(r)}`);
   return `${lines.join('\n')}\n`;
@@ -199,9 +213,10 @@ export function formatSummary(r: LoadResult): string {
 
 function verdictLine(r: LoadResult): string {
   const v = r.verdict.toUpperCase();
-  if (r.verdict === 'aborted') return `${v} (${r.aborted?.reason ?? 'stopped'}; the numbers cover only the part that ran)`;
+  if (r.verdict === 'aborted') return `${v} (${r.aborted === null ? 'stopped' : abortText(r.aborted)}; the numbers cover only the part that ran)`;
+  if (r.verdictReason !== undefined) return `${v} (${r.verdictReason})`;
   if (r.steps.length > 0) return `${v} (${r.verdict === 'pass' ? 'at least one step met the thresholds' : 'no step met the thresholds'})`;
-  if (r.thresholds.length === 0 && !abortedByThreshold(r.aborted)) return `${v} (no thresholds)`;
+  if (r.thresholds.length === 0 && r.aborted === null) return `${v} (no thresholds)`;
   return v;
 }
 
@@ -210,6 +225,23 @@ export function exitCodeOf(r: LoadResult, interrupted: boolean): number {
   if (r.verdict === 'pass') return ExitCodes.ok;
   if (r.verdict === 'fail') return ExitCodes.thresholdFailed;
   return interrupted ? EXIT_INTERRUPTED : ExitCodes.failure;
+}
+
+/** `--max-rate/--max-vus/--max-duration` as `limits` keys. */
+function limitOverrides(opts: LoadCommandOptions): Record<string, unknown> {
+  return {
+    ...(opts.maxRate === undefined ? {} : { maxRate: opts.maxRate }),
+    ...(opts.maxVus === undefined ? {} : { maxVUs: opts.maxVus }),
+    ...(opts.maxDuration === undefined ? {} : { maxDuration: opts.maxDuration }),
+  };
+}
+
+/** A URL-mode load against the default limits and the command line's. Throws PW_ERR_INVALID_ARGUMENT. */
+function checkUrlLimits(load: LoadConfig, overrides: Record<string, unknown>): void {
+  const raw = Value.Default(LimitsSection, { ...overrides });
+  if (!Value.Check(LimitsSection, raw)) throw new PwError('PW_ERR_INVALID_ARGUMENT', '--max-duration: expected a duration like 2h');
+  const problems = loadLimitProblems(load, Value.Decode(LimitsSection, raw), undefined);
+  if (problems.length > 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `${problems.map(([, m]) => m).join('; ')} (raise it for this run with --max-rate, --max-vus or --max-duration)`);
 }
 
 /** Registers `load`. */
@@ -221,6 +253,9 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
     .option('-s, --scenario <name>', 'the load (or scenario) of the file to run')
     .option('--vus <n>', 'URL mode: virtual users (closed model)', parsePositiveInt)
     .option('--rate <n>', 'URL mode: iterations per second (open model)', parsePositiveInt)
+    .option('-i, --iterations <n>', 'URL mode: exactly N iterations shared by the VUs (shared-iterations; -d caps the time)', parsePositiveInt)
+    .option('-w, --workers <n>', 'worker threads that run the load: a number or "auto" (the cores available)', parseWorkers)
+    .option('-k, --insecure', 'URL mode: do not verify the TLS certificate')
     .option('-d, --duration <duration>', 'URL mode: how long', '30s')
     .option('--warmup <duration>', 'URL mode: warmup excluded from statistics')
     .option('-c, --connections <n>', 'URL mode: connections (WebSocket: connections held)', parsePositiveInt)
@@ -229,6 +264,9 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
     .option('--body <body>', 'URL mode: request body')
     .option('-t, --threshold <expr>', 'URL mode: threshold like "p(95)<200ms" (repeatable)', collect, [])
     .option('--abort-on-fail', 'URL mode: stop early once a threshold fails')
+    .option('--max-rate <n>', 'raise limits.maxRate (iterations per second) for this run', parsePositiveInt)
+    .option('--max-vus <n>', 'raise limits.maxVUs for this run', parsePositiveInt)
+    .option('--max-duration <duration>', 'raise limits.maxDuration for this run')
     .option('-o, --out <file>', 'write the result JSON here')
     .option('-r, --report <file>', 'write a report: .html, .md or .xml (JUnit) (repeatable)', collect, [])
     .option('--progress-every <seconds>', 'plain progress lines every N seconds when not on a TTY', parsePositiveInt, 5)
@@ -241,13 +279,15 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
           checkWritable(file, '--report');
         }
         if (opts.out !== undefined) checkWritable(opts.out, '--out');
+        const limits = limitOverrides(opts);
         if (/^(https?|wss?):\/\//.test(target)) {
           load = loadFromUrl(target, opts);
           base = { url: load.url ?? target };
+          checkUrlLimits(load, limits);
         } else {
           const given = URL_ONLY_OPTIONS.filter((k) => cmd.getOptionValueSource(k) === 'cli').map(flagOf);
           if (given.length > 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `${given.join(', ')}: URL-mode option${given.length > 1 ? 's' : ''}; with a FILE the load declares its own (edit ${target} or run a URL)`);
-          ({ load, base } = loadFromFile(target, opts.scenario, io));
+          ({ load, base } = loadFromFile(target, opts.scenario, io, limits));
         }
         if (load.ws === undefined) for (const w of planLoad(load, base).warnings) io.err(`warning: ${w}\n`);
       } catch (thrown) {
@@ -263,7 +303,13 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
           io.out(`${formatProgress(p)}\n`);
         }
       };
-      const handle = startLoad(load, base, { onProgress });
+      let handle;
+      try {
+        handle = startLoad(load, base, { onProgress, workers: opts.workers ?? load.workers });
+      } catch (thrown) {
+        reportError(thrown, io);
+        return;
+      }
       let interrupted = false;
       const onSignal = (signal: NodeJS.Signals) => {
         interrupted = true;

@@ -38,3 +38,11 @@ export function parseSizeOption(value: string): number {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** `--workers`: "auto" or a number of worker threads from 1 to 256. */
+export function parseWorkers(text: string): number | 'auto' {
+  if (text === 'auto') return 'auto';
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 256) throw new InvalidArgumentError('expected "auto" or a number of worker threads from 1 to 256');
+  return n;
+}

@@ -18,8 +18,13 @@ import type { ConfigProblem } from './problem.js';
 /** Variables available to `${NAME}` substitution. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** Values given on the command line that replace the file's (e.g. `perfwarden load --max-rate`). */
+export interface ConfigOverrides {
+  limits?: Record<string, unknown>;
+}
+
 /** Reads and validates a config file. Throws PW_ERR_CONFIG_READ or PW_ERR_CONFIG_INVALID. */
-export function loadConfigFile(file: string, env: Env = process.env): Config {
+export function loadConfigFile(file: string, env: Env = process.env, overrides: ConfigOverrides = {}): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -27,11 +32,11 @@ export function loadConfigFile(file: string, env: Env = process.env): Config {
     const err = coerceError(thrown);
     throw new PwError('PW_ERR_CONFIG_READ', `cannot read config file ${file}: ${err.message}`, { cause: err });
   }
-  return loadConfigText(text, file, env);
+  return loadConfigText(text, file, env, overrides);
 }
 
 /** Validates config text. `file` is only used in messages. */
-export function loadConfigText(text: string, file = '<config>', env: Env = process.env): Config {
+export function loadConfigText(text: string, file = '<config>', env: Env = process.env, overrides: ConfigOverrides = {}): Config {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
@@ -55,6 +60,7 @@ export function loadConfigText(text: string, file = '<config>', env: Env = proce
     throw invalid(file, problems);
   }
   const substituted = substituteEnv(parsed, [], env, at) as Record<string, unknown>;
+  if (overrides.limits !== undefined) substituted.limits = { ...(substituted.limits as object | undefined), ...overrides.limits };
   const withDefaults = Value.Default(ConfigSchema, structuredClone(substituted)) as Record<string, unknown>;
 
   const envFailed = new Set(problems.map((p) => p.path));

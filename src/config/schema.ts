@@ -11,6 +11,7 @@ import { ApiSection } from './sections/api.js';
 import { HistorySection } from './sections/history.js';
 import { TelemetrySection } from './sections/telemetry.js';
 import { LoadsSection, checkLoads } from './sections/loads.js';
+import { LimitsSection, checkLimits } from './sections/limits.js';
 import { AlertsSection, checkAlerts } from './sections/alerts.js';
 import { NotificationsSection, checkNotifications } from './sections/notifications.js';
 import { checkResources } from './sections/resources.js';
@@ -29,6 +30,7 @@ export const ConfigSchema = Type.Object(
     history: HistorySection,
     telemetry: TelemetrySection,
     loads: LoadsSection,
+    limits: LimitsSection,
     alerts: AlertsSection,
     notifications: NotificationsSection,
   },
@@ -43,6 +45,7 @@ export const SECTION_CHECKS: readonly ((raw: Record<string, unknown>, report: Re
   checkTargets,
   checkProbes,
   checkLoads,
+  checkLimits,
   checkAlerts,
   checkNotifications,
   checkResources,

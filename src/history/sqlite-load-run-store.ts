@@ -3,7 +3,7 @@
  * in the same file as everything else instead of JSON files. Saving a run never clears what
  * history added to the row (reports, baseline, regression comparison).
  */
-import type { LoadResult } from '../load/result.js';
+import type { LoadResult } from '../load/result/result.js';
 import type { LoadRunStatus, LoadRunSummary, RunStore, StoredLoadRun } from '../load/run-store.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { loadRunParams } from './sqlite-run-store.js';

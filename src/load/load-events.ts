@@ -1,5 +1,5 @@
 /** Payloads of the load runner's daemon events ('load:started', 'load:progress', 'load:finished'). */
-import type { LoadProgress, LoadResult } from './result.js';
+import type { LoadProgress, LoadResult } from './result/result.js';
 import type { LoadRunStatus } from './run-store.js';
 
 /** A run began. */

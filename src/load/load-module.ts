@@ -21,11 +21,13 @@ import type { Tracing } from '../telemetry/tracing.js';
 import { LOADS_SERVICE } from './load-service.js';
 import type { LoadInfo, LoadService } from './load-service.js';
 import { LoadMetrics } from './metrics.js';
-import type { LoadResult } from './result.js';
-import type { LoadRunHandle } from './run-load.js';
+import { startLoad } from './driver.js';
+import type { LoadRunHandle } from './driver.js';
+import { resolveLoadBase } from './plan/plan.js';
+import { abortText } from './result/judge.js';
+import type { LoadResult } from './result/result.js';
 import { LOAD_RUN_STORE_SERVICE, createMemoryRunStore } from './run-store.js';
 import type { RunStore, StoredLoadRun } from './run-store.js';
-import { resolveLoadBase, startLoad } from './start-load.js';
 
 /** Options of the load module. */
 export interface LoadModuleOptions {
@@ -115,14 +117,15 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
             entry.handle = startLoad(load, base, {
               runId,
               metrics,
+              workers: load.workers,
               ...(options.engineClock === undefined ? {} : { clock: options.engineClock }),
               onProgress: (p) => ctx.events.emit('load:progress', p),
               ...(tracer === undefined ? {} : { tracer }),
             });
             const result = await entry.handle.done;
             tracer?.close();
-            trace?.end({ verdict: result.verdict, ...(result.aborted === null ? {} : { error: `aborted: ${result.aborted.reason}` }) });
-            const status = result.aborted === null || result.aborted.reason.startsWith('abortOnFail') ? 'finished' : 'aborted';
+            trace?.end({ verdict: result.verdict, ...(result.aborted === null ? {} : { error: `aborted: ${abortText(result.aborted)}` }) });
+            const status = result.aborted === null || result.aborted.cause === 'threshold' ? 'finished' : 'aborted';
             const finishedAt = Date.now();
             await save({ runId, load: load.name, status, startedAt, finishedAt, verdict: result.verdict, result });
             try {

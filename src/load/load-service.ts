@@ -1,5 +1,5 @@
 /** What other modules and the API can ask of the load runner (service "loads"). */
-import type { LoadProgress, LoadResult } from './result.js';
+import type { LoadProgress, LoadResult } from './result/result.js';
 import type { LoadRunSummary } from './run-store.js';
 
 /** A configured load as listed. */

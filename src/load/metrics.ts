@@ -1,28 +1,91 @@
 /**
- * Live Prometheus metrics of load runs (names from PRODUCT.md). Registered on the registry given,
- * never the global one. The `run` label is the load's configured name, so cardinality is bounded
- * by config, not by how many runs happened. Label children are bound once per run so the hot
- * path only calls `observe`/`inc`.
+ * Live Prometheus metrics of load runs (names from PRODUCT.md), fed from the merged windows the
+ * workers send — never from the measuring threads. The request histogram is kept as cumulative
+ * bucket counts derived from each window's HDR histogram, so one window costs one pass over its
+ * recorded values, not one `observe` per request. Registered on the registry given, never the
+ * global one; the `run` label is the load's configured name, so cardinality is bounded by config.
  */
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { Registry } from 'prom-client';
-import type { OutcomeClass } from './stats.js';
-import type { RequestObserver } from './http-vu.js';
+import type { MetricObjectWithValues, MetricValueWithName, Registry } from 'prom-client';
+import { OUTCOME_CLASSES } from './window/outcome.js';
+import type { DecodedWindow } from './window/aggregate.js';
+import type { Histogram as Hdr } from './window/histogram.js';
+import type { WindowSnapshot } from './window/snapshot.js';
 
-const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Bucket bounds of `perfwarden_load_request_duration_seconds`, seconds. */
+export const LOAD_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+type LoadLabel = 'run' | 'endpoint';
+
+interface Series {
+  labels: Record<LoadLabel, string>;
+  /** Non-cumulative counts per bucket, the last one for +Inf. */
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * A prom-client histogram whose series are filled from HDR histograms in bulk (`addHdr`) and
+ * rendered like any histogram (`get`), so exposition, OpenMetrics views and readers of the
+ * registry see an ordinary histogram.
+ */
+class BulkHistogram extends Histogram<LoadLabel> {
+  private readonly series = new Map<string, Series>();
+
+  addHdr(labels: Record<LoadLabel, string>, hdr: Hdr): void {
+    const key = `${labels.run}\u0000${labels.endpoint}`;
+    let s = this.series.get(key);
+    if (s === undefined) this.series.set(key, (s = { labels, buckets: new Array<number>(LOAD_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
+    // The library's own iterator over recorded values (JsHistogram; the Histogram type omits it).
+    const it = (hdr as unknown as { recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } } }).recordedValuesIterator;
+    it.reset();
+    while (it.hasNext()) {
+      const v = it.next();
+      const seconds = v.valueIteratedTo / 1e6;
+      let b = 0;
+      while (b < LOAD_BUCKETS.length && seconds > LOAD_BUCKETS[b]!) b++;
+      s.buckets[b]! += v.countAtValueIteratedTo;
+    }
+    s.count += hdr.totalCount;
+    s.sum += (hdr.mean * hdr.totalCount) / 1e6;
+  }
+
+  /** Declares a series with zero counts (so dashboards see the run before its first window). */
+  touch(labels: Record<LoadLabel, string>): void {
+    const key = `${labels.run}\u0000${labels.endpoint}`;
+    if (!this.series.has(key)) this.series.set(key, { labels, buckets: new Array<number>(LOAD_BUCKETS.length + 1).fill(0), sum: 0, count: 0 });
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValueWithName<LoadLabel>>> {
+    // prom-client's typings omit the fields every metric has; read them as its own get() does.
+    const self = this as unknown as { name: string; help: string; type: MetricObjectWithValues<MetricValueWithName<LoadLabel>>['type']; aggregator: MetricObjectWithValues<MetricValueWithName<LoadLabel>>['aggregator'] };
+    const values: MetricValueWithName<LoadLabel>[] = [];
+    for (const s of this.series.values()) {
+      let acc = 0;
+      s.buckets.forEach((n, i) => {
+        acc += n;
+        values.push({ metricName: `${self.name}_bucket`, labels: { ...s.labels, le: i < LOAD_BUCKETS.length ? LOAD_BUCKETS[i]! : '+Inf' } as never, value: acc });
+      });
+      values.push({ metricName: `${self.name}_sum`, labels: s.labels, value: s.sum });
+      values.push({ metricName: `${self.name}_count`, labels: s.labels, value: s.count });
+    }
+    return { name: self.name, help: self.help, type: self.type, values, aggregator: self.aggregator } as MetricObjectWithValues<MetricValueWithName<LoadLabel>>;
+  }
+}
 
 /** Metrics bound to one run's name and endpoints. */
 export interface BoundLoadMetrics {
-  observer: RequestObserver;
-  onDropped: () => void;
+  /** Adds one worker's window (its histograms already decoded). */
+  addWindow(w: WindowSnapshot, decoded: DecodedWindow): void;
   setActiveVus(n: number): void;
-  /** The generator's own event-loop lag over the last second, seconds. */
+  /** The generator's worst event-loop lag over the last second, seconds. */
   setGeneratorLag(seconds: number): void;
 }
 
 /** The load metrics of one registry. */
 export class LoadMetrics {
-  private readonly duration: Histogram<'run' | 'endpoint'>;
+  private readonly duration: BulkHistogram;
   private readonly requests: Counter<'run' | 'endpoint' | 'status_class'>;
   private readonly vus: Gauge<'run'>;
   private readonly dropped: Counter<'run'>;
@@ -30,38 +93,36 @@ export class LoadMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.duration = new Histogram({ name: 'perfwarden_load_request_duration_seconds', help: 'Load run request latency (from intended start in the open model).', labelNames: ['run', 'endpoint'], buckets: BUCKETS, registers });
-    this.requests = new Counter({ name: 'perfwarden_load_requests_total', help: 'Load run requests by outcome class (2xx, 5xx, timeout, reset …).', labelNames: ['run', 'endpoint', 'status_class'], registers });
+    this.duration = new BulkHistogram({ name: 'perfwarden_load_request_duration_seconds', help: 'Load run request latency (from intended start in the open model).', labelNames: ['run', 'endpoint'], buckets: LOAD_BUCKETS, registers });
+    this.requests = new Counter({ name: 'perfwarden_load_requests_total', help: 'Load run requests by outcome class (2xx, 5xx, timeout, reset, refused, dns, tls …).', labelNames: ['run', 'endpoint', 'status_class'], registers });
     this.vus = new Gauge({ name: 'perfwarden_load_active_vus', help: 'Virtual users running (closed) or iterations in flight (open).', labelNames: ['run'], registers });
-    this.lag = new Gauge({ name: 'perfwarden_load_generator_lag_seconds', help: 'Event-loop lag of the load generator over the last second; high values mean the numbers describe the generator, not the target.', labelNames: ['run'], registers });
+    this.lag = new Gauge({ name: 'perfwarden_load_generator_lag_seconds', help: 'Worst event-loop lag of the load worker threads over the last second; high values mean the numbers describe the generator, not the target.', labelNames: ['run'], registers });
     this.dropped = new Counter({ name: 'perfwarden_load_dropped_iterations_total', help: 'Open-model iterations dropped because the in-flight cap was reached.', labelNames: ['run'], registers });
   }
 
   /** Binds label children for a run. */
   bind(run: string, endpoints: readonly string[]): BoundLoadMetrics {
-    const hist = endpoints.map((e) => this.duration.labels({ run, endpoint: e }));
-    const counters = endpoints.map(() => new Map<OutcomeClass, Counter.Internal>());
+    for (const endpoint of endpoints) this.duration.touch({ run, endpoint });
     const dropped = this.dropped.labels({ run });
     dropped.inc(0);
     const vus = this.vus.labels({ run });
     const lag = this.lag.labels({ run });
     lag.set(0);
     return {
-      observer: (endpoint, seconds, cls) => {
-        hist[endpoint]?.observe(seconds);
-        const map = counters[endpoint];
-        if (map === undefined) return;
-        let c = map.get(cls);
-        if (c === undefined) {
-          c = this.requests.labels({ run, endpoint: endpoints[endpoint] ?? '', status_class: cls });
-          map.set(cls, c);
-        }
-        c.inc();
+      addWindow: (w, decoded) => {
+        w.endpoints.forEach((e, i) => {
+          const endpoint = endpoints[i] ?? String(i);
+          const hdr = decoded.endpoints[i];
+          if (hdr !== null && hdr !== undefined) this.duration.addHdr({ run, endpoint }, hdr);
+          for (const cls of OUTCOME_CLASSES) {
+            const n = e.classes[cls];
+            if (n > 0) this.requests.labels({ run, endpoint, status_class: cls }).inc(n);
+          }
+        });
+        if (w.dropped > 0) dropped.inc(w.dropped);
       },
-      onDropped: () => dropped.inc(),
       setActiveVus: (n) => vus.set(n),
       setGeneratorLag: (seconds) => lag.set(seconds),
     };
   }
 }
-

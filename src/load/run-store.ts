@@ -3,7 +3,7 @@
  * (`src/history/sqlite-load-run-store.ts`, offered as a service); the in-memory one here serves a
  * load module that runs without history (tests, embedding).
  */
-import type { LoadResult } from './result.js';
+import type { LoadResult } from './result/result.js';
 
 /** A run's lifecycle state. */
 export type LoadRunStatus = 'running' | 'finished' | 'aborted' | 'error';

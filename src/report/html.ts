@@ -2,8 +2,8 @@
  * The HTML report: one self-contained page (inline CSS and SVG, no scripts, no external assets)
  * so it can be attached to a ticket or served by the daemon as is. Pure function of a result.
  */
-import type { LoadResult } from '../load/result.js';
-import { kneeText } from '../load/result.js';
+import type { LoadResult } from '../load/result/result.js';
+import { abortText, kneeText } from '../load/result/judge.js';
 import { escapeXml, fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
 import { lineChart } from './svg-chart.js';
 
@@ -23,8 +23,10 @@ export function renderHtml(r: LoadResult): string {
   const body: string[] = [];
   body.push(`<h1>Load run “${e(r.name)}” — <span class="${r.verdict}">${r.verdict.toUpperCase()}</span></h1>`);
   body.push(`<p>Target <code>${e(r.target)}</code> · executor <code>${e(r.executor)}</code> · ${e(r.startedAt)} → ${e(r.finishedAt)} · run <code>${e(r.runId)}</code></p>`);
-  if (r.aborted !== null) body.push(`<p class="note"><b>Stopped early</b> after ${fmtSeconds(r.aborted.atSeconds)}: ${e(r.aborted.reason)}${r.verdict === 'aborted' ? ' — the numbers cover only the part that ran' : ''}</p>`);
+  if (r.aborted !== null) body.push(`<p class="note"><b>Stopped early</b> after ${fmtSeconds(r.aborted.atSeconds)}: ${e(abortText(r.aborted))}${r.verdict === 'aborted' ? ' — the numbers cover only the part that ran' : ''}</p>`);
+  if (r.verdictReason !== undefined) body.push(`<p class="note"><b>${r.verdict.toUpperCase()}</b>: ${e(r.verdictReason)}</p>`);
   if (r.thresholds.length === 0 && r.steps.length === 0 && r.verdict === 'pass') body.push('<p>No thresholds were set: the verdict is PASS by default.</p>');
+  for (const w of r.warnings) body.push(`<p class="note">${e(w)}</p>`);
   body.push('<h2>Summary</h2>');
   body.push(table(['Requests', 'Errors', 'Error rate', 'Req/s', 'Duration', 'Iterations', 'Dropped'], [[fmtNum(s.requests), fmtNum(s.errors), fmtPct(s.errorRate), fmtNum(s.rps, 1), `${s.durationSeconds.toFixed(1)} s`, fmtNum(s.iterations), fmtNum(s.droppedIterations)]]));
   body.push(table(['avg', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'], [[l.avg, l.p50, l.p90, l.p95, l.p99, l.p999, l.max].map(fmtMs)]));

@@ -1,5 +1,5 @@
 /** Report renderers: pure functions of a load result. */
-import type { LoadResult } from '../load/result.js';
+import type { LoadResult } from '../load/result/result.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';

@@ -2,8 +2,8 @@
  * The Markdown report: what a team pasted into its seeds by hand (summary, gates, per-endpoint
  * table, sweep table, generator health), rendered as a pure function of a load result.
  */
-import type { LoadResult } from '../load/result.js';
-import { kneeText } from '../load/result.js';
+import type { LoadResult } from '../load/result/result.js';
+import { abortText, kneeText } from '../load/result/judge.js';
 import { fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
 
 const VERDICT = { pass: '✅ PASS', fail: '❌ FAIL', aborted: '⏹️ ABORTED' } as const;
@@ -13,8 +13,10 @@ export function renderMarkdown(r: LoadResult): string {
   const out: string[] = [];
   out.push(`# Load run "${r.name}" — ${VERDICT[r.verdict]}`, '');
   out.push(`Target \`${r.target}\` · executor \`${r.executor}\` · ${r.startedAt} → ${r.finishedAt} · run \`${r.runId}\``, '');
-  if (r.aborted !== null) out.push(`> **Stopped early** after ${fmtSeconds(r.aborted.atSeconds)}: ${r.aborted.reason}${r.verdict === 'aborted' ? ' — the numbers cover only the part that ran' : ''}`, '');
+  if (r.aborted !== null) out.push(`> **Stopped early** after ${fmtSeconds(r.aborted.atSeconds)}: ${abortText(r.aborted)}${r.verdict === 'aborted' ? ' — the numbers cover only the part that ran' : ''}`, '');
+  if (r.verdictReason !== undefined) out.push(`> **${r.verdict.toUpperCase()}**: ${r.verdictReason}`, '');
   if (r.thresholds.length === 0 && r.steps.length === 0 && r.verdict === 'pass') out.push('No thresholds were set: the verdict is PASS by default.', '');
+  for (const w of r.warnings) out.push(`> ${w}`, '');
   const s = r.summary;
   const l = r.latencyMs;
   out.push('## Summary', '');

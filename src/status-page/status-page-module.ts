@@ -14,7 +14,7 @@ import { tokenMatches } from '../server/auth.js';
 import { attachLiveSocket } from './live-socket.js';
 import type { LiveSocket } from './live-socket.js';
 import { buildSnapshot, firingAlert, pageProbeResult, pageRun } from './live-messages.js';
-import type { LoadProgress } from '../load/result.js';
+import type { LoadProgress } from '../load/result/result.js';
 
 const html = readFileSync(new URL('./assets/index.html', import.meta.url), 'utf8');
 const script = readFileSync(new URL('./assets/app.js', import.meta.url), 'utf8');

@@ -3,16 +3,17 @@
  * OpenTelemetry and pays nothing when tracing is off (the daemon then passes no tracer at all).
  *
  * Stages: the warmup, each configured stage of a ramp (`run 1/3` …, switched by a timer at the
- * planned segment boundaries, since the executors walk segments internally) or the whole run when
- * there is one stage, and each step of a sweep. Requests: the engine reports completions only, so
- * a sampled request's span is laid from `now - latency` to now under the stage open at the time;
- * no `traceparent` goes to the target for load requests (the hot path stays untouched).
+ * planned boundaries) or the whole run when there is one stage, and each step of a sweep.
+ * Requests: the worker threads sample them (deterministically, at the trace's ratio) and send
+ * the samples with their windows; each becomes a span from its start to its end under the stage
+ * open when it arrives. No `traceparent` goes to the target for load requests.
  */
 import type { Attributes } from '@opentelemetry/api';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import type { LoadRunTracer } from '../load/run-load.js';
-import type { Segment } from '../load/schedule.js';
-import type { OutcomeClass } from '../load/stats.js';
+import type { LoadRunTracer } from '../load/driver.js';
+import type { Ramp } from '../load/plan/schedule.js';
+import { isOpen } from '../load/plan/plan.js';
+import type { RequestSample } from '../load/window/snapshot.js';
 import type { LoadRunTrace } from './trace-load.js';
 
 /** The tracer hook plus `close`, which ends the open stage and cancels pending stage switches. */
@@ -22,7 +23,6 @@ export interface LoadRunTracerHandle extends LoadRunTracer {
 
 /** Builds the engine hook that records `trace`'s stage and sampled request spans. */
 export function loadRunTracer(trace: LoadRunTrace, clock: Clock): LoadRunTracerHandle {
-  let endpoints: readonly string[] = [];
   let stage: { end(): void } | undefined;
   const timers: TimerHandle[] = [];
   const open = (name: string, attributes: Attributes) => {
@@ -34,40 +34,41 @@ export function loadRunTracer(trace: LoadRunTrace, clock: Clock): LoadRunTracerH
   };
 
   return {
-    phase(phase, plan, step) {
-      endpoints = plan.endpoints;
+    sampleRatio: trace.requestSampleRatio,
+    phase(phase, plan) {
       cancelTimers();
-      const shape = plan.shape;
-      if (phase === 'warmup') {
-        open('warmup', { 'perfwarden.stage.duration_ms': plan.warmupMs });
-      } else if (phase === 'step' && shape.kind === 'sweep') {
-        const i = step ?? 0;
-        const level = shape.steps[i] ?? 0;
-        open(`step ${i + 1}/${shape.steps.length}`, shape.mode === 'vus' ? { 'perfwarden.stage.vus': level } : { 'perfwarden.stage.rate_per_s': level * 1000 });
-      } else if (phase === 'run' && shape.kind !== 'sweep') {
-        const segments = shape.segments;
-        const unit = shape.kind === 'closed' ? 'vus' : 'rate_per_s';
-        const attrs = (s: Segment): Attributes => {
-          const scale = shape.kind === 'closed' ? 1 : 1000;
-          return { [`perfwarden.stage.from_${unit}`]: s.from * scale, [`perfwarden.stage.to_${unit}`]: s.to * scale, 'perfwarden.stage.duration_ms': s.durationMs };
-        };
-        const first = segments[0];
-        if (segments.length <= 1 || first === undefined) {
-          open('run', first === undefined ? {} : attrs(first));
-          return;
-        }
-        open(`run 1/${segments.length}`, attrs(first));
-        let at = 0;
-        segments.forEach((s, i) => {
-          if (i === 0) return;
-          at += segments[i - 1]?.durationMs ?? 0;
-          timers.push(clock.setTimeout(() => open(`run ${i + 1}/${segments.length}`, attrs(s)), at));
-        });
+      const spec = phase.executor;
+      if (phase.kind === 'warmup') {
+        open('warmup', { 'perfwarden.stage.duration_ms': 'durationMs' in spec ? spec.durationMs : 0 });
+        return;
       }
+      if (phase.kind === 'step' && phase.step !== undefined) {
+        const steps = plan.phases.filter((p) => p.kind === 'step').length;
+        open(`step ${phase.step.index + 1}/${steps}`, phase.step.mode === 'vus' ? { 'perfwarden.stage.vus': phase.step.level } : { 'perfwarden.stage.rate_per_s': phase.step.level });
+        return;
+      }
+      const unit = isOpen(spec) ? 'rate_per_s' : 'vus';
+      const scale = isOpen(spec) ? 1000 : 1;
+      const ramps: Ramp[] = spec.kind === 'ramping-vus' || spec.kind === 'ramping-arrival-rate' ? spec.ramps : [];
+      const attrs = (s: Ramp): Attributes => ({ [`perfwarden.stage.from_${unit}`]: s.from * scale, [`perfwarden.stage.to_${unit}`]: s.to * scale, 'perfwarden.stage.duration_ms': s.durationMs });
+      const first = ramps[0];
+      if (ramps.length <= 1 || first === undefined) {
+        open('run', first === undefined ? {} : attrs(first));
+        return;
+      }
+      open(`run 1/${ramps.length}`, attrs(first));
+      let at = 0;
+      ramps.forEach((s, i) => {
+        if (i === 0) return;
+        at += ramps[i - 1]?.durationMs ?? 0;
+        timers.push(clock.setTimeout(() => open(`run ${i + 1}/${ramps.length}`, attrs(s)), at));
+      });
     },
-    observer(endpoint: number, seconds: number, cls: OutcomeClass) {
-      const ok = cls === '2xx' || cls === '3xx';
-      trace.recordRequest(endpoints[endpoint] ?? String(endpoint), seconds, ok ? { ok } : { ok, reason: cls });
+    requests(samples: readonly RequestSample[], endpoints: readonly string[]) {
+      for (const s of samples) {
+        const ok = s.cls === '2xx' || s.cls === '3xx';
+        trace.recordSampledRequest(endpoints[s.endpoint] ?? String(s.endpoint), s.startMs, s.seconds, ok ? { ok } : { ok, reason: s.cls });
+      }
     },
     close() {
       cancelTimers();

@@ -50,11 +50,10 @@ export interface LoadRunTrace {
   stage(name: string, attributes?: Attributes): SpanHandle;
   /** A span for this request when it falls in the sample, else undefined. Call just before sending. */
   request(endpoint: string): RequestSpan | undefined;
-  /**
-   * For a request that already finished `seconds` ago-to-now: a span from its start to now when it
-   * falls in the sample (same accumulator as `request`). For engines that only see completions.
-   */
-  recordRequest(endpoint: string, seconds: number, outcome: RequestOutcome): void;
+  /** The share of requests the generator samples for spans (0 when tracing records nothing). */
+  readonly requestSampleRatio: number;
+  /** Records a request the generator already sampled, which started at `startTime` (epoch ms). */
+  recordSampledRequest(endpoint: string, startTime: number, seconds: number, outcome: RequestOutcome): void;
   /** Ends the run span (and any stage left open). */
   end(result?: { verdict?: string; error?: string }): void;
 }
@@ -68,7 +67,7 @@ export function traceLoadRun(tracing: Tracing, run: { run: string; attributes?: 
   let runEnded = false;
   let openStage: { span: Span; ctx: Context; handle: SpanHandle } | undefined;
 
-  const handle = (span: Span, onEnd?: () => void): SpanHandle => {
+  const handle = (span: Span, onEnd?: () => void, endTime?: number): SpanHandle => {
     let ended = false;
     return {
       traceContext: toTraceContext(span.spanContext()),
@@ -76,7 +75,7 @@ export function traceLoadRun(tracing: Tracing, run: { run: string; attributes?: 
         if (ended) return;
         ended = true;
         if (attributes !== undefined) span.setAttributes(attributes);
-        span.end(tracing.clock.now());
+        span.end(endTime ?? tracing.clock.now());
         onEnd?.();
       },
     };
@@ -87,8 +86,12 @@ export function traceLoadRun(tracing: Tracing, run: { run: string; attributes?: 
     credit += ratio;
     if (credit < 1) return undefined;
     credit -= 1;
+    return requestSpan(endpoint, startTime);
+  };
+
+  const requestSpan = (endpoint: string, startTime: number | undefined, endTime?: number): RequestSpan => {
     const span = tracing.startSpan(endpoint, { kind: SpanKind.CLIENT, attributes: { 'perfwarden.endpoint': endpoint }, ...(startTime === undefined ? {} : { startTime }) }, openStage?.ctx ?? runCtx);
-    const base = handle(span);
+    const base = handle(span, undefined, endTime);
     return {
       traceContext: base.traceContext,
       end(outcome) {
@@ -118,8 +121,9 @@ export function traceLoadRun(tracing: Tracing, run: { run: string; attributes?: 
       return current.handle;
     },
     request: (endpoint) => sampledRequest(endpoint, undefined),
-    recordRequest(endpoint, seconds, outcome) {
-      if (ratio !== 0) sampledRequest(endpoint, tracing.clock.now() - seconds * 1000)?.end(outcome);
+    requestSampleRatio: ratio,
+    recordSampledRequest(endpoint, startTime, seconds, outcome) {
+      if (ratio !== 0) requestSpan(endpoint, startTime, startTime + seconds * 1000).end(outcome);
     },
     end(result = {}) {
       openStage?.handle.end();

@@ -88,11 +88,17 @@ export const WsLoadSchema = Strict({
   thresholds: Type.Optional(WsThresholdsSchema),
 });
 
+/** The executors (k6's names), and `sweep`, a sequence of steps of constant-vus or constant-arrival-rate. */
+export const EXECUTOR_NAMES = ['constant-vus', 'ramping-vus', 'constant-arrival-rate', 'ramping-arrival-rate', 'shared-iterations', 'per-vu-iterations', 'sweep'] as const;
+
 /** The executors. */
 export const ExecutorSchema = Type.Union(
-  [Type.Literal('constant-vus'), Type.Literal('ramping-vus'), Type.Literal('constant-arrival-rate'), Type.Literal('ramping-arrival-rate'), Type.Literal('sweep')],
-  { default: 'constant-vus', errorMessage: 'expected constant-vus, ramping-vus, constant-arrival-rate, ramping-arrival-rate or sweep' },
+  EXECUTOR_NAMES.map((n) => Type.Literal(n)),
+  { default: 'constant-vus', errorMessage: `expected ${EXECUTOR_NAMES.slice(0, -1).join(', ')} or sweep` },
 );
+
+/** `workers`: load worker threads, `auto` = the cores available to the process. */
+export const WorkersSchema = Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1, maximum: 256 })], { default: 'auto', errorMessage: 'expected "auto" or a number of worker threads (1-256)' });
 
 /** One load. Exactly one of `target`/`url`, exactly one of `scenarios`/`ws`. */
 export const LoadSchema = Strict({
@@ -101,6 +107,12 @@ export const LoadSchema = Strict({
   url: Type.Optional(Type.String({ pattern: '^(https?|wss?)://', errorMessage: 'expected an absolute URL like "http://127.0.0.1:8000"' })),
   executor: ExecutorSchema,
   vus: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Iterations in all (shared-iterations) or per VU (per-vu-iterations). */
+  iterations: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** The longest a fixed-count run may take. */
+  maxDuration: Duration({ default: '10m' }),
+  /** Worker threads that run the load; `auto` = the cores available. */
+  workers: WorkersSchema,
   stages: Type.Optional(Type.Array(StageSchema, { minItems: 1 })),
   /** Iterations per `timeUnit` (open model). */
   rate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
@@ -114,6 +126,8 @@ export const LoadSchema = Strict({
   warmup: Duration({ default: '0ms' }),
   thinkTime: Type.Optional(DurationRangeT()),
   timeout: Duration({ default: '10s' }),
+  /** Verify the target's TLS certificate (https and wss targets). */
+  tlsVerify: Type.Boolean({ default: true }),
   headers: Type.Optional(Headers()),
   scenarios: Type.Optional(Type.Array(ScenarioSchema, { minItems: 1 })),
   ws: Type.Optional(WsLoadSchema),
@@ -155,6 +169,8 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
   if (executor === 'ramping-vus' || executor === 'ramping-arrival-rate') need('stages', 'the ramp');
   if (executor === 'constant-arrival-rate') { need('rate', 'iterations per timeUnit'); need('duration', 'how long'); }
   if (executor === 'sweep') need('sweep', '{ steps, stepDuration }');
+  if (executor === 'shared-iterations' || executor === 'per-vu-iterations') need('iterations', executor === 'shared-iterations' ? 'how many iterations in all' : 'how many iterations per VU');
+  if (l.iterations !== undefined && executor !== 'shared-iterations' && executor !== 'per-vu-iterations') report([...at, 'iterations'], 'only used with executor: shared-iterations or per-vu-iterations');
   if (executor !== 'sweep' && l.sweep !== undefined) report([...at, 'sweep'], 'only used with executor: sweep');
   if (l.ws !== undefined && executor !== 'constant-vus') report([...at, 'executor'], 'ws loads use their own model (connections, connectRate); leave executor at constant-vus');
   if (l.ws !== undefined && l.duration === undefined) need('duration', 'how long to hold the connections');

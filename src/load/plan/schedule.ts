@@ -4,16 +4,16 @@
  * executors ask these; nothing here touches a timer, so ramps are tested exactly.
  */
 
-/** A linear piece: from `from` to `to` over `durationMs`. */
-export interface Segment {
+/** A linear ramp piece: from `from` to `to` over `durationMs`. */
+export interface Ramp {
   durationMs: number;
   from: number;
   to: number;
 }
 
-/** Builds ramp segments from stages, starting at `start`. */
-export function stagesToSegments(start: number, stages: readonly { duration: number; target: number }[]): Segment[] {
-  const out: Segment[] = [];
+/** Builds ramps from stages, starting at `start`. */
+export function stagesToRamps(start: number, stages: readonly { duration: number; target: number }[]): Ramp[] {
+  const out: Ramp[] = [];
   let from = start;
   for (const s of stages) {
     out.push({ durationMs: s.duration, from, to: s.target });
@@ -22,15 +22,15 @@ export function stagesToSegments(start: number, stages: readonly { duration: num
   return out;
 }
 
-/** Total length of segments in ms. */
-export function totalMs(segments: readonly Segment[]): number {
-  return segments.reduce((a, s) => a + s.durationMs, 0);
+/** Total length of ramps in ms. */
+export function totalMs(ramps: readonly Ramp[]): number {
+  return ramps.reduce((a, s) => a + s.durationMs, 0);
 }
 
 /** The (rounded) level at `tMs`: VUs for closed ramps. 0 after the end. */
-export function levelAt(segments: readonly Segment[], tMs: number): number {
+export function levelAt(ramps: readonly Ramp[], tMs: number): number {
   let t = tMs;
-  for (const s of segments) {
+  for (const s of ramps) {
     if (t < s.durationMs) return Math.round(s.from + ((s.to - s.from) * t) / Math.max(1, s.durationMs));
     t -= s.durationMs;
   }
@@ -38,12 +38,12 @@ export function levelAt(segments: readonly Segment[], tMs: number): number {
 }
 
 /** The highest level reached. */
-export function peakLevel(segments: readonly Segment[]): number {
-  return segments.reduce((a, s) => Math.max(a, s.from, s.to), 0);
+export function peakLevel(ramps: readonly Ramp[]): number {
+  return ramps.reduce((a, s) => Math.max(a, s.from, s.to), 0);
 }
 
 /**
- * An open-model arrival schedule over rate segments (rates in iterations per ms). `countAt(t)` is
+ * An open-model arrival schedule over rate ramps (rates in iterations per ms). `countAt(t)` is
  * the integral of the rate (iterations due by t); `timeOf(k)` inverts it, giving the intended
  * start time of iteration k, which is what latency is measured from.
  */
@@ -53,13 +53,13 @@ export interface ArrivalSchedule {
   timeOf(k: number): number;
 }
 
-/** Builds an arrival schedule from per-ms rate segments. */
-export function arrivalSchedule(segments: readonly Segment[]): ArrivalSchedule {
+/** Builds an arrival schedule from per-ms rate ramps. */
+export function arrivalSchedule(ramps: readonly Ramp[]): ArrivalSchedule {
   const starts: number[] = [];
   const counts: number[] = [];
   let t = 0;
   let c = 0;
-  for (const s of segments) {
+  for (const s of ramps) {
     starts.push(t);
     counts.push(c);
     t += s.durationMs;
@@ -72,8 +72,8 @@ export function arrivalSchedule(segments: readonly Segment[]): ArrivalSchedule {
     countAt(tMs) {
       if (tMs <= 0) return 0;
       if (tMs >= total) return totalCount;
-      for (let i = segments.length - 1; i >= 0; i--) {
-        const s = segments[i]!;
+      for (let i = ramps.length - 1; i >= 0; i--) {
+        const s = ramps[i]!;
         const a = starts[i]!;
         if (tMs >= a) {
           const x = tMs - a;
@@ -85,10 +85,10 @@ export function arrivalSchedule(segments: readonly Segment[]): ArrivalSchedule {
     },
     timeOf(k) {
       if (k <= 0) return 0;
-      for (let i = 0; i < segments.length; i++) {
-        const s = segments[i]!;
+      for (let i = 0; i < ramps.length; i++) {
+        const s = ramps[i]!;
         const endCount = (counts[i + 1] ?? totalCount);
-        if (k <= endCount || i === segments.length - 1) {
+        if (k <= endCount || i === ramps.length - 1) {
           const need = k - counts[i]!;
           const c2 = (s.to - s.from) / Math.max(1e-9, s.durationMs) / 2;
           let x: number;

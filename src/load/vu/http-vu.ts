@@ -1,66 +1,70 @@
 /**
- * The hot path. A virtual user owns one reusable undici dispatch handler (the legacy callback
- * form, which undici calls directly; the controller form is wrapped per request) and walks its
- * scenario's prepared requests. Untemplated requests reuse dispatch options built at plan time;
- * bodies are kept only when a check or an extraction needs them. Plain `pool.request` plus
- * promises cost ~35 % of throughput here (see README "Benchmarks"). What a VU sends on is a
- * `VuDispatcher`: an undici `Client`, or the lean `Http1Connection` (its own file) on plain http.
+ * The hot path. An HTTP virtual user walks its scenario's prepared requests over one connection
+ * (the lean HTTP/1.1 connection, plain or TLS), as a reusable undici-style dispatch handler.
+ * Untemplated requests reuse dispatch options built at plan time; bodies are kept only when a
+ * check or an extraction needs them. Each completion is one `record` into the worker's window.
+ * A connection that fails to connect backs off (`readyAt`), so a refused target is not hammered.
  */
-import { readJsonPath } from '../core/json-path.js';
-import { statusMatches } from '../probe/status-spec.js';
-import { renderOptions } from './plan.js';
-import type { LoadPlan, PreparedRequest, PreparedScenario } from './plan.js';
-import { errorClass, statusClass } from './stats.js';
-import type { LoadStats, OutcomeClass } from './stats.js';
-import { pickWeighted } from './schedule.js';
-import type { VuDispatcher } from './transport/http1-connection.js';
+import { readJsonPath } from '../../core/json-path.js';
+import { statusMatches } from '../../probe/status-spec.js';
+import { renderOptions } from '../plan/plan.js';
+import type { LoadPlan, PreparedRequest, PreparedScenario } from '../plan/plan.js';
+import { pickWeighted } from '../plan/schedule.js';
+import { statusClass } from '../window/outcome.js';
+import type { OutcomeClass } from '../window/outcome.js';
+import type { WindowRecorder } from '../window/recorder.js';
+import { transportErrorClass } from '../transport/transport-error.js';
+import type { Http1Connection } from '../transport/http1-connection.js';
+import type { Vu } from './vu.js';
 
-/** Receives every recorded request (live metrics). Keep it cheap. */
-export type RequestObserver = (endpoint: number, seconds: number, cls: OutcomeClass) => void;
-
-/** What VUs share. */
+/** What the VUs of one worker share. */
 export interface VuHost {
   readonly plan: LoadPlan;
-  /**
-   * The connection a new VU sends on. Closed model: its own connection (round robin over
-   * `connections`) — a lean `Http1Connection` for plain http, an undici `Client` for https —
-   * which skips the pool's per-request search for a free connection; open model: the shared
-   * undici `Pool`, since iterations start whenever they are due.
-   */
-  dispatcherFor(): VuDispatcher;
   readonly now: () => number;
   readonly random: () => number;
-  /** Where measurements go (swapped between sweep steps). */
-  stats: LoadStats;
-  observer: RequestObserver | undefined;
-  /** Told about each dropped iteration (live metrics). */
-  onDropped: (() => void) | undefined;
+  /** The current window (swapped by nobody: the worker snapshots it in place). */
+  readonly recorder: WindowRecorder;
   /** Set when the run ends: completions are ignored and no new request starts. */
   stopped: boolean;
 }
 
-/** A virtual user: one iteration at a time. */
-export class HttpVu {
+/** A virtual user running HTTP scenarios. */
+export class HttpVu implements Vu {
   private scenario: PreparedScenario | undefined;
   private step = 0;
   private requestStart = 0;
   private status = 0;
   private chunks: Buffer[] | undefined;
   private vars: Map<string, string> | undefined;
-  private readonly dispatcher: VuDispatcher;
-  /** True while an iteration runs. */
+  private onIterationDone: (vu: Vu) => void = () => undefined;
   busy = false;
-  /** Set by a closed executor ramping down: finish the iteration, then leave. */
   retiring = false;
 
   constructor(
     private readonly host: VuHost,
-    private readonly onIterationDone: (vu: HttpVu) => void,
-  ) {
-    this.dispatcher = host.dispatcherFor();
+    private readonly connection: Http1Connection,
+  ) {}
+
+  get readyAt(): number {
+    return this.connection.retryAt;
   }
 
-  /** Starts an iteration; the first request's latency counts from `intendedStart` (open model). */
+  bind(onDone: (vu: Vu) => void): void {
+    this.onIterationDone = onDone;
+  }
+
+  open(): Promise<boolean> {
+    return this.connection.open();
+  }
+
+  checkDeadline(now: number): void {
+    this.connection.checkDeadline(now);
+  }
+
+  close(): Promise<void> {
+    return this.connection.destroy();
+  }
+
   startIteration(intendedStart: number): void {
     const { plan } = this.host;
     const i = plan.scenarios.length === 1 ? 0 : pickWeighted(plan.cumulativeWeights, this.host.random());
@@ -81,10 +85,10 @@ export class HttpVu {
     this.status = 0;
     this.chunks = req.needBody ? [] : undefined;
     const options = req.templated ? renderOptions(req, this.vars ?? (this.vars = new Map())) : req.options;
-    this.dispatcher.dispatch(options, this);
+    this.connection.dispatch(options, this);
   }
 
-  // --- undici dispatch handler (legacy callback form, called without a wrapper) ---
+  // --- dispatch handler (undici's legacy callback form) ---
 
   /** @internal */
   onConnect(): void {}
@@ -124,18 +128,16 @@ export class HttpVu {
     const req = this.scenario?.requests[this.step];
     if (req === undefined) return;
     const latencyMs = end - this.requestStart;
-    const micros = latencyMs * 1000;
     let cls: OutcomeClass;
     let isError: boolean;
     if (err !== undefined) {
-      cls = errorClass(err as Error & { code?: unknown });
+      cls = transportErrorClass(err as Error & { code?: unknown });
       isError = true;
     } else {
       cls = statusClass(this.status);
       isError = req.status === undefined ? this.status >= 400 : !statusMatches(this.status, req.status);
     }
-    host.stats.record(req.endpoint, micros, cls, isError);
-    if (host.observer !== undefined) host.observer(req.endpoint, latencyMs / 1000, cls);
+    host.recorder.record(req.endpoint, latencyMs * 1000, cls, isError, this.requestStart);
     if (req.status !== undefined || req.needBody || req.maxLatencyMs !== undefined) this.evaluate(req, err === undefined, latencyMs);
     if (isError) {
       // A failed step invalidates the rest of the iteration (extracted values are missing).
@@ -180,13 +182,13 @@ export class HttpVu {
       }
       this.chunks = undefined;
     }
-    this.host.stats.recordChecks(req.endpoint, passed, failed);
+    this.host.recorder.recordChecks(req.endpoint, passed, failed);
   }
 
   private finishIteration(): void {
     this.busy = false;
     if (this.host.stopped) return;
-    this.host.stats.recordIteration();
+    this.host.recorder.recordIteration();
     this.onIterationDone(this);
   }
 }
@@ -200,4 +202,3 @@ function jsonCheckPasses(doc: unknown, c: PreparedRequest['jsonChecks'][number])
   return true;
 }
 
-// --- lean HTTP/1.1 connection (closed model, plain http) ---

@@ -1,0 +1,102 @@
+/**
+ * The open model (constant-arrival-rate, ramping-arrival-rate): iterations start on the arrival
+ * schedule whatever the target does. Each iteration's first request is timed from its *intended*
+ * start, so a slow target cannot hide latency by slowing the generator (no coordinated
+ * omission). This segment starts the iterations numbered k with `k % stride === offset`, so
+ * segments interleave and their union is the schedule. Connections are VUs: the worker opens
+ * `preAllocatedVUs` before the first send; more are opened only when none is free, up to maxVUs,
+ * and an iteration due while all maxVUs are busy (or backing off) is dropped and counted, never
+ * delayed. Sends are scheduled from the monotonic clock: a timer to within `SPIN_MS` of the next
+ * due time, then the event loop's next turns, so there is no 1 ms timer floor on the send time.
+ */
+import type { TimerHandle } from '../../core/clock.js';
+import { arrivalSchedule } from '../plan/schedule.js';
+import type { ArrivalSchedule } from '../plan/schedule.js';
+import type { OpenBounds } from '../plan/plan.js';
+import { nthOwned, shareOf } from '../plan/segment.js';
+import type { Vu } from '../vu/vu.js';
+import { completion } from './types.js';
+import type { ExecutorContext, ExecutorFactory, ExecutorHandle } from './types.js';
+
+/** Below this, the next send is waited for on the event loop's next turns instead of a timer. */
+export const SPIN_MS = 1;
+
+/** constant-arrival-rate: `ratePerMs` for `durationMs`. */
+export const constantArrivalRate: ExecutorFactory<'constant-arrival-rate'> = (spec, ctx) =>
+  runOpen(arrivalSchedule([{ durationMs: spec.durationMs, from: spec.ratePerMs, to: spec.ratePerMs }]), spec, ctx);
+
+/** ramping-arrival-rate: the rate follows the stages. */
+export const rampingArrivalRate: ExecutorFactory<'ramping-arrival-rate'> = (spec, ctx) => runOpen(arrivalSchedule(spec.ramps), spec, ctx);
+
+/** Open model over an arrival schedule. */
+export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: ExecutorContext): ExecutorHandle {
+  const { clock, segment } = ctx;
+  const t0 = clock.now();
+  const total = Math.ceil(schedule.countAt(schedule.totalMs) - 1e-9);
+  const maxLocal = Math.max(1, shareOf(segment, bounds.maxVUs));
+  const free: Vu[] = [];
+  const cooling: Vu[] = [];
+  let created = 0;
+  let inflight = 0;
+  let m = 0;
+  const { done, settle, settled } = completion();
+  let timer: TimerHandle | undefined;
+  const onDone = (vu: Vu) => {
+    inflight--;
+    (vu.readyAt > 0 ? cooling : free).push(vu);
+  };
+  for (const n = Math.min(maxLocal, shareOf(segment, bounds.preAllocatedVUs)); created < n; created++) free.push(ctx.vus.acquire(onDone));
+
+  /** A VU that may start now: free and not backing off; else a new one within maxVUs. */
+  const take = (now: number): Vu | undefined => {
+    if (free.length === 0 && cooling.length > 0) {
+      for (let i = cooling.length - 1; i >= 0; i--) {
+        const vu = cooling[i]!;
+        if (vu.readyAt <= now) {
+          cooling.splice(i, 1);
+          free.push(vu);
+        }
+      }
+    }
+    const vu = free.pop();
+    if (vu !== undefined) return vu;
+    if (created < maxLocal) {
+      created++;
+      return ctx.vus.acquire(onDone);
+    }
+    return undefined;
+  };
+
+  const tick = () => {
+    timer = undefined;
+    if (settled()) return;
+    const now = clock.now();
+    const el = now - t0;
+    for (let k = nthOwned(segment, m); k < total; k = nthOwned(segment, ++m)) {
+      const at = schedule.timeOf(k);
+      if (at > el) break;
+      const vu = take(now);
+      if (vu === undefined) {
+        ctx.recordDropped();
+        continue;
+      }
+      inflight++;
+      vu.startIteration(t0 + at);
+    }
+    const next = nthOwned(segment, m);
+    if (next >= total) {
+      timer = clock.setTimeout(stop, Math.max(0, schedule.totalMs - el));
+      return;
+    }
+    const wait = t0 + schedule.timeOf(next) - clock.now();
+    if (wait > SPIN_MS) timer = clock.setTimeout(tick, wait - SPIN_MS);
+    else ctx.immediate(tick);
+  };
+  function stop(): void {
+    if (settled()) return;
+    timer?.cancel();
+    settle();
+  }
+  tick();
+  return { done, activeVus: () => inflight, inFlight: () => inflight, stop };
+}

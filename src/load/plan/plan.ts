@@ -1,0 +1,402 @@
+/**
+ * Turns a decoded `loads` entry into a run plan: requests prepared once (dispatch options built,
+ * JSON paths compiled, endpoints numbered), scenario weights made cumulative, thresholds parsed,
+ * and the run as a list of phases (warmup, the run, or a sweep's steps), each an executor spec.
+ * Pure and deterministic: every worker thread plans the same config the same way and then runs
+ * its own segment of it (`segment.ts`).
+ */
+import type { Dispatcher } from 'undici';
+import type { LoadConfig, LoadRequestConfig } from '../../config/sections/loads.js';
+import type { CompiledJsonPath } from '../../core/json-path.js';
+import { compileJsonPath } from '../../core/json-path.js';
+import { PwError } from '../../core/errors.js';
+import type { StatusRanges } from '../../probe/status-spec.js';
+import { parseThreshold } from '../thresholds.js';
+import type { Threshold } from '../thresholds.js';
+import { peakLevel, stagesToRamps, totalMs } from './schedule.js';
+import type { Ramp } from './schedule.js';
+
+/** A JSON check, compiled. */
+export interface PreparedJsonCheck {
+  path: CompiledJsonPath;
+  equals?: unknown;
+  exists?: boolean;
+  matches?: RegExp;
+}
+
+/** One request, ready to dispatch. */
+export interface PreparedRequest {
+  /** Endpoint index into `LoadPlan.endpoints`. */
+  endpoint: number;
+  method: string;
+  /** Full request path (base path + path), may hold `{{var}}`. */
+  path: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  /** True when path, headers or body use `{{var}}` and must be rendered per iteration. */
+  templated: boolean;
+  /** Pre-built options for the untemplated case (shared by every dispatch). */
+  options: Dispatcher.DispatchOptions;
+  /** Statuses that count as success; undefined means 200–399. */
+  status: StatusRanges | undefined;
+  jsonChecks: readonly PreparedJsonCheck[];
+  maxLatencyMs: number | undefined;
+  extract: readonly (readonly [string, CompiledJsonPath])[];
+  /** True when the body must be kept (JSON checks or extraction). */
+  needBody: boolean;
+}
+
+/** A weighted request list. */
+export interface PreparedScenario {
+  name: string;
+  weight: number;
+  requests: readonly PreparedRequest[];
+}
+
+/** Open-model connection bounds: opened before the first send, and the in-flight cap. */
+export interface OpenBounds {
+  preAllocatedVUs: number;
+  maxVUs: number;
+}
+
+/** What one phase runs: an executor kind (k6's names and semantics) and its parameters. */
+export type ExecutorSpec =
+  | { kind: 'constant-vus'; vus: number; durationMs: number }
+  | { kind: 'ramping-vus'; ramps: Ramp[] }
+  | ({ kind: 'constant-arrival-rate'; ratePerMs: number; durationMs: number } & OpenBounds)
+  | ({ kind: 'ramping-arrival-rate'; ramps: Ramp[] } & OpenBounds)
+  | { kind: 'shared-iterations'; vus: number; iterations: number; maxDurationMs: number }
+  | { kind: 'per-vu-iterations'; vus: number; iterations: number; maxDurationMs: number };
+
+/** The executor kinds. */
+export type ExecutorKind = ExecutorSpec['kind'];
+
+/** A phase of a run: the warmup (measured nothing), the run, or one step of a sweep. */
+export interface PlanPhase {
+  kind: 'warmup' | 'run' | 'step';
+  executor: ExecutorSpec;
+  /** Sweep steps: the index and the level (VUs, or iterations per second). */
+  step?: { index: number; mode: 'vus' | 'rate'; level: number };
+}
+
+/** A WebSocket load's parameters (the echo + publish/subscribe protocol of the demo target). */
+export interface WsPlan {
+  url: string;
+  headers: Record<string, string>;
+  connections: number;
+  connectRatePerMs: number;
+  echoIntervalMs: number;
+  publishIntervalMs: number;
+  dropConnections: number;
+  timeoutMs: number;
+}
+
+/** Everything a run needs. */
+export interface LoadPlan {
+  name: string;
+  /** The configured executor (`sweep` included), for results. */
+  executor: string;
+  /** Scheme, host and port, e.g. "http://127.0.0.1:8080" (the ws(s) URL for WebSocket loads). */
+  origin: string;
+  /** What a VU is: an HTTP scenario runner or a WebSocket connection. */
+  vu: 'http' | 'ws';
+  scenarios: readonly PreparedScenario[];
+  cumulativeWeights: readonly number[];
+  endpoints: readonly string[];
+  phases: readonly PlanPhase[];
+  thinkTime: { minMs: number; maxMs: number } | undefined;
+  timeoutMs: number;
+  /** Verify the target's TLS certificate (https / wss). */
+  tlsVerify: boolean;
+  /** HTTP connections (shared round robin by the VUs when fewer than VUs). */
+  connections: number;
+  thresholds: readonly Threshold[];
+  abortOnFail: boolean;
+  abortDelayMs: number;
+  saturationLagMs: number;
+  ws: WsPlan | undefined;
+  /** Things the user should know before the run, e.g. more VUs than connections. */
+  warnings: readonly string[];
+}
+
+/** Where the load goes: a base URL and headers added to every request. */
+export interface LoadBase {
+  url: string;
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** The endpoints of a WebSocket load. */
+export const WS_LOAD_ENDPOINTS = ['ws connect', 'ws echo', 'ws fanout'] as const;
+
+/** A target's resolved base URL and headers, by name. */
+export type TargetResolver = (name: string) => LoadBase | undefined;
+
+/** The base a load runs against: its own `url`, or its target's. Throws PW_ERR_NOT_FOUND. */
+export function resolveLoadBase(load: LoadConfig, targets: TargetResolver): LoadBase {
+  if (load.url !== undefined) return { url: load.url };
+  const t = load.target === undefined ? undefined : targets(load.target);
+  if (t === undefined) throw new PwError('PW_ERR_NOT_FOUND', `load "${load.name}": target "${load.target ?? ''}" is not known`);
+  return t;
+}
+
+/** Builds the plan. Throws PW_ERR_INVALID_ARGUMENT for shapes the schema let through but can't run. */
+export function planLoad(load: LoadConfig, base: LoadBase): LoadPlan {
+  const url = new URL(base.url);
+  const basePath = url.pathname.replace(/\/+$/, '');
+  const endpoints: string[] = [];
+  const indexOf = (name: string) => {
+    const i = endpoints.indexOf(name);
+    if (i >= 0) return i;
+    endpoints.push(name);
+    return endpoints.length - 1;
+  };
+  const commonHeaders = { ...(base.headers ?? {}), ...(load.headers ?? {}) };
+  const scenarios = (load.scenarios ?? []).map((s) => ({
+    name: s.name,
+    weight: s.weight,
+    requests: s.requests.map((r) => prepareRequest(r, basePath, commonHeaders, indexOf)),
+  }));
+  const cumulativeWeights: number[] = [];
+  let acc = 0;
+  for (const s of scenarios) cumulativeWeights.push((acc += s.weight));
+
+  const thresholds: Threshold[] = [];
+  for (const [k, v] of Object.entries(load.thresholds ?? {})) thresholds.push(parseThreshold(k, v));
+  for (const s of load.scenarios ?? []) {
+    for (const r of s.requests) {
+      for (const [k, v] of Object.entries(r.thresholds ?? {})) thresholds.push(parseThreshold(k, v, endpointName(r)));
+    }
+  }
+  const ws = load.ws === undefined ? undefined : planWs(load, base, commonHeaders);
+  if (load.ws?.thresholds !== undefined) {
+    for (const [endpoint, map] of Object.entries(load.ws.thresholds)) {
+      for (const [k, v] of Object.entries(map ?? {})) thresholds.push(parseThreshold(k, v, endpoint));
+    }
+  }
+
+  const phases = planPhases(load);
+  const inflight = Math.max(...phases.map((p) => peakVus(p.executor)));
+  const connections = load.connections ?? Math.min(inflight, phases.some((p) => isOpen(p.executor)) ? inflight : 1000);
+  const warnings = ws === undefined && inflight > connections
+    ? [`${inflight} ${phases.some((p) => isOpen(p.executor)) ? 'iterations in flight (maxVUs)' : 'VUs'} share ${connections} connections: the extra ones wait for a free connection inside the generator and that wait counts as latency`]
+    : [];
+  return {
+    name: load.name,
+    executor: ws === undefined ? load.executor : 'websocket',
+    origin: ws === undefined ? url.origin : ws.url,
+    vu: ws === undefined ? 'http' : 'ws',
+    scenarios,
+    cumulativeWeights,
+    endpoints: ws === undefined ? endpoints : [...WS_LOAD_ENDPOINTS],
+    phases,
+    // A WebSocket VU's iteration is one echo; the echo interval paces it like think time.
+    thinkTime: ws === undefined ? load.thinkTime : { minMs: ws.echoIntervalMs, maxMs: ws.echoIntervalMs },
+    timeoutMs: load.timeout,
+    tlsVerify: load.tlsVerify,
+    connections,
+    warnings,
+    thresholds,
+    abortOnFail: load.abortOnFail,
+    abortDelayMs: load.abortDelay,
+    saturationLagMs: load.saturationLag,
+    ws,
+  };
+}
+
+/** True for the open-model kinds (iterations start on a schedule, whatever the target does). */
+export function isOpen(spec: ExecutorSpec): spec is Extract<ExecutorSpec, OpenBounds> {
+  return spec.kind === 'constant-arrival-rate' || spec.kind === 'ramping-arrival-rate';
+}
+
+/** The most iterations a spec can have in flight at once: its peak VUs, or maxVUs. */
+export function peakVus(spec: ExecutorSpec): number {
+  switch (spec.kind) {
+    case 'constant-vus':
+    case 'shared-iterations':
+    case 'per-vu-iterations':
+      return spec.vus;
+    case 'ramping-vus':
+      return Math.max(1, Math.ceil(peakLevel(spec.ramps)));
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate':
+      return spec.maxVUs;
+  }
+}
+
+/** How long a spec runs at most, ms. */
+export function specDurationMs(spec: ExecutorSpec): number {
+  switch (spec.kind) {
+    case 'constant-vus':
+    case 'constant-arrival-rate':
+      return spec.durationMs;
+    case 'ramping-vus':
+    case 'ramping-arrival-rate':
+      return totalMs(spec.ramps);
+    case 'shared-iterations':
+    case 'per-vu-iterations':
+      return spec.maxDurationMs;
+  }
+}
+
+/** How long a plan runs at most (warmup included), ms. */
+export function planDurationMs(plan: Pick<LoadPlan, 'phases'>): number {
+  return plan.phases.reduce((a, p) => a + specDurationMs(p.executor), 0);
+}
+
+/**
+ * The most workers a plan can use: each worker needs at least one VU (and, for
+ * shared-iterations, one iteration) of every phase that has any.
+ */
+export function maxParallelism(plan: Pick<LoadPlan, 'phases'>): number {
+  let most = Number.POSITIVE_INFINITY;
+  for (const p of plan.phases) {
+    const spec = p.executor;
+    most = Math.min(most, spec.kind === 'shared-iterations' ? Math.min(spec.vus, spec.iterations) : peakVus(spec));
+  }
+  return Math.max(1, Number.isFinite(most) ? most : 1);
+}
+
+function planPhases(load: LoadConfig): PlanPhase[] {
+  const perMs = (rate: number) => rate / load.timeUnit;
+  const open = (): OpenBounds => {
+    const maxVUs = load.maxVUs ?? Math.max(load.preAllocatedVUs ?? 0, 1000);
+    return { maxVUs, preAllocatedVUs: Math.min(maxVUs, load.preAllocatedVUs ?? Math.min(maxVUs, 100)) };
+  };
+  if (load.ws !== undefined) return [{ kind: 'run', executor: { kind: 'constant-vus', vus: load.ws.connections, durationMs: need(load.duration, 'duration') } }];
+  const phases: PlanPhase[] = [];
+  let run: ExecutorSpec | undefined;
+  switch (load.executor) {
+    case 'constant-vus':
+      run = { kind: 'constant-vus', vus: load.vus ?? 1, durationMs: need(load.duration, 'duration') };
+      break;
+    case 'ramping-vus':
+      run = { kind: 'ramping-vus', ramps: stagesToRamps(load.vus ?? 0, need(load.stages, 'stages')) };
+      break;
+    case 'constant-arrival-rate':
+      run = { kind: 'constant-arrival-rate', ratePerMs: perMs(need(load.rate, 'rate')), durationMs: need(load.duration, 'duration'), ...open() };
+      break;
+    case 'ramping-arrival-rate':
+      run = { kind: 'ramping-arrival-rate', ramps: stagesToRamps(load.rate ?? 0, need(load.stages, 'stages')).map((s) => ({ ...s, from: perMs(s.from), to: perMs(s.to) })), ...open() };
+      break;
+    case 'shared-iterations':
+    case 'per-vu-iterations':
+      run = { kind: load.executor, vus: load.vus ?? 1, iterations: need(load.iterations, 'iterations'), maxDurationMs: load.maxDuration };
+      break;
+    case 'sweep':
+      break;
+  }
+  const warm = (spec: ExecutorSpec): ExecutorSpec | undefined => {
+    if (load.warmup <= 0) return undefined;
+    if (isOpen(spec)) {
+      const first = spec.kind === 'constant-arrival-rate' ? spec.ratePerMs : firstLevel(spec.ramps);
+      return { kind: 'constant-arrival-rate', ratePerMs: first, durationMs: load.warmup, maxVUs: spec.maxVUs, preAllocatedVUs: spec.preAllocatedVUs };
+    }
+    const vus = spec.kind === 'ramping-vus' ? Math.max(1, firstLevel(spec.ramps)) : spec.vus;
+    return { kind: 'constant-vus', vus, durationMs: load.warmup };
+  };
+  if (run !== undefined) {
+    const w = warm(run);
+    if (w !== undefined) phases.push({ kind: 'warmup', executor: w });
+    phases.push({ kind: 'run', executor: run });
+    return phases;
+  }
+  const sw = need(load.sweep, 'sweep');
+  const steps: PlanPhase[] = sw.steps.map((level, index) => ({
+    kind: 'step',
+    step: { index, mode: sw.mode, level },
+    executor: sw.mode === 'rate'
+      ? { kind: 'constant-arrival-rate', ratePerMs: perMs(level), durationMs: sw.stepDuration, maxVUs: load.maxVUs ?? 1000, preAllocatedVUs: Math.min(load.maxVUs ?? 1000, load.preAllocatedVUs ?? 100) }
+      : { kind: 'constant-vus', vus: level, durationMs: sw.stepDuration },
+  }));
+  const w = steps[0] === undefined ? undefined : warm(steps[0].executor);
+  return [...(w === undefined ? [] : [{ kind: 'warmup' as const, executor: w }]), ...steps];
+}
+
+function firstLevel(ramps: readonly Ramp[]): number {
+  const first = ramps[0];
+  return first === undefined ? 1 : first.from > 0 ? first.from : Math.max(first.to, peakLevel(ramps) / 10);
+}
+
+function planWs(load: LoadConfig, base: LoadBase, headers: Record<string, string>): WsPlan {
+  const cfg = need(load.ws, 'ws');
+  let url = cfg.url;
+  if (url === undefined) {
+    const u = new URL(base.url);
+    u.protocol = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : 'ws:';
+    u.pathname = u.pathname.replace(/\/+$/, '') + (cfg.path ?? '/ws');
+    url = u.toString();
+  }
+  return {
+    url,
+    headers,
+    connections: cfg.connections,
+    connectRatePerMs: cfg.connectRate / 1000,
+    echoIntervalMs: cfg.echoInterval,
+    publishIntervalMs: cfg.publishInterval,
+    dropConnections: cfg.dropConnections,
+    timeoutMs: cfg.timeout,
+  };
+}
+
+function need<T>(v: T | undefined, key: string): T {
+  if (v === undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', `this executor needs "${key}"`);
+  return v;
+}
+
+/** The endpoint name of a request: its `name`, or "METHOD /path" without the query. */
+export function endpointName(r: Pick<LoadRequestConfig, 'name' | 'method' | 'path'>): string {
+  return r.name ?? `${r.method} ${r.path.split('?')[0] ?? r.path}`;
+}
+
+const TEMPLATE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+function prepareRequest(r: LoadRequestConfig, basePath: string, common: Record<string, string>, indexOf: (n: string) => number): PreparedRequest {
+  const headers: Record<string, string> = { ...common, ...(r.headers ?? {}) };
+  let body = r.body;
+  if (r.json !== undefined) {
+    body = JSON.stringify(r.json);
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  }
+  const path = basePath + r.path;
+  const templated = TEMPLATE.test(JSON.stringify([path, headers, body ?? '']));
+  TEMPLATE.lastIndex = 0;
+  const jsonChecks = (r.checks?.json ?? []).map((c) => ({
+    path: compileJsonPath(c.path),
+    ...(c.equals === undefined ? {} : { equals: c.equals }),
+    ...(c.exists === undefined ? {} : { exists: c.exists }),
+    ...(c.matches === undefined ? {} : { matches: c.matches }),
+  }));
+  const extract = Object.entries(r.extract ?? {}).map(([k, p]) => [k, compileJsonPath(p)] as const);
+  return {
+    endpoint: indexOf(endpointName(r)),
+    method: r.method,
+    path,
+    headers,
+    body,
+    templated,
+    options: buildOptions(r.method, path, headers, body),
+    status: r.checks?.status,
+    jsonChecks,
+    maxLatencyMs: r.checks?.maxLatency,
+    extract,
+    needBody: jsonChecks.length > 0 || extract.length > 0,
+  };
+}
+
+/** Dispatch options for one request. */
+export function buildOptions(method: string, path: string, headers: Record<string, string>, body: string | undefined): Dispatcher.DispatchOptions {
+  // No headers object at all when there are none: undici then skips walking it per request.
+  return { method: method as Dispatcher.HttpMethod, path, ...(Object.keys(headers).length === 0 ? {} : { headers }), ...(body === undefined ? {} : { body }) };
+}
+
+/** Renders `{{var}}` with extracted values (missing ones become empty strings). */
+export function renderTemplate(text: string, vars: ReadonlyMap<string, string>): string {
+  return text.replace(TEMPLATE, (_m, name: string) => vars.get(name) ?? '');
+}
+
+/** Dispatch options of a templated request for the current iteration's variables. */
+export function renderOptions(req: PreparedRequest, vars: ReadonlyMap<string, string>): Dispatcher.DispatchOptions {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k] = renderTemplate(v, vars);
+  return buildOptions(req.method, renderTemplate(req.path, vars), headers, req.body === undefined ? undefined : renderTemplate(req.body, vars));
+}

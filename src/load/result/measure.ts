@@ -1,0 +1,122 @@
+/**
+ * Measuring a finished run: merged windows in, the result's numbers out. Thresholds are
+ * evaluated here on the merged data; the verdict comes from `judge`.
+ */
+import type { LoadPlan } from '../plan/plan.js';
+import { specDurationMs } from '../plan/plan.js';
+import { evaluateThresholds } from '../thresholds.js';
+import type { Threshold } from '../thresholds.js';
+import { errorsByClass } from '../window/counts.js';
+import type { RunAggregate } from '../window/aggregate.js';
+import { createLatencyHistogram, encodeHistogram, summarize } from '../window/histogram.js';
+import type { WsCounters } from '../window/snapshot.js';
+import { findKnee, judge } from './judge.js';
+import type { AbortCause, GeneratorResult, LoadResult, SeriesPoint, StepResult, WsResult } from './result.js';
+
+/** What a run measured. */
+export interface Measured {
+  plan: LoadPlan;
+  runId: string;
+  run: RunAggregate;
+  /** Aggregates of sweep steps, by phase index. */
+  steps: ReadonlyMap<number, RunAggregate>;
+  ws: WsCounters;
+  /** Most WebSocket connections open at once (over the merged seconds). */
+  wsPeak: number;
+  series: SeriesPoint[];
+  startedAt: number;
+  finishedAt: number;
+  durationSeconds: number;
+  aborted: AbortCause | null;
+  generator: GeneratorResult;
+}
+
+/** The result of a run. */
+export function buildResult(m: Measured): LoadResult {
+  const { plan, run } = m;
+  const seconds = m.durationSeconds;
+  const c = run.overall.counts;
+  const thresholds = evaluateThresholds(plan.thresholds, (e) => run.thresholdInput(e, seconds));
+  const steps: StepResult[] = [];
+  plan.phases.forEach((phase, i) => {
+    const agg = m.steps.get(i);
+    if (phase.step === undefined || agg === undefined) return;
+    steps.push(stepResult(phase.step, agg, plan.thresholds.filter((t) => t.endpoint === undefined), specDurationMs(phase.executor) / 1000));
+  });
+  const warnings = [...plan.warnings];
+  const ws = plan.ws === undefined ? undefined : wsResult(plan, m, warnings);
+  const summary = {
+    requests: c.requests,
+    errors: c.errors,
+    errorRate: c.requests === 0 ? 0 : Math.round((c.errors / c.requests) * 1e6) / 1e6,
+    rps: seconds > 0 ? Math.round((c.requests / seconds) * 100) / 100 : 0,
+    durationSeconds: Math.round(seconds * 1000) / 1000,
+    iterations: run.iterations,
+    droppedIterations: run.dropped,
+    checks: { passed: c.checksPassed, failed: c.checksFailed },
+    errorsByClass: errorsByClass(c),
+  };
+  const judged = judge({ aborted: m.aborted, steps, thresholds, summary });
+  return {
+    version: 2,
+    runId: m.runId,
+    name: plan.name,
+    executor: plan.executor,
+    target: plan.origin,
+    startedAt: new Date(m.startedAt).toISOString(),
+    finishedAt: new Date(m.finishedAt).toISOString(),
+    aborted: m.aborted,
+    summary,
+    latencyMs: summarize(run.overall.hist),
+    endpoints: run.endpoints(seconds),
+    steps,
+    knee: findKnee(steps),
+    thresholds,
+    generator: m.generator,
+    timeSeries: m.series,
+    histogram: encodeHistogram(run.overall.hist),
+    ...(ws === undefined ? {} : { ws }),
+    verdict: judged.verdict,
+    ...(judged.reason === undefined ? {} : { verdictReason: judged.reason }),
+    warnings,
+  };
+}
+
+function stepResult(step: NonNullable<LoadPlan['phases'][number]['step']>, agg: RunAggregate, thresholds: readonly Threshold[], seconds: number): StepResult {
+  const c = agg.overall.counts;
+  const outcomes = evaluateThresholds(thresholds, (e) => agg.thresholdInput(e, seconds));
+  return {
+    index: step.index,
+    ...(step.mode === 'vus' ? { vus: step.level } : { rate: step.level }),
+    requests: c.requests,
+    errors: c.errors,
+    errorRate: c.requests === 0 ? 0 : Math.round((c.errors / c.requests) * 1e6) / 1e6,
+    rps: seconds > 0 ? Math.round((c.requests / seconds) * 100) / 100 : 0,
+    droppedIterations: agg.dropped,
+    latencyMs: summarize(agg.overall.hist),
+    thresholds: outcomes,
+    ok: outcomes.every((t) => t.ok),
+  };
+}
+
+function wsResult(plan: LoadPlan, m: Measured, warnings: string[]): WsResult {
+  const w = m.ws;
+  const cfg = plan.ws!;
+  const byName = new Map(m.run.endpoints(m.durationSeconds).map((e) => [e.name, e.latencyMs]));
+  const empty = summarize(createLatencyHistogram());
+  const requested = Math.round(cfg.connectRatePerMs * 1000 * 10) / 10;
+  const achieved = w.connectsDue === 0 ? requested : Math.round(requested * (w.connectsStarted / w.connectsDue) * 10) / 10;
+  if (w.connectsDue > 0 && w.connectsStarted < w.connectsDue * 0.9) {
+    warnings.push(`connect rate: ${requested}/s asked, about ${achieved}/s achieved — the machine could not open connections faster`);
+  }
+  return {
+    connections: { target: cfg.connections, opened: w.opened, failed: w.failed, peak: m.wsPeak },
+    connectMs: byName.get('ws connect') ?? empty,
+    echoRttMs: byName.get('ws echo') ?? empty,
+    echo: { sent: w.echoSent, received: w.echoReceived, lost: w.echoLost },
+    fanoutMs: byName.get('ws fanout') ?? empty,
+    fanout: { published: w.published, expectedDeliveries: w.expectedDeliveries, delivered: w.delivered },
+    reconnect: { dropped: w.dropped, recovered: w.recovered, recoveryMs: w.recoveryMs },
+    connectRate: { requested, achieved },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The result of a load run: plain serialisable data, the one input of every report renderer,
+ * the run store and the API. Field names are a contract with users' CI scripts (`--out`). The
+ * encoded histograms (overall, per endpoint, per time-series point) make two results mergeable
+ * exactly; the percentiles beside them are derived from those histograms.
+ */
+import type { EndpointStats } from '../window/aggregate.js';
+import type { LatencySummary } from '../window/histogram.js';
+import type { OutcomeClass } from '../window/outcome.js';
+import type { ThresholdOutcome } from '../thresholds.js';
+
+export type { EndpointStats };
+
+/**
+ * `pass` every gate held (for a sweep: at least one step met the SLO), `fail` a gate failed
+ * (abortOnFail included) or every request failed, `aborted` the run was stopped for another
+ * reason (interrupt, API abort, internal error) and its numbers are incomplete.
+ */
+export type LoadVerdict = 'pass' | 'fail' | 'aborted';
+
+/** Why a run ended before its plan did. */
+export type AbortCause =
+  /** abortOnFail: a threshold failed while the run went (the verdict is `fail`). */
+  | { cause: 'threshold'; outcome: ThresholdOutcome; atSeconds: number }
+  /** Stopped from outside: Ctrl-C, the API, the daemon stopping. */
+  | { cause: 'stopped'; reason: string; atSeconds: number }
+  /** The generator failed (a bug, a worker that died): the numbers are incomplete. */
+  | { cause: 'internal'; error: string; atSeconds: number };
+
+/** One step of a sweep. */
+export interface StepResult {
+  index: number;
+  /** VUs (closed sweep) or iterations per second (open sweep) of this step. */
+  vus?: number;
+  rate?: number;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  rps: number;
+  droppedIterations: number;
+  latencyMs: LatencySummary;
+  /** The run's overall thresholds evaluated on this step alone. */
+  thresholds: ThresholdOutcome[];
+  ok: boolean;
+}
+
+/** One point of the time series: a window of `width` seconds, all workers merged. */
+export interface SeriesPoint {
+  /** Seconds since measurement started, at the window's start. */
+  t: number;
+  width: number;
+  requests: number;
+  errors: number;
+  rps: number;
+  /** Percentiles in ms, derived from `histogram` (null when the window had no responses). */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  /** The window's latency histogram, encoded (null when empty). */
+  histogram: string | null;
+  vus: number;
+  dropped: number;
+  /** Worst worker event-loop lag (ms) and the workers' CPU (% of one core, summed). */
+  lagMs: number;
+  cpuPercent: number;
+  /** True when a worker, not the target, was the bottleneck in this window. */
+  saturated: boolean;
+}
+
+/** WebSocket measurements (ws loads only). */
+export interface WsResult {
+  /** `opened` counts every successful connect, reconnections included; `peak` the most open at once. */
+  connections: { target: number; opened: number; failed: number; peak: number };
+  connectMs: LatencySummary;
+  echoRttMs: LatencySummary;
+  echo: { sent: number; received: number; lost: number };
+  fanoutMs: LatencySummary;
+  fanout: { published: number; expectedDeliveries: number; delivered: number };
+  /** Drop-and-reconnect: how many were dropped and how long until all were back (ms). */
+  reconnect: { dropped: number; recovered: number; recoveryMs: number | null };
+  /** Connections per second asked for and achieved while connecting. */
+  connectRate: { requested: number; achieved: number };
+}
+
+/** What the generator used. */
+export interface GeneratorResult {
+  /** Worker threads that ran the load, and the share of the plan this process ran (`0/1` = all). */
+  workers: number;
+  segment: string;
+  /** CPU time of the worker threads, seconds, in all and per thread. */
+  cpuSeconds: number;
+  threads: { worker: number; cpuSeconds: number; requests: number }[];
+  saturatedSeconds: number;
+  maxEventLoopLagMs: number;
+  /** Average CPU of the worker threads, % of one core (summed over threads). */
+  avgCpuPercent: number;
+}
+
+/** A finished (or aborted) load run. */
+export interface LoadResult {
+  version: 2;
+  runId: string;
+  name: string;
+  executor: string;
+  target: string;
+  startedAt: string;
+  finishedAt: string;
+  /** Set when the run stopped before its plan ended. */
+  aborted: AbortCause | null;
+  summary: {
+    requests: number;
+    errors: number;
+    errorRate: number;
+    rps: number;
+    durationSeconds: number;
+    iterations: number;
+    droppedIterations: number;
+    checks: { passed: number; failed: number };
+    errorsByClass: Partial<Record<OutcomeClass, number>>;
+  };
+  latencyMs: LatencySummary;
+  endpoints: EndpointStats[];
+  steps: StepResult[];
+  /**
+   * The highest sweep step still meeting the thresholds before the first that does not; null when
+   * the first step already fails or when every step passes (no knee within the tested steps).
+   */
+  knee: StepResult | null;
+  thresholds: ThresholdOutcome[];
+  generator: GeneratorResult;
+  timeSeries: SeriesPoint[];
+  /** The overall latency histogram, compressed (microseconds), for merging shards. */
+  histogram: string;
+  ws?: WsResult;
+  verdict: LoadVerdict;
+  /** Why the verdict is what it is when the thresholds alone do not say (e.g. "every request failed"). */
+  verdictReason?: string;
+  /** Things the user should know about how the run went (e.g. a connect rate that could not be held). */
+  warnings: string[];
+}
+
+/** Live progress of a run. */
+export interface LoadProgress {
+  runId: string;
+  name: string;
+  phase: 'warmup' | 'run' | 'done';
+  elapsedSeconds: number;
+  totalSeconds: number;
+  requests: number;
+  errors: number;
+  /** Of the last second. */
+  rps: number;
+  p95Ms: number | null;
+  vus: number;
+  droppedIterations: number;
+  /** Sweep step (1-based) when sweeping. */
+  step?: number;
+}
