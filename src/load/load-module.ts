@@ -24,6 +24,7 @@ import { LoadMetrics } from './metrics.js';
 import { startLoad } from './driver.js';
 import type { LoadRunHandle } from './driver.js';
 import { resolveLoadBase } from './plan/plan.js';
+import type { Segment } from './plan/segment.js';
 import { abortText } from './result/judge.js';
 import type { LoadResult } from './result/result.js';
 import { LOAD_RUN_STORE_SERVICE, createMemoryRunStore } from './run-store.js';
@@ -38,6 +39,8 @@ export interface LoadModuleOptions {
   store?: RunStore;
   /** The clock of the engine (default: the system clock). */
   engineClock?: Clock;
+  /** The share of every scheduled load this daemon runs (`perfwarden start --shard i/N`). */
+  segment?: Segment;
 }
 
 interface HistoryLike {
@@ -118,6 +121,7 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
               runId,
               metrics,
               workers: load.workers,
+              ...(options.segment === undefined ? {} : { segment: options.segment }),
               ...(options.engineClock === undefined ? {} : { clock: options.engineClock }),
               onProgress: (p) => ctx.events.emit('load:progress', p),
               ...(tracer === undefined ? {} : { tracer }),
