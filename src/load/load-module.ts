@@ -121,7 +121,9 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
               runId,
               metrics,
               workers: load.workers,
-              ...(options.segment === undefined ? {} : { segment: options.segment }),
+              // A shard of a scheduled load starts on the second boundary two seconds after the tick,
+              // the same instant on every replica whatever its worker start-up took.
+              ...(options.segment === undefined ? {} : { segment: options.segment, ...(trigger === 'schedule' ? { startAt: (Math.floor(Date.now() / 1000) + 2) * 1000 } : {}) }),
               ...(options.engineClock === undefined ? {} : { clock: options.engineClock }),
               onProgress: (p) => ctx.events.emit('load:progress', p),
               ...(tracer === undefined ? {} : { tracer }),
@@ -159,6 +161,9 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
 
       scheduler = createScheduler({
         clock: ctx.clock,
+        // Loads start at their cron time exactly (no spread): the shards of a load, each on its
+        // own replica, must fire at the same tick.
+        spread: false,
         onSkipped: (job) => log.warn({ load: job }, 'load still running when due again; run skipped'),
         onError: (job, err) => log.error({ load: job, err }, 'scheduled load threw'),
       });
