@@ -21,7 +21,10 @@ import { buildResult } from './result/measure.js';
 import type { AbortCause, LoadProgress, LoadResult } from './result/result.js';
 import { SeriesBuilder, pointSeconds } from './result/series.js';
 import type { MergedSecond } from './result/series.js';
-import { evaluateThresholds } from './thresholds.js';
+import { TARGET_METRIC_KINDS, evaluateThresholds } from './thresholds.js';
+import { RunHealth } from './target/run-health.js';
+import type { RunHealthConfig } from './target/run-health.js';
+import { withTarget } from './result/measure.js';
 import { RunAggregate, decodeWindow } from './window/aggregate.js';
 import { createLatencyHistogram, percentileMs } from './window/histogram.js';
 import { addWsCounters, emptyWsCounters } from './window/snapshot.js';
@@ -54,6 +57,8 @@ export interface LoadRunOptions {
   tracer?: LoadRunTracer;
   /** Wall clock for timestamps and the stop grace (default: the system clock). */
   clock?: Clock;
+  /** The target's health sources, sampled through the run (`runHealthConfig`). */
+  health?: RunHealthConfig;
 }
 
 /** A run in progress. */
@@ -96,6 +101,8 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
   const totalSeconds = planDurationMs(plan) / 1000;
 
   const run = new RunAggregate(plan.endpoints);
+  const health = options.health === undefined ? undefined : new RunHealth(options.health, clock, planDurationMs(plan));
+  const judgesTarget = plan.thresholds.some((t) => TARGET_METRIC_KINDS.has(t.metric.kind));
   const steps = new Map<number, RunAggregate>();
   const ws = emptyWsCounters();
   const wsPeak = { open: 0 };
@@ -206,7 +213,7 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
     // A sweep is meant to go past the SLO (that is how it finds the knee): never aborted.
     if (plan.abortOnFail && phase?.kind === 'run' && measureStart !== undefined && clock.now() - measureStart >= plan.abortDelayMs && plan.thresholds.length > 0) {
       const elapsed = (clock.now() - measureStart) / 1000;
-      const failed = evaluateThresholds(plan.thresholds, (e) => run.thresholdInput(e, elapsed)).find((o) => !o.ok);
+      const failed = evaluateThresholds(plan.thresholds, withTarget(run, elapsed, judgesTarget ? health?.input() : undefined)).find((o) => !o.ok);
       if (failed !== undefined) stop({ cause: 'threshold', outcome: failed, atSeconds: round1(elapsed) });
     }
   };
@@ -290,6 +297,8 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
         if (phase.kind !== 'warmup' && measureStart === undefined) {
           measureStart = startAt;
           series = new SeriesBuilder(startAt, pointSeconds(planDurationMs({ phases: plan.phases.filter((p) => p.kind !== 'warmup') })));
+          const origin = startAt;
+          clock.setTimeout(() => health?.start(origin), Math.max(0, startAt - clock.now()));
         }
         options.tracer?.phase(phase, plan);
         const finished = all(`done:${i}`, alive);
@@ -312,12 +321,14 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
     completeSeconds();
     await Promise.all(workers.map((w) => w.terminate().catch(() => undefined)));
     bound?.setActiveVus(0);
+    const targetResult = health === undefined || measureStart === undefined ? undefined : await health.stop();
     const end = measureEnd;
     const durationSeconds = measureStart === undefined ? 0 : Math.max(0, (end - measureStart) / 1000);
     const result = buildResult({
       plan, runId, run, steps, ws, wsPeak: wsPeak.open,
       series: series?.finish() ?? [],
       startedAt, measuredFrom: measureStart ?? startedAt, finishedAt: end, durationSeconds, aborted, warnings,
+      ...(targetResult === undefined || health === undefined ? {} : { target: { result: targetResult, input: health.input() } }),
       generator: {
         workers: count,
         segment: segmentLabel(segment),

@@ -26,6 +26,7 @@ import type { LoadRunHandle } from './driver.js';
 import { resolveLoadBase } from './plan/plan.js';
 import type { Segment } from './plan/segment.js';
 import { abortText } from './result/judge.js';
+import { runHealthConfig } from './target/run-health.js';
 import type { LoadResult } from './result/result.js';
 import { LOAD_RUN_STORE_SERVICE, createMemoryRunStore } from './run-store.js';
 import type { RunStore, StoredLoadRun } from './run-store.js';
@@ -97,6 +98,11 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
         return typeof h?.recordFinishedRun === 'function' ? (h as HistoryLike) : undefined;
       };
 
+      const healthOf = (load: LoadConfig, baseUrl: string) => {
+        const h = runHealthConfig(load.health, ctx.config.targets.find((t) => t.name === load.target)?.resources, baseUrl);
+        return h === undefined ? {} : { health: h };
+      };
+
       const execute = (load: LoadConfig, trigger: 'schedule' | 'manual'): { runId: string } => {
         if (current !== undefined) throw new PwError('PW_ERR_CONFLICT', `load run ${current.runId} (${current.load}) is in progress; one run at a time`);
         const runId = randomUUID();
@@ -121,6 +127,7 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
               runId,
               metrics,
               workers: load.workers,
+              ...healthOf(load, base.url),
               // A shard of a scheduled load starts on the second boundary two seconds after the tick,
               // the same instant on every replica whatever its worker start-up took.
               ...(options.segment === undefined ? {} : { segment: options.segment, ...(trigger === 'schedule' ? { startAt: (Math.floor(Date.now() / 1000) + 2) * 1000 } : {}) }),

@@ -5,7 +5,8 @@
 import type { LoadPlan } from '../plan/plan.js';
 import { specDurationMs } from '../plan/plan.js';
 import { evaluateThresholds } from '../thresholds.js';
-import type { Threshold } from '../thresholds.js';
+import type { TargetInput, Threshold, ThresholdInput } from '../thresholds.js';
+import type { TargetResult } from '../target/run-health.js';
 import { errorsByClass } from '../window/counts.js';
 import type { RunAggregate } from '../window/aggregate.js';
 import { createLatencyHistogram, encodeHistogram, summarize } from '../window/histogram.js';
@@ -33,6 +34,16 @@ export interface Measured {
   generator: GeneratorResult;
   /** What went differently from the plan (e.g. a start later than `--start-at`). */
   warnings: readonly string[];
+  /** The target's health during the run, and what its thresholds see. */
+  target?: { result: TargetResult; input: TargetInput };
+}
+
+/** Threshold input of an endpoint, or of the whole run with the target's health added. */
+export function withTarget(run: RunAggregate, seconds: number, target: TargetInput | undefined): (endpoint: string | undefined) => ThresholdInput | undefined {
+  return (endpoint) => {
+    const input = run.thresholdInput(endpoint, seconds);
+    return input === undefined || endpoint !== undefined || target === undefined ? input : { ...input, target };
+  };
 }
 
 /** The result of a run. */
@@ -40,7 +51,7 @@ export function buildResult(m: Measured): LoadResult {
   const { plan, run } = m;
   const seconds = m.durationSeconds;
   const c = run.overall.counts;
-  const thresholds = evaluateThresholds(plan.thresholds, (e) => run.thresholdInput(e, seconds));
+  const thresholds = evaluateThresholds(plan.thresholds, withTarget(run, seconds, m.target?.input));
   const steps: StepResult[] = [];
   plan.phases.forEach((phase, i) => {
     const agg = m.steps.get(i);
@@ -81,6 +92,7 @@ export function buildResult(m: Measured): LoadResult {
     timeSeries: m.series,
     histogram: encodeHistogram(run.overall.hist),
     ...(ws === undefined ? {} : { ws }),
+    ...(m.target === undefined ? {} : { health: m.target.result }),
     verdict: judged.verdict,
     ...(judged.reason === undefined ? {} : { verdictReason: judged.reason }),
     warnings,

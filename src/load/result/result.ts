@@ -8,6 +8,7 @@ import type { EndpointStats } from '../window/aggregate.js';
 import type { LatencySummary } from '../window/histogram.js';
 import type { OutcomeClass } from '../window/outcome.js';
 import type { ThresholdOutcome } from '../thresholds.js';
+import type { TargetResult } from '../target/run-health.js';
 
 export type { EndpointStats };
 
@@ -137,6 +138,8 @@ export interface LoadResult {
   /** The overall latency histogram, compressed (microseconds), for merging shards. */
   histogram: string;
   ws?: WsResult;
+  /** The target's health during the run (loads with `health:` sources, or whose target has some). */
+  health?: TargetResult;
   verdict: LoadVerdict;
   /** Why the verdict is what it is when the thresholds alone do not say (e.g. "every request failed"). */
   verdictReason?: string;
