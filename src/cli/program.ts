@@ -1,4 +1,6 @@
 /** Builds the `perfwarden` command tree; `src/cli.ts` only runs it. Tests call `runCli` in-process. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
@@ -8,12 +10,19 @@ import { registerValidateCommand } from './validate-command.js';
 import { registerLoadCommand } from './load-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerRulesCommand } from './rules-command.js';
+import { PACKAGE_ROOT } from './config-file.js';
+
+/** The version in package.json, so that `--version` tells what was installed. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 /** The program with every command registered. */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('perfwarden')
     .description('perfwarden keeps watch over the performance of web backends')
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
