@@ -33,7 +33,8 @@ export function formatPhaseTable(result: ProbeResult): string {
   }
   // The client's own work (building the request, writing it, a first-run JIT) is in no phase;
   // showing it keeps the table honest when the phases do not add up to the total.
-  if (result.ok || measured > 0) rows.push(['other', ms(Math.max(0, result.durationSeconds - measured))]);
+  // A WebSocket run's duration is handshake + round trip by definition: nothing to show there.
+  if (result.kind !== 'ws' && (result.ok || measured > 0)) rows.push(['other', ms(Math.max(0, result.durationSeconds - measured))]);
   rows.push(['total', ms(result.durationSeconds)]);
   rows.push(['status', result.status === undefined ? '-' : String(result.status)]);
   const labelWidth = 'transfer'.length + 2;

@@ -46,9 +46,9 @@ describe('formatPhaseTable', () => {
   });
 
   it('shows a WebSocket run as connect and rtt', () => {
-    const ws: ProbeResult = { ...base, kind: 'ws', url: 'ws://x/', durationSeconds: 0.003, phases: { connect: 0.002 }, ws: { connectSeconds: 0.002, rttSeconds: 0.0009 } };
+    const ws: ProbeResult = { ...base, kind: 'ws', url: 'ws://x/', durationSeconds: 0.0029, phases: { connect: 0.002 }, ws: { connectSeconds: 0.002, rttSeconds: 0.0009 } };
     const lines = formatPhaseTable(ws).split('\n').map((l) => l.split(/\s+/));
-    assert.deepEqual(lines.slice(0, 5), [['phase', 'ms'], ['connect', '2.00'], ['rtt', '0.90'], ['other', '0.10'], ['total', '3.00']]);
+    assert.deepEqual(lines.slice(0, 5), [['phase', 'ms'], ['connect', '2.00'], ['rtt', '0.90'], ['total', '2.90'], ['status', '200']]);
   });
 
   it('shows the reason and message of a failure', () => {
