@@ -10,6 +10,7 @@ import { registerValidateCommand } from './validate-command.js';
 import { registerLoadCommand } from './load-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerRulesCommand } from './rules-command.js';
+import { registerImportCommand } from './import-command.js';
 import { PACKAGE_ROOT, reportError } from './config-file.js';
 import { collect } from './options.js';
 import { resolveCliEnv } from '../config/cli-env.js';
@@ -52,6 +53,7 @@ export function buildProgram(io: CliIo): Command {
   registerLoadCommand(program, commandIo);
   registerDemoCommand(program, commandIo);
   registerRulesCommand(program, commandIo);
+  registerImportCommand(program, commandIo);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

@@ -38,12 +38,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? 'auto';
   const human = format === 'pretty' || (format === 'auto' && options.destination === undefined && process.stdout.isTTY === true);
   const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
-  if (human && options.destination === undefined) {
+  const destination = options.destination;
+  if (destination === undefined) {
     // Formatting happens in pino's transport thread, never on the thread that measures.
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { ...HUMAN_LINE_OPTIONS, colorize: true } } });
+    return human ? pino({ ...base, transport: { target: 'pino-pretty', options: { ...HUMAN_LINE_OPTIONS, colorize: true } } }) : pino(base);
   }
-  if (human) return pino(base, pretty({ ...HUMAN_LINE_OPTIONS, colorize: false, destination: options.destination, sync: true }));
-  return options.destination === undefined ? pino(base) : pino(base, options.destination);
+  return human ? pino(base, pretty({ ...HUMAN_LINE_OPTIONS, colorize: false, destination, sync: true })) : pino(base, destination);
 }
 
 /** A logger that drops everything (for tests and one-shot CLI commands that print their own output). */
