@@ -71,7 +71,7 @@ before(async () => {
     const context = await browser.newContext({ recordHar: { path: harFile, content: 'embed' } });
     const page = await context.newPage();
     await page.goto(`${origin}/`);
-    await page.waitForFunction(() => (window as unknown as { done?: boolean }).done === true, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (globalThis as { done?: boolean }).done === true, undefined, { timeout: 20_000 });
     await context.close(); // writes the HAR
   } finally {
     await browser.close();
