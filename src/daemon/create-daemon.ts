@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
-import { coerceError } from '../core/errors.js';
+import { PwError, coerceError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import { startDemoTarget } from '../demo/demo-target.js';
@@ -28,6 +28,7 @@ import type { Env } from '../config/load-config.js';
 import { openDatabase } from '../storage/database.js';
 import type { Migration, SqliteDatabase } from '../storage/database.js';
 import { createEvents } from './events.js';
+import { createStartupLoadsModule } from './startup-loads.js';
 import type { DaemonContext, DaemonModule } from './module.js';
 
 /** What `createDaemon` may be given instead of the real thing. */
@@ -117,6 +118,7 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
     if (demo !== undefined) services.set('demo', demo);
 
     // Telemetry first: it wraps the probe runners, and stops (flushing spans) last.
+    const loads = createLoadModule();
     const telemetry = createTelemetryModule(config.telemetry, { clock, logger, ...(deps.env === undefined ? {} : { env: deps.env }) });
     modules = [
       telemetry,
@@ -124,7 +126,14 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
       createHistoryModule(),
       // The API before every other module that adds routes: OpenAPI (/docs) sees only later routes.
       createApiModule(),
-      createLoadModule(),
+      loads,
+      createStartupLoadsModule({
+        trigger: (name) => {
+          const service = loads.service();
+          if (service === undefined) throw new PwError('PW_ERR_UNAVAILABLE', 'the load module has not registered');
+          return service.trigger(name);
+        },
+      }),
       createHealthModule(),
       createAlertModule(),
       ...(deps.modules ?? []),

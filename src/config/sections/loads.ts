@@ -124,6 +124,8 @@ export const LoadSchema = Strict({
   abortDelay: Duration({ default: '10s' }),
   /** Run inside the daemon on this schedule. */
   cron: Type.Optional(Cron()),
+  /** Run once this long after the daemon has started (then on `cron`), so dashboards have a run to show. */
+  runAfterStart: Type.Optional(Duration()),
   /** Event-loop lag above this marks a second as "generator saturated". */
   saturationLag: Duration({ default: '50ms' }),
 });
