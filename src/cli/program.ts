@@ -11,6 +11,7 @@ import { registerLoadCommand } from './load-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerRulesCommand } from './rules-command.js';
 import { registerImportCommand } from './import-command.js';
+import { registerDashboardsCommand } from './dashboards-command.js';
 import { PACKAGE_ROOT, reportError } from './config-file.js';
 import { collect } from './options.js';
 import { resolveCliEnv } from '../config/cli-env.js';
@@ -54,6 +55,7 @@ export function buildProgram(io: CliIo): Command {
   registerDemoCommand(program, commandIo);
   registerRulesCommand(program, commandIo);
   registerImportCommand(program, commandIo);
+  registerDashboardsCommand(program, commandIo);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

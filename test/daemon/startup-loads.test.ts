@@ -38,7 +38,7 @@ loads:
   const started: { load: string; trigger: string }[] = [];
   daemon.context.events.on('load:started', (e) => started.push({ load: e.load, trigger: e.trigger }));
   await clock.advance(19_999);
-  assert.deepEqual(started, []);
+  assert.equal(started.length, 0);
   await clock.advance(1);
   assert.deepEqual(started.map((s) => s.load), ['smoke']);
   await clock.advance(3_600_000);
