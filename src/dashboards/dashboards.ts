@@ -122,9 +122,9 @@ function dashboard(uid: string, title: string, description: string, variables: T
 }
 
 /** Opens Probe detail for the clicked probe (Overview → Probe detail). */
-const PROBE_LINK = [{ title: 'Probe detail for ${__field.labels.probe}', url: '/d/perfwarden-probe/perfwarden-probe-detail?var-probe=${__field.labels.probe}&${__url_time_range}' }];
+const PROBE_LINK: DataLink[] = [{ title: 'Probe detail for ${__field.labels.probe}', url: '/d/perfwarden-probe/perfwarden-probe-detail?var-probe=${__field.labels.probe}&${__url_time_range}' }];
 /** Opens Load run for the clicked run (Probe detail → Load run). */
-const RUN_LINK = [{ title: 'Load run ${__field.labels.run}', url: '/d/perfwarden-load/perfwarden-load-run?var-run=${__field.labels.run}&${__url_time_range}' }];
+const RUN_LINK: DataLink[] = [{ title: 'Load run ${__field.labels.run}', url: '/d/perfwarden-load/perfwarden-load-run?var-run=${__field.labels.run}&${__url_time_range}' }];
 
 function overview(L: DashboardLevels): Dashboard {
   return dashboard('perfwarden-overview', 'perfwarden / Overview', 'Every probe and target at a glance: success, latency, errors, alerts, memory and cache.', [], [
