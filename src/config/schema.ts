@@ -14,6 +14,7 @@ import { LoadsSection, checkLoads } from './sections/loads.js';
 import { AlertsSection, checkAlerts } from './sections/alerts.js';
 import { NotificationsSection, checkNotifications } from './sections/notifications.js';
 import { checkResources } from './sections/resources.js';
+import { MaintenanceSection, checkMaintenance } from './sections/maintenance.js';
 import type { ReportProblem } from './problem.js';
 
 /** The root schema. Unknown top-level keys are errors. */
@@ -31,6 +32,7 @@ export const ConfigSchema = Type.Object(
     loads: LoadsSection,
     alerts: AlertsSection,
     notifications: NotificationsSection,
+    maintenance: MaintenanceSection,
   },
   { additionalProperties: false },
 );
@@ -46,4 +48,5 @@ export const SECTION_CHECKS: readonly ((raw: Record<string, unknown>, report: Re
   checkAlerts,
   checkNotifications,
   checkResources,
+  checkMaintenance,
 ];

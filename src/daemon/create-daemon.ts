@@ -23,7 +23,9 @@ import { createHistoryModule } from '../history/history-module.js';
 import { createApiModule } from '../api/api-module.js';
 import { createStatusPageModule } from '../status-page/status-page-module.js';
 import { createHealthModule } from '../health/health-module.js';
-import { createAlertModule } from '../alerts/alert-module.js';
+import { createAlertModule, createAlertService } from '../alerts/alert-module.js';
+import { createMaintenanceModule } from '../maintenance/maintenance-module.js';
+import { createBadgeModule } from '../badges/badge-module.js';
 import type { Env } from '../config/load-config.js';
 import { openDatabase } from '../storage/database.js';
 import type { Migration, SqliteDatabase } from '../storage/database.js';
@@ -119,6 +121,13 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
 
     // Telemetry first: it wraps the probe runners, and stops (flushing spans) last.
     const loads = createLoadModule();
+    const alerts = createAlertModule();
+    const maintenance = createMaintenanceModule({
+      silences: () => {
+        const engine = alerts.engine();
+        return engine === undefined ? undefined : createAlertService(engine, () => clock.now());
+      },
+    });
     const telemetry = createTelemetryModule(config.telemetry, { clock, logger, ...(deps.env === undefined ? {} : { env: deps.env }) });
     modules = [
       telemetry,
@@ -135,10 +144,13 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
         },
       }),
       createHealthModule(),
-      createAlertModule(),
+      alerts,
+      // After the alerts: it silences alerts during maintenance windows.
+      maintenance,
+      createBadgeModule({ maintenance: () => maintenance.service() }),
       ...(deps.modules ?? []),
       // The status page last: it snapshots the services the others registered.
-      createStatusPageModule(),
+      createStatusPageModule({ maintenance: () => maintenance.service() }),
     ];
 
     db = openDatabase(config.storage.path, collectMigrations(modules));
