@@ -19,8 +19,11 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; engines: { node: string }; scripts: Record<string, string> };
 
 test('engines tells the truth about the Node this runs on', () => {
-  const min = Number(/^>=(\d+)/.exec(pkg.engines.node)?.[1]);
-  assert.ok(Number(process.versions.node.split('.')[0]) >= min);
+  const [major = NaN, minor = NaN] = (/^>=(\d+)\.(\d+)$/.exec(pkg.engines.node) ?? []).slice(1).map(Number);
+  const [runMajor = 0, runMinor = 0] = process.versions.node.split('.').map(Number);
+  assert.ok(runMajor > major || (runMajor === major && runMinor >= minor), `node ${process.versions.node} satisfies ${pkg.engines.node}`);
+  // The newest Node API the code uses: util.parseEnv (--env-file), since 20.12.
+  assert.ok(major === 20 && minor >= 12);
   assert.match(pkg.scripts.prepare ?? '', /build/, 'a prepare script builds dist/ on install from a folder or git');
 });
 
