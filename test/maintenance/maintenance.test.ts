@@ -5,6 +5,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/program.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { loadConfigText } from '../../src/config/load-config.js';
 import type { ConfigProblem } from '../../src/config/problem.js';
 import { FakeClock } from '../../src/core/clock.js';
@@ -126,4 +131,14 @@ maintenance:
     assert.ok(problems.some((p) => /^maintenance\[2\]\.start: expected a time like/.test(p)), problems.join('\n'));
     assert.ok(problems.some((p) => /^maintenance\[3\]\.select\.probes\[0\]: unknown probe "nope"/.test(p)), problems.join('\n'));
   }
+});
+
+test('validate lists the maintenance windows', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-maint-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'm.yaml'), CONFIG);
+  const io = captureIo();
+  await runCli(['validate', join(dir, 'm.yaml')], io);
+  assert.equal(io.code, 0, io.stderr);
+  assert.match(io.stdout, /1 maintenance window\(s\): nightly-deploy/);
 });
