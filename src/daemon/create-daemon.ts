@@ -119,7 +119,7 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
     services.set('targets', targets);
     if (demo !== undefined) services.set('demo', demo);
 
-    // Telemetry first: it wraps the probe runners, and stops (flushing spans) last.
+    // Modules that others are wired to by a typed dependency.
     const loads = createLoadModule();
     const alerts = createAlertModule();
     const maintenance = createMaintenanceModule({
@@ -128,6 +128,7 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
         return engine === undefined ? undefined : createAlertService(engine, () => clock.now());
       },
     });
+    // Telemetry first: it wraps the probe runners, and stops (flushing spans) last.
     const telemetry = createTelemetryModule(config.telemetry, { clock, logger, ...(deps.env === undefined ? {} : { env: deps.env }) });
     modules = [
       telemetry,
