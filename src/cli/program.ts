@@ -39,14 +39,14 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('perfwarden')
     .description('perfwarden keeps watch over the performance of web backends')
     .version(packageVersion())
-    .option('-e, --env <KEY=VALUE>', 'a value for ${KEY} in the config (repeatable; overrides the environment and env files)', collect, [])
-    .option('--env-file <file>', 'read KEY=VALUE lines for ${KEY} in the config (repeatable; overrides the environment)', collect, [])
+    .option('-e, --env <KEY=VALUE>', 'a value for ${KEY} in the config (repeatable; overrides the environment and env files)', collect)
+    .option('--env-file <file>', 'read KEY=VALUE lines for ${KEY} in the config (repeatable; overrides the environment)', collect)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   program.hook('preAction', () => {
-    const opts = program.opts<{ env: string[]; envFile: string[] }>();
-    env = resolveCliEnv(io.env, { files: opts.envFile, values: opts.env });
+    const opts = program.opts<{ env?: string[]; envFile?: string[] }>();
+    env = resolveCliEnv(io.env, { files: opts.envFile ?? [], values: opts.env ?? [] });
   });
   registerStartCommand(program, commandIo);
   registerProbeCommand(program, commandIo);
