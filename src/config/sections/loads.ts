@@ -145,6 +145,8 @@ export const LoadSchema = Strict({
     sources: Type.Array(ResourceSourceSchema, { minItems: 1 }),
     memoryLimit: Type.Optional(Size()),
   })),
+  /** Run once this long after the daemon has started (then on `cron`), so dashboards have a run to show. */
+  runAfterStart: Type.Optional(Duration()),
   /** Event-loop lag above this marks a second as "generator saturated". */
   saturationLag: Duration({ default: '50ms' }),
 });
