@@ -82,6 +82,11 @@ export interface ChangeModel<S> {
   prepare(baseline: readonly number[]): S;
   /** The CUSUM increment of one value (positive when it looks like the new level). */
   score(v: number, stats: S): number;
+  /**
+   * How many fresh samples a judgement needs beyond `minRun` for this baseline: a noisy series
+   * needs more before the minimum effect stands out from its noise.
+   */
+  samplesNeeded?(stats: S): number;
   /** Judges a candidate: the values seen after the alarm against the baseline. */
   judge(fresh: readonly number[], baseline: readonly number[], stats: S): Judgement;
 }
@@ -136,7 +141,8 @@ export class ChangeDetector<S> {
       const alarm = this.alarmAt;
       const post = this.recent.filter((s) => s.at >= from);
       const fresh = alarm === undefined ? [] : post.filter((s) => s.at > alarm);
-      if (fresh.length >= o.minRun) change = this.decide(post, fresh, sample.at, stats);
+      const needed = Math.max(o.minRun, this.model.samplesNeeded?.(stats) ?? 0);
+      if (fresh.length >= needed) change = this.decide(post, fresh, sample.at, stats);
       // A candidate that hovers below h for long is judged on its latest samples (a slow rise).
       else if (alarm === undefined && post.length >= 4 * o.minRun) change = this.decide(post, post.slice(-o.minRun), sample.at, stats);
     }

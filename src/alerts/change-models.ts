@@ -53,6 +53,10 @@ export function latencyModel(o: LatencyModelOptions): ChangeModel<LogStats> {
       const mad = median(sorted.map((x) => Math.abs(x - med)));
       return { median: med, scale: Math.max(o.minScale, 1.4826 * mad), p95: quantileSorted(sorted, 0.95) };
     },
+    samplesNeeded(s) {
+      // The minimum effect at least 5 standard errors of a median away from the baseline.
+      return Math.ceil(((5 * 1.2533 * s.scale) / Math.log(o.minRatio)) ** 2);
+    },
     score(v, s) {
       const z = (v - s.median) / s.scale;
       return Math.min(o.clip, Math.max(-o.clip, z)) - o.k;
@@ -112,7 +116,7 @@ export function failureModel(o: FailureModelOptions): ChangeModel<RateStats> {
 }
 
 /** Default tuning of the probe detectors (README "Change alerts" explains each figure). */
-export const PROBE_DETECTOR: DetectorOptions = { learn: 120, baselineSize: 120, minRun: 30, h: 6, confidence: 0.999, adaptive: true };
+export const PROBE_DETECTOR: DetectorOptions = { learn: 120, baselineSize: 120, minRun: 20, h: 6, confidence: 0.999, adaptive: true };
 /** Default latency model of a probe: x1.25 and +2 ms at least. */
 export const PROBE_LATENCY: LatencyModelOptions = { minRatio: 1.3, minDelta: 0.002, k: 0.5, clip: 3, minScale: 0.03 };
 /** Default failure model of a probe: the rate at least doubled and rose by 5 points. */
