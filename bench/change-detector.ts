@@ -27,11 +27,11 @@ const result = runBench(CHANGE_BENCH_PLAN);
 const seconds = Math.round((performance.now() - started) / 100) / 10;
 const out = { meta: { at: new Date().toISOString(), node: process.version, runSeconds: seconds }, ...result };
 
-console.log('step  series  detected  rate    median delay  p90 delay  median estimate  false alarms before the step');
+console.log('step  series  detected  rate    median delay  p90 delay  median estimate  dated within (median)  false alarms before the step');
 for (const f of result.factors) {
   const d = (s: number | undefined) => (s === undefined ? '–' : `${Math.round(s)} s`);
   console.log(`x${f.factor}`.padEnd(6) + String(f.series).padEnd(8) + String(f.detected).padEnd(10) + `${(f.detectionRate * 100).toFixed(1)} %`.padEnd(8)
-    + d(f.medianDelaySeconds).padEnd(14) + d(f.p90DelaySeconds).padEnd(11) + `x${f.medianEstimatedRatio ?? '–'}`.padEnd(17) + String(f.falseAlarmsBeforeStep));
+    + d(f.medianDelaySeconds).padEnd(14) + d(f.p90DelaySeconds).padEnd(11) + `x${f.medianEstimatedRatio ?? '–'}`.padEnd(17) + d(f.medianDatingErrorSeconds).padEnd(23) + String(f.falseAlarmsBeforeStep));
 }
 const s = result.stationary;
 console.log(`stationary: ${s.series} series × ${s.days} days (${s.samples} samples): ${s.falseAlarms} false alarms; ran in ${seconds} s`);

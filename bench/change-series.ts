@@ -108,6 +108,8 @@ export interface FactorResult {
   p90DelaySeconds: number | undefined;
   /** Median of the estimated ratio of detected changes. */
   medianEstimatedRatio: number | undefined;
+  /** Median |estimated change time − true step time|, seconds. */
+  medianDatingErrorSeconds: number | undefined;
   falseAlarmsBeforeStep: number;
 }
 
@@ -128,6 +130,7 @@ export function runBench(plan: BenchPlan): BenchResult {
   const factors = plan.factors.map((factor, fi): FactorResult => {
     const delays: number[] = [];
     const ratios: number[] = [];
+    const dating: number[] = [];
     let falseAlarms = 0;
     for (let i = 0; i < plan.stepSeries; i++) {
       const series = generateSeries({ seed: plan.seed + 1000 * (fi + 1) + i, durationMs: plan.stepDurationMs, intervalMs: plan.intervalMs, factor });
@@ -136,15 +139,18 @@ export function runBench(plan: BenchPlan): BenchResult {
       if (out.delayMs !== undefined && out.detected !== undefined) {
         delays.push(out.delayMs / 1000);
         ratios.push(out.detected.ratio);
+        dating.push(Math.abs(out.detected.at - (series.stepAt ?? 0)) / 1000);
       }
     }
     delays.sort((a, b) => a - b);
     ratios.sort((a, b) => a - b);
+    dating.sort((a, b) => a - b);
     const r = quantile(ratios, 0.5);
     return {
       factor, series: plan.stepSeries, detected: delays.length, detectionRate: delays.length / plan.stepSeries,
       medianDelaySeconds: quantile(delays, 0.5), p90DelaySeconds: quantile(delays, 0.9),
-      medianEstimatedRatio: r === undefined ? undefined : Math.round(r * 100) / 100, falseAlarmsBeforeStep: falseAlarms,
+      medianEstimatedRatio: r === undefined ? undefined : Math.round(r * 100) / 100, medianDatingErrorSeconds: quantile(dating, 0.5),
+      falseAlarmsBeforeStep: falseAlarms,
     };
   });
   let falseAlarms = 0;

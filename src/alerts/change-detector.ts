@@ -74,6 +74,8 @@ export interface DetectorOptions {
 export interface Judgement {
   confirmed: boolean;
   info: Omit<ChangeInfo, 'at' | 'detectedAt' | 'samples'>;
+  /** A value halfway between the old and the new level (model units), to date the change. */
+  midway: number;
 }
 
 /** What differs between latency and failures. */
@@ -168,10 +170,12 @@ export class ChangeDetector<S> {
       this.alarmAt = now;
       return undefined;
     }
+    const from = changePoint(post, verdict.midway);
+    const after = post.slice(from);
     this.reset();
-    this.rebase(post);
+    this.rebase(after);
     this.recent = [];
-    return { ...verdict.info, at: post[0]?.at ?? now, detectedAt: now, samples: post.length };
+    return { ...verdict.info, at: after[0]?.at ?? now, detectedAt: now, samples: after.length };
   }
 
   /** Moves samples older than the last `minRun` (and not part of a candidate) into the baseline. */
@@ -202,4 +206,23 @@ export class ChangeDetector<S> {
     this.stats = undefined;
     this.admitted = 0;
   }
+}
+
+/**
+ * Dates a confirmed change inside its candidate: the split after which samples are most often
+ * above the midway level (a sign CUSUM from the end). The CUSUM's own estimate, its last zero,
+ * is pulled early by spikes before the step; here a spike counts once, like any sample.
+ */
+function changePoint(post: readonly ChangeSample[], midway: number): number {
+  let best = 0;
+  let score = 0;
+  let at = 0;
+  for (let i = post.length - 1; i >= 0; i--) {
+    score += post[i]!.v > midway ? 1 : -1;
+    if (score >= best) {
+      best = score;
+      at = i;
+    }
+  }
+  return at;
 }

@@ -69,6 +69,7 @@ export function latencyModel(o: LatencyModelOptions): ChangeModel<LogStats> {
       // The standard error of a median is about 1.25 σ/√n for normal data.
       const se = 1.2533 * s.scale * Math.sqrt(1 / sorted.length + 1 / baseline.length);
       return {
+        midway: (after + s.median) / 2,
         confirmed: ratio >= o.minRatio && delta >= o.minDelta,
         info: {
           metric: 'latency', before: Math.exp(s.median), after: Math.exp(after), ratio, confidence: normalCdf((after - s.median) / se),
@@ -107,6 +108,7 @@ export function failureModel(o: FailureModelOptions): ChangeModel<RateStats> {
       const after = fails / fresh.length;
       const se = Math.sqrt((s.p0 * (1 - s.p0)) / fresh.length);
       return {
+        midway: (after + s.p0) / 2,
         // Three failures at least: two unlucky checks are not a change of rate.
         confirmed: fails >= 3 && after / s.p0 >= o.minRatio && after - s.p0 >= o.minDelta,
         info: { metric: 'failure_rate', before: s.p0, after, ratio: after / s.p0, confidence: normalCdf((after - s.p0) / se) },

@@ -39,6 +39,7 @@ test('default config: the demo knob 2 ms → 6 ms fires latency-change in time f
   const fired = transitions.find((t) => t.alert === 'latency-change' && t.subject === 'status' && t.kind === 'firing');
   assert.ok(fired !== undefined, JSON.stringify(transitions));
   assert.equal(fired.severity, 'critical');
+  assert.ok(fired.change !== undefined && Math.abs(fired.change.at - stepAt) <= 3 * every, `dated ${(fired.change?.at ?? 0) - stepAt} ms from the step`);
   assert.ok(fired.at + groupWait - stepAt <= 180_000, `fired ${(fired.at - stepAt) / 1000} s after the step, mail after ${(fired.at + groupWait - stepAt) / 1000} s`);
   assert.deepEqual(transitions.filter((t) => t.alert !== 'latency-change').map((t) => t.alert), [], 'under every threshold');
 });
