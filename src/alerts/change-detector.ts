@@ -93,8 +93,16 @@ export interface ChangeModel<S> {
   judge(fresh: readonly number[], baseline: readonly number[], stats: S): Judgement;
 }
 
+/** What callers of a detector see, whatever its model. */
+export interface OnlineDetector {
+  /** Whether the baseline is learned (the detector judges from now on). */
+  readonly ready: boolean;
+  /** Adds one sample; returns the change it confirmed, if any. */
+  push(sample: ChangeSample): ChangeInfo | undefined;
+}
+
 /** The online detector. Feed samples in time order; `push` returns a change when one is confirmed. */
-export class ChangeDetector<S> {
+export class ChangeDetector<S> implements OnlineDetector {
   private baseline: ChangeSample[] = [];
   /** Samples not (yet) in the baseline, oldest first: the last `minRun`, plus an open candidate. */
   private recent: ChangeSample[] = [];

@@ -4,8 +4,8 @@
  * Bernoulli stream (a likelihood-ratio CUSUM, the textbook detector for a rate).
  */
 import { normalCdf, quantileSorted } from '../health/theil-sen.js';
-import type { ChangeDetector, ChangeModel, DetectorOptions, Judgement } from './change-detector.js';
-import { ChangeDetector as Detector } from './change-detector.js';
+import { ChangeDetector } from './change-detector.js';
+import type { ChangeModel, DetectorOptions, Judgement } from './change-detector.js';
 
 /** The minimum effect a change must have to be confirmed. */
 export interface EffectOptions {
@@ -128,10 +128,10 @@ export const FAILURE_H = Math.log(1000);
 
 /** A latency detector (feed log latencies, see {@link logLatency}). */
 export function latencyDetector(model: LatencyModelOptions = PROBE_LATENCY, detector: DetectorOptions = PROBE_DETECTOR): ChangeDetector<LogStats> {
-  return new Detector(latencyModel(model), detector);
+  return new ChangeDetector(latencyModel(model), detector);
 }
 
 /** A failure-rate detector (feed 1 for a failure, 0 for a success). */
 export function failureDetector(model: FailureModelOptions = PROBE_FAILURES, detector: DetectorOptions = { ...PROBE_DETECTOR, h: FAILURE_H }): ChangeDetector<RateStats> {
-  return new Detector(failureModel(model), detector);
+  return new ChangeDetector(failureModel(model), detector);
 }

@@ -11,7 +11,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { ProbeResult } from '../probe/types.js';
-import type { ChangeDetector, ChangeInfo } from './change-detector.js';
+import type { ChangeInfo, OnlineDetector } from './change-detector.js';
 import { PROBE_DETECTOR, PROBE_FAILURES, PROBE_LATENCY, failureDetector, latencyDetector, logLatency } from './change-models.js';
 import type { Measurement } from './measure-store.js';
 import type { CompiledRule, InstanceState } from './types.js';
@@ -42,7 +42,7 @@ interface Watch {
   rule: CompiledRule;
   subject: string;
   options: ChangeRuleOptions;
-  detector: ChangeDetector<unknown>;
+  detector: OnlineDetector;
   active?: ActiveChange;
 }
 
@@ -62,7 +62,7 @@ export class ChangeTracker {
         const detector = rule.measure.kind === 'latency_change'
           ? latencyDetector({ ...PROBE_LATENCY, minRatio: o.minRatio, minDelta: o.minDelta }, PROBE_DETECTOR)
           : failureDetector({ minRatio: o.minRatio, minDelta: o.minDelta });
-        const w: Watch = { rule, subject, options: o, detector: detector as ChangeDetector<unknown> };
+        const w: Watch = { rule, subject, options: o, detector };
         this.watches.set(`${rule.name}/${subject}`, w);
         this.byProbe.set(subject, [...(this.byProbe.get(subject) ?? []), w]);
       }

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { FakeClock } from '../../src/core/clock.js';
 import { loadConfigText } from '../../src/config/load-config.js';
 import { openDatabase } from '../../src/storage/database.js';
+import type { SqliteDatabase } from '../../src/storage/database.js';
 import { createEvents } from '../../src/daemon/events.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createAlertModule } from '../../src/alerts/alert-module.js';
@@ -32,13 +33,13 @@ notifications:
   routes: [{ channels: [hook], groupWait: 0s, groupInterval: 0s, sendResolved: true }]
 `;
 
-async function setup() {
+async function setup(restart?: { db: SqliteDatabase; at: number }) {
   const config = loadConfigText(CONFIG, 't.yaml', {});
   const sent: Notification[] = [];
   const fake: Notifier = { name: 'hook', type: 'webhook', send: async (n) => { sent.push(n); } };
   const app = Fastify();
-  const clock = new FakeClock(Date.UTC(2026, 0, 1, 14, 0, 0));
-  const db = openDatabase(':memory:', []);
+  const clock = new FakeClock(restart?.at ?? Date.UTC(2026, 0, 1, 14, 0, 0));
+  const db = restart?.db ?? openDatabase(':memory:', []);
   const services = new Map<string, unknown>([['db', db]]);
   const events = createEvents();
   const registry = new Registry();
@@ -46,7 +47,11 @@ async function setup() {
   const mod = createAlertModule({ notifiers: [fake] });
   await mod.register?.(ctx);
   await app.ready();
-  after(async () => { await mod.stop?.('test'); await app.close(); db.close(); });
+  after(async () => {
+    await mod.stop?.('test');
+    await app.close();
+    if (restart === undefined) db.close();
+  });
   /** One probe result every 5 s at `ms` (with a little deterministic jitter), ticking the engine. */
   const probe = async (count: number, ms: number) => {
     for (let i = 0; i < count; i++) {
@@ -56,7 +61,7 @@ async function setup() {
       await mod.engine()?.tick();
     }
   };
-  return { app, clock, sent, probe, registry, service: services.get('alerts') as AlertService };
+  return { app, clock, db, sent, probe, registry, stop: () => mod.stop?.('restart'), service: services.get('alerts') as AlertService };
 }
 
 test('x1.5 / x2 factors parse as "at least" thresholds; they fit only change measures', () => {
@@ -131,6 +136,20 @@ test('a change resolves by itself after resolveAfter; spikes and a x1.2 drift ne
   await probe(12 * 60, 80);
   assert.equal(sent.length, 2, 'resolved one hour after the change');
   assert.equal(sent[1]!.status, 'resolved');
+});
+
+test('a change alert firing at a restart keeps its change: no resolved notice, no second announcement', async () => {
+  const a = await setup();
+  await a.probe(150, 40);
+  await a.probe(60, 88);
+  assert.equal(a.sent.length, 1);
+  await a.stop();
+  const b = await setup({ db: a.db, at: a.clock.now() });
+  await b.probe(10, 88);
+  assert.equal(b.sent.length, 0, b.sent.map(subjectLine).join('\n'));
+  const view = b.service.list().find((x) => x.alert === 'trade-change');
+  assert.equal(view?.level, 'critical');
+  assert.ok(view?.change !== undefined && view.change.ratio > 2);
 });
 
 test('generated Prometheus rule: the change ratio while the change is younger than resolveAfter', () => {
