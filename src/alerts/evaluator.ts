@@ -5,10 +5,12 @@
  * of level produces a transition — so a critical that supersedes a warning is one "escalated"
  * notice, and a jump straight past both lines is one "firing critical", never two notices.
  *
- * Pure apart from reading the store: evaluate(now) returns transitions; state can be exported
+ * Pure apart from reading the store (and, for change measures, the change detectors):
+ * evaluate(now) returns transitions; state can be exported
  * and restored so a restarted daemon does not re-announce what was already firing.
  */
 import { CHANGE_MEASURES, formatMeasureValue } from './measures.js';
+import type { MeasureKind } from './measures.js';
 import type { MeasureStore, Measurement } from './measure-store.js';
 import { CHANGE_DEFAULTS } from './change-tracker.js';
 import type { ChangeRuleOptions, ChangeTracker } from './change-tracker.js';
@@ -43,7 +45,7 @@ export function compileRules(rules: readonly AlertRuleConfig[]): CompiledRule[] 
 }
 
 /** The detector tuning of a change rule (defaults per measure); undefined for other measures. */
-function compileChange(r: AlertRuleConfig, kind: string): ChangeRuleOptions | undefined {
+function compileChange(r: AlertRuleConfig, kind: MeasureKind): ChangeRuleOptions | undefined {
   if (kind !== 'latency_change' && kind !== 'error_rate_change') return undefined;
   const d = CHANGE_DEFAULTS[kind];
   const c = r.change;
