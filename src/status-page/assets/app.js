@@ -81,10 +81,9 @@
   // A change alert dates the moment a probe's level moved; the mark stays on the sparkline (last
   // hour) after the alert resolves.
   function noteChange(a) {
-    if (!a.changeAt || !a.subject) return;
+    if (!a.changeAt || !a.subject) return false;
     state.changes.set(a.subject, a.changeAt);
-    const p = state.probes.get(a.subject);
-    if (p) renderProbe(p, false);
+    return true;
   }
 
   function sparkline(points, changeAt) {
@@ -158,7 +157,7 @@
   function onAlert(tr) {
     if (tr.kind === 'resolved') state.alerts.delete(tr.alert.key);
     else state.alerts.set(tr.alert.key, tr.alert);
-    noteChange(tr.alert);
+    if (noteChange(tr.alert) && state.probes.has(tr.alert.subject)) renderProbe(state.probes.get(tr.alert.subject), false);
     state.alertsAvailable = true;
     renderAlerts();
   }
