@@ -9,11 +9,13 @@
  *   allowance `k`), so it reacts to a level shift within a few samples and not to one spike.
  * - Scores are computed against a baseline of the last in-control samples (median and MAD for
  *   latency, a smoothed rate for failures), so outliers in the baseline do not move it.
- * - An alarm is only a candidate: it is confirmed when at least `minRun` samples were seen since
- *   the estimated change point (the last time the CUSUM was 0) and the new level differs from the
- *   baseline by the minimum effect (ratio and absolute delta). Candidates that fail are absorbed
- *   into the baseline, so slow, small drifts (a daily cycle) move the baseline instead of firing.
- * - After a confirmed change the new level becomes the baseline.
+ * - An alarm is only a candidate. It is judged on the samples seen *after* the alarm (at least
+ *   `minRun`, more for a noisy series): confirmed when their level differs from the baseline by
+ *   the minimum effect (ratio and absolute delta) with enough confidence. A candidate that fails
+ *   stays open for another look while the CUSUM stays up; one as long as the baseline that never
+ *   reaches the minimum effect becomes the baseline, so small shifts and slow cycles move the
+ *   baseline instead of firing.
+ * - A confirmed change is dated inside its candidate and its samples become the baseline.
  *
  * Pure: timestamps come with the samples; no clock, no I/O. What differs between latency and
  * failures lives behind {@link ChangeModel}.

@@ -9,7 +9,7 @@ import type { ChangeModel, DetectorOptions, Judgement } from './change-detector.
 
 /** The minimum effect a change must have to be confirmed. */
 export interface EffectOptions {
-  /** New level / old level, at least (e.g. 1.25). */
+  /** New level / old level, at least (e.g. 1.3). */
   minRatio: number;
   /** New level − old level, at least: seconds for latency, ratio points for failures. */
   minDelta: number;
@@ -119,7 +119,7 @@ export function failureModel(o: FailureModelOptions): ChangeModel<RateStats> {
 
 /** Default tuning of the probe detectors (README "Change alerts" explains each figure). */
 export const PROBE_DETECTOR: DetectorOptions = { learn: 120, baselineSize: 120, minRun: 20, h: 6, confidence: 0.999, adaptive: true };
-/** Default latency model of a probe: x1.25 and +2 ms at least. */
+/** Default latency model of a probe: x1.3 and +2 ms at least. */
 export const PROBE_LATENCY: LatencyModelOptions = { minRatio: 1.3, minDelta: 0.002, k: 0.5, clip: 3, minScale: 0.03 };
 /** Default failure model of a probe: the rate at least doubled and rose by 5 points. */
 export const PROBE_FAILURES: FailureModelOptions = { minRatio: 2, minDelta: 0.05 };
