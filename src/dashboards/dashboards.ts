@@ -15,7 +15,7 @@
  * each alert's worst state (`max by (alert)`), and "by severity" splits by the highest severity.
  */
 import type { AlertRuleConfig } from '../config/sections/alerts.js';
-import { SCHEMA_VERSION } from './grafana-model.js';
+import { DATASOURCE, SCHEMA_VERSION } from './grafana-model.js';
 import type { Dashboard, DataLink, TemplateVariable, ValueMapping } from './grafana-model.js';
 import { datasourceVariable, labelVariable, layout, stat, stateTimeline, timeseries } from './panels.js';
 import type { Levels, Section } from './panels.js';
@@ -96,6 +96,16 @@ function errorRatio(by: string, selector = ''): string {
   return `sum by (${by}) (rate(perfwarden_probe_runs_total{${inner}outcome="failure"}[${W}])) / sum by (${by}) (rate(perfwarden_probe_runs_total${selector === '' ? '' : `{${selector}}`}[${W}]))`;
 }
 
+/**
+ * A mark at each latency change the detector confirmed: the gauge's value is the moment of the
+ * change (Unix seconds), so the annotation sits where the level moved, not where it was noticed.
+ */
+const LATENCY_CHANGES = {
+  name: 'Latency changes', datasource: { ...DATASOURCE }, enable: true, hide: false, iconColor: 'rgba(255, 152, 48, 1)',
+  expr: 'max by (probe) (perfwarden_probe_change_time_seconds) * 1000', step: '1m', useValueForTime: true,
+  titleFormat: 'latency change', textFormat: '{{probe}}', tagKeys: 'probe',
+};
+
 function dashboard(uid: string, title: string, description: string, variables: TemplateVariable[], sections: Section[]): Dashboard {
   return {
     uid,
@@ -114,7 +124,7 @@ function dashboard(uid: string, title: string, description: string, variables: T
       list: [{
         builtIn: 1, datasource: { type: 'grafana', uid: '-- Grafana --' }, enable: true, hide: true,
         iconColor: 'rgba(0, 211, 255, 1)', name: 'Annotations & Alerts', type: 'dashboard',
-      }],
+      }, LATENCY_CHANGES],
     },
     links: [{ type: 'dashboards', tags: ['perfwarden'], asDropdown: true, title: 'perfwarden', includeVars: false, keepTime: true }],
     panels: layout(sections),
