@@ -31,7 +31,7 @@ function poster(config: { connectTimeout: number; timeout: number }): Poster {
         });
       } catch (thrown) {
         const err = coerceError(thrown);
-        throw new Error(`POST ${publicUrl(url)} failed: ${err.code ?? err.name}: ${err.message.split(url).join(publicUrl(url))}`, { cause: err });
+        throw new Error(`POST ${publicUrl(url)} failed: ${err.code ?? err.name}: ${err.message.split(url).join(publicUrl(url))}`, { cause: thrown });
       }
       const text = await res.body.text();
       if (res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode} from ${publicUrl(url)}: ${text.slice(0, 200)}`);
