@@ -15,6 +15,7 @@ import { AlertsSection, checkAlerts } from './sections/alerts.js';
 import { NotificationsSection, checkNotifications } from './sections/notifications.js';
 import { checkResources } from './sections/resources.js';
 import type { ReportProblem } from './problem.js';
+import { LimitsSection } from './limits.js';
 
 /** The root schema. Unknown top-level keys are errors. */
 export const ConfigSchema = Type.Object(
@@ -31,6 +32,7 @@ export const ConfigSchema = Type.Object(
     loads: LoadsSection,
     alerts: AlertsSection,
     notifications: NotificationsSection,
+    limits: LimitsSection,
   },
   { additionalProperties: false },
 );

@@ -84,6 +84,7 @@ targets: [{ name: api, url: "http://127.0.0.1:1" }]
 probes: [{ name: status, target: api, every: 1s, http: { path: /s } }]
 alerts:
   - { name: am-latency, select: { probes: [status] }, measure: latency.p95, window: 2s, warning: "> 400ms" }
+limits: { minInterval: 100ms }   # sub-second evaluation keeps the test short
 notifications:
   evaluationInterval: 500ms
   channels: [{ name: am, type: alertmanager, url: "${am.base}", resendInterval: 2s }]
