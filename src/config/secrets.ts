@@ -7,7 +7,8 @@
 import { formatPath } from './problem.js';
 
 const SECRET_KEYS = /^(password|pass|token|secret|apiKey|api_key|clientSecret)$/i;
-const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$/i;
+/** Header names that carry credentials (authorization, cookies, API keys, tokens, signatures). */
+const SECRET_HEADERS = /authorization|cookie|key|token|secret|auth|session|signature|password/i;
 /** Keys whose values from the environment are addresses or names, not secrets. */
 const PLAIN_KEYS = new Set(['host', 'port', 'name', 'from', 'to', 'path', 'level', 'format', 'target', 'user']);
 
@@ -24,7 +25,12 @@ export function collectSecrets(raw: Record<string, unknown>, fromEnv: ReadonlyMa
       // "Bearer abc": the credential alone also appears in logs and errors.
       const credential = value.split(' ').slice(1).join(' ');
       if (credential !== '') out.add(credential);
-    } else if (inChannels && key === 'url') out.add(value);
+    } else if (inChannels && key === 'url') {
+      out.add(value);
+      // A receiver may echo the path alone (a Slack-style URL's secret is its path).
+      const path = pathOf(value);
+      if (path !== undefined) out.add(path);
+    }
     for (const userinfo of urlCredentials(value)) out.add(userinfo);
     const env = fromEnv.get(formatPath(path));
     if (env !== undefined && !(typeof key === 'string' && PLAIN_KEYS.has(key))) for (const v of env) out.add(v);
@@ -43,6 +49,15 @@ function urlCredentials(text: string): string[] {
     if (pass !== '') out.push(pass, decodeSafe(pass));
   }
   return out;
+}
+
+function pathOf(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return u.pathname.length > 1 ? `${u.pathname}${u.search}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function decodeSafe(s: string): string {

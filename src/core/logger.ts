@@ -1,13 +1,16 @@
 /**
- * Logging is pino: JSON lines by default, pretty on a TTY. Secrets are redacted by path so that
- * a config or header dump can never leak a password or token.
+ * Logging is pino: JSON lines by default, pretty on a TTY. Secrets are redacted twice: by path
+ * (a password or token field of a logged object), and by value in every finished line (a secret
+ * of the config inside an error message, such as a webhook URL), both as `<secret>`.
  */
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import { SECRET } from './redact.js';
+import type { Redact } from './redact.js';
 
 export type { Logger } from 'pino';
 
-/** Paths whose values are replaced by "[redacted]" in every log line. */
+/** Paths whose values are replaced by "<secret>" in every log line. */
 export const REDACT_PATHS = [
   'password', '*.password', '*.*.password', 'pass', '*.pass', '*.*.pass', 'token', '*.token', '*.*.token',
   'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', '*.headers.Authorization',
@@ -20,13 +23,19 @@ export interface LoggerOptions {
   format?: 'json' | 'pretty' | 'auto';
   /** Where lines go; defaults to stdout. Tests pass a stream to capture lines. */
   destination?: NodeJS.WritableStream;
+  /** Replaces the config's secret values in every line. */
+  redact?: Redact;
 }
 
 /** Creates the daemon's root logger. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? 'auto';
   const pretty = format === 'pretty' || (format === 'auto' && options.destination === undefined && process.stdout.isTTY === true);
-  const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const base = {
+    level: options.level ?? 'info',
+    redact: { paths: REDACT_PATHS, censor: SECRET },
+    ...(options.redact === undefined ? {} : { hooks: { streamWrite: options.redact } }),
+  };
   if (pretty) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
   }

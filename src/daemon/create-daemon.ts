@@ -24,7 +24,9 @@ import { createApiModule } from '../api/api-module.js';
 import { createStatusPageModule } from '../status-page/status-page-module.js';
 import { createHealthModule } from '../health/health-module.js';
 import { createAlertModule } from '../alerts/alert-module.js';
+import { configSecrets } from '../config/load-config.js';
 import type { Env } from '../config/load-config.js';
+import { createRedactor } from '../core/redact.js';
 import { openDatabase } from '../storage/database.js';
 import type { Migration, SqliteDatabase } from '../storage/database.js';
 import { createEvents } from './events.js';
@@ -65,13 +67,14 @@ function collectMigrations(modules: readonly DaemonModule[]): Migration[] {
 /** Starts a daemon for `config`. Throws (after cleaning up) if any part fails to start. */
 export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promise<Daemon> {
   const clock = deps.clock ?? systemClock;
-  const logger = deps.logger ?? createLogger({ level: config.log.level, format: config.log.format });
+  const redact = createRedactor(configSecrets(config));
+  const logger = deps.logger ?? createLogger({ level: config.log.level, format: config.log.format, redact });
   const registry = createRegistry();
   const events = createEvents((event, err) => logger.error({ event, err }, 'event listener threw'));
   const services = new Map<string, unknown>();
   let ready = false;
   let notReady = 'starting';
-  const app = createHttpServer({ logger, registry, readiness: { ready: () => ready, reason: () => notReady } });
+  const app = createHttpServer({ logger, registry, redact, readiness: { ready: () => ready, reason: () => notReady } });
   const context: DaemonContext = { config, clock, logger, registry, events, app, services };
 
   let demo: DemoTarget | undefined;
