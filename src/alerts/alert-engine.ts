@@ -14,6 +14,7 @@ import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { migrate } from '../storage/database.js';
+import { isStorageError } from '../storage/storage-health.js';
 import { Outbox, sendWithin } from '../notify/outbox.js';
 import { pruneNotifyHistory } from '../notify/retention.js';
 import type { DeliveryOutcome } from '../notify/outbox.js';
@@ -42,6 +43,8 @@ export interface AlertEngineOptions {
   /** Told about every level change and every delivery attempt (the daemon forwards them to its bus). */
   onTransition?: (t: AlertTransition) => void;
   onDelivery?: (o: DeliveryOutcome) => void;
+  /** Told about a failed SQLite write (the store's health counts it and logs it once) instead of logging each. */
+  onStorageError?: (thrown: unknown) => void;
   /** How long flushed events, finished outbox rows and expired silences are kept. Default 30 days. */
   retentionMs?: number;
   /** How often history is pruned. Default 1 hour. */
@@ -135,7 +138,8 @@ export class AlertEngine {
       const flushed = this.router.flush(now);
       for (const channel of flushed.silenced) this.sentCounter?.inc({ channel, outcome: 'silenced' });
     } catch (thrown) {
-      this.opts.logger?.error({ err: coerceError(thrown) }, 'alert evaluation failed');
+      if (this.opts.onStorageError !== undefined && isStorageError(thrown)) this.opts.onStorageError(thrown);
+      else this.opts.logger?.error({ err: coerceError(thrown) }, 'alert evaluation failed');
     }
     this.prune(now);
   }

@@ -7,6 +7,7 @@
 import type { DaemonContext, DaemonModule } from '../daemon/module.js';
 import { openDatabase } from '../storage/database.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import type { StorageHealth } from '../storage/storage-health.js';
 import { registerSilenceRoutes } from '../notify/silence-routes.js';
 import type { Notifier } from '../notify/types.js';
 import { matchesAll } from '../notify/silences.js';
@@ -45,6 +46,7 @@ export function createAlertModule(options: AlertModuleOptions = {}): DaemonModul
         ...(options.notifiers === undefined ? {} : { notifiers: options.notifiers }),
         onTransition: (t) => ctx.events.emit('alert:transition', t),
         onDelivery: (o) => ctx.events.emit('notification:delivery', o),
+        onStorageError: (thrown) => (ctx.services.get('storage') as StorageHealth | undefined)?.failed('alerts', thrown),
       });
       engine = e;
       unsubscribe.push(ctx.events.on('probe:result', (r) => e.store.addProbeResult(r)));

@@ -28,6 +28,8 @@ import { configSecrets } from '../config/load-config.js';
 import type { Env } from '../config/load-config.js';
 import { createRedactor } from '../core/redact.js';
 import { openDatabase } from '../storage/database.js';
+import { createStorageHealth, storageMigrations } from '../storage/storage-health.js';
+import type { StorageHealth } from '../storage/storage-health.js';
 import type { Migration, SqliteDatabase } from '../storage/database.js';
 import { createEvents } from './events.js';
 import type { DaemonContext, DaemonModule } from './module.js';
@@ -74,7 +76,12 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
   const services = new Map<string, unknown>();
   let ready = false;
   let notReady = 'starting';
-  const app = createHttpServer({ logger, registry, redact, readiness: { ready: () => ready, reason: () => notReady } });
+  let storage: StorageHealth | undefined;
+  const readiness = {
+    ready: () => ready && (storage?.up() ?? true),
+    reason: () => (notReady !== '' ? notReady : storage?.reason() ?? ''),
+  };
+  const app = createHttpServer({ logger, registry, redact, readiness });
   const context: DaemonContext = { config, clock, logger, registry, events, app, services };
 
   let demo: DemoTarget | undefined;
@@ -89,6 +96,7 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
       ready = false;
       notReady = `stopping: ${reason}`;
       logger.info({ reason }, 'stopping');
+      storage?.stop();
       for (const m of [...modules].reverse()) {
         try {
           await m.stop?.(reason);
@@ -135,12 +143,15 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
       createStatusPageModule(),
     ];
 
-    db = openDatabase(config.storage.path, collectMigrations(modules));
+    db = openDatabase(config.storage.path, [...storageMigrations, ...collectMigrations(modules)]);
     services.set('db', db);
+    storage = createStorageHealth({ db, path: config.storage.path, clock, registry, logger: logger.child({ component: 'storage' }) });
+    services.set('storage', storage);
 
     for (const m of modules) await m.register?.(context);
     await app.listen({ host: config.server.host, port: deps.port ?? config.server.port });
     for (const m of modules) await m.start?.(context);
+    storage.start();
     ready = true;
     notReady = '';
   } catch (thrown) {
