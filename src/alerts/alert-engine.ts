@@ -21,6 +21,9 @@ import type { DeliveryOutcome } from '../notify/outbox.js';
 import { NotificationRouter } from '../notify/router.js';
 import type { Route } from '../notify/router.js';
 import { SilenceStore } from '../notify/silences.js';
+import { sendTestNotifications } from '../notify/test-notification.js';
+import { DeliveryLog } from '../notify/delivery-log.js';
+import type { TestOutcome } from '../notify/test-notification.js';
 import type { Notifier, RetryPolicy } from '../notify/types.js';
 import { AlertEvaluator } from './evaluator.js';
 import { formatMeasureValue } from './measures.js';
@@ -66,6 +69,7 @@ export class AlertEngine {
   private readonly notifiers: ReadonlyMap<string, Notifier>;
   private readonly stateGauge: Gauge<'alert' | 'severity'> | undefined;
   private readonly sentCounter: Counter<'channel' | 'outcome'> | undefined;
+  private readonly deliveryLog: DeliveryLog;
   private nextEvaluationAt = 0;
   private nextPruneAt = 0;
   /** Per channel with a resendInterval: when it is next due (in memory; a restart re-sends at once). */
@@ -86,6 +90,7 @@ export class AlertEngine {
     this.router = new NotificationRouter(opts.db, opts.routes, this.silences, opts.dashboardUrl);
     this.outbox = new Outbox(opts.db, opts.notifiers, opts.retry);
     this.notifiers = new Map(opts.notifiers.map((n) => [n.name, n]));
+    this.deliveryLog = new DeliveryLog(opts.logger);
     const saved = (opts.db.prepare('SELECT state FROM alert_instances').all() as { state: string }[]).map((r) => JSON.parse(r.state) as InstanceState);
     this.evaluator.restore(saved);
     if (opts.registry !== undefined) {
@@ -102,9 +107,14 @@ export class AlertEngine {
     await Promise.all(this.deliver());
   }
 
-  /** Starts the loop: every `min(1s, evaluationInterval)` evaluate and flush; delivery runs beside it. */
+  /**
+   * Starts the loop: every `min(1s, evaluationInterval)` evaluate and flush; delivery runs beside
+   * it. Channels that can check themselves (SMTP: connect, greeting, login) do so once, in the
+   * background, and an unreachable one gets one clear warning now rather than after the first alert.
+   */
   start(): void {
     this.stopped = false;
+    void this.verifyChannels();
     const every = Math.min(1000, this.opts.evaluationIntervalMs);
     const loop = () => {
       if (this.stopped) return;
@@ -219,7 +229,7 @@ export class AlertEngine {
       const outcomes = await this.outbox.deliverChannel(name, this.now(), () => this.now());
       for (const o of outcomes) {
         this.sentCounter?.inc({ channel: o.channel, outcome: o.outcome });
-        if (o.outcome !== 'sent') this.opts.logger?.warn({ channel: o.channel, id: o.id, err: o.error, outcome: o.outcome }, 'notification not delivered');
+        this.deliveryLog.record(o, this.now());
         this.opts.onDelivery?.(o);
       }
     } catch (thrown) {
@@ -265,6 +275,23 @@ export class AlertEngine {
   private updateGauge(): void {
     if (this.stateGauge === undefined) return;
     for (const g of this.evaluator.gauge()) this.stateGauge.set({ alert: g.alert, severity: g.severity }, g.value);
+  }
+
+  private async verifyChannels(): Promise<void> {
+    await Promise.all(this.opts.notifiers.map(async (n) => {
+      if (n.verify === undefined) return;
+      try {
+        await n.verify();
+      } catch (thrown) {
+        this.opts.logger?.warn({ channel: n.name, type: n.type, err: coerceError(thrown).message },
+          `notification channel "${n.name}" (${n.type}) is unreachable at start-up: ${coerceError(thrown).message}. Notifications to it are kept and retried; check it with: perfwarden notify test --channel ${n.name}`);
+      }
+    }));
+  }
+
+  /** Sends a test message through every channel (or `channel`); see {@link sendTestNotifications}. */
+  sendTest(channel?: string): Promise<TestOutcome[]> {
+    return sendTestNotifications(this.opts.notifiers, () => this.now(), channel);
   }
 
   /** The channel type of a channel name (for the API). */

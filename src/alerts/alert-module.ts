@@ -9,6 +9,7 @@ import { openDatabase } from '../storage/database.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import type { StorageHealth } from '../storage/storage-health.js';
 import { registerSilenceRoutes } from '../notify/silence-routes.js';
+import { registerNotifyTestRoute } from '../notify/notify-test-route.js';
 import type { Notifier } from '../notify/types.js';
 import { matchesAll } from '../notify/silences.js';
 import type { AlertEngine } from './alert-engine.js';
@@ -70,6 +71,7 @@ export function createAlertModule(options: AlertModuleOptions = {}): DaemonModul
       const service = createAlertService(e, () => ctx.clock.now());
       ctx.services.set('alerts', service);
       registerSilenceRoutes(ctx.app, service, ctx.config.api, () => ctx.clock.now());
+      registerNotifyTestRoute(ctx.app, (channel) => e.sendTest(channel), ctx.config.api);
     },
     start() {
       engine?.start();

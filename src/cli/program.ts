@@ -8,6 +8,7 @@ import { registerValidateCommand } from './validate-command.js';
 import { registerLoadCommand } from './load-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerRulesCommand } from './rules-command.js';
+import { registerNotifyCommand } from './notify-command.js';
 
 /** The program with every command registered. */
 export function buildProgram(io: CliIo): Command {
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
   registerLoadCommand(program, io);
   registerDemoCommand(program, io);
   registerRulesCommand(program, io);
+  registerNotifyCommand(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

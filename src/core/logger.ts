@@ -37,7 +37,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     ...(options.redact === undefined ? {} : { hooks: { streamWrite: options.redact } }),
   };
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', singleLine: true } } });
   }
   return options.destination === undefined ? pino(base) : pino(base, options.destination);
 }

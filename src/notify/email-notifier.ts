@@ -39,6 +39,9 @@ export function createEmailNotifier(config: EmailChannelConfig): Notifier {
         headers: { 'X-Perfwarden-Severity': n.severity, 'X-Perfwarden-Status': n.status, 'X-Perfwarden-Notification-Id': String(n.id) },
       });
     },
+    async verify(): Promise<void> {
+      await transport.verify();
+    },
     async close(): Promise<void> {
       transport.close();
     },

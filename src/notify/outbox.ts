@@ -18,6 +18,7 @@
 import type { SqliteDatabase } from '../storage/database.js';
 import { coerceError } from '../core/errors.js';
 import type { Notification, Notifier, RetryPolicy } from './types.js';
+import { subjectLine } from './render.js';
 
 export type { RetryPolicy } from './types.js';
 
@@ -26,6 +27,8 @@ export interface DeliveryOutcome {
   id: number;
   channel: string;
   outcome: 'sent' | 'failed' | 'dead';
+  /** What it was about, for people: the subject line (names the alert). */
+  subject: string;
   error?: string;
 }
 
@@ -122,7 +125,7 @@ export class Outbox {
       if (notifier === undefined) throw new Error(`no channel named ${row.channel} is configured`);
       await sendWithin(notifier, n);
       this.db.prepare("UPDATE notification_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL WHERE id = ?").run(clock(), row.id);
-      return { id: row.id, channel: row.channel, outcome: 'sent' };
+      return { id: row.id, channel: row.channel, outcome: 'sent', subject: subjectLine(n) };
     } catch (thrown) {
       const error = coerceError(thrown).message;
       const attempts = row.attempts + 1;
@@ -132,7 +135,7 @@ export class Outbox {
         || (retry.giveUpAfter !== undefined && at - row.created_at >= retry.giveUpAfter);
       this.db.prepare('UPDATE notification_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?')
         .run(dead ? 'dead' : 'pending', attempts, at + this.backoff(attempts, row.channel), error, row.id);
-      return { id: row.id, channel: row.channel, outcome: dead ? 'dead' : 'failed', error };
+      return { id: row.id, channel: row.channel, outcome: dead ? 'dead' : 'failed', subject: subjectLine(n), error };
     }
   }
 

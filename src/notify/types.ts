@@ -33,6 +33,8 @@ export interface Notifier {
    * `resolve_timeout`). The engine re-sends every announced, unsilenced firing instance this often.
    */
   readonly resendInterval?: number;
+  /** Checks the channel can be reached (connect, greeting, login) without sending anything. */
+  verify?(): Promise<void>;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }
