@@ -32,6 +32,8 @@ export function createHttpServer(options: { logger: Logger; registry: Registry; 
   if (redact !== undefined) {
     app.addHook('onSend', async (_request, _reply, payload) => (typeof payload === 'string' ? redact(payload) : payload));
   }
+  // An unknown route (or method) answers in the API's error shape, like every other error.
+  app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ error: 'not_found', code: 'PW_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]?.slice(0, 200) ?? ''}` }));
   app.get('/metrics', async (request, reply) => {
     const { contentType, body } = await renderMetrics(options.registry, request.headers.accept);
     return reply.header('content-type', contentType).send(body);
