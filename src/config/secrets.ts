@@ -36,7 +36,8 @@ export function collectSecrets(raw: Record<string, unknown>, fromEnv: ReadonlyMa
     if (env !== undefined && !(typeof key === 'string' && PLAIN_KEYS.has(key))) for (const v of env) out.add(v);
   });
   out.delete('');
-  return [...out];
+  // A template reference ("{{token}}", "Bearer {{token}}") names a value extracted at run time; it is not the secret.
+  return [...out].filter((v) => v.replace(/\{\{[^}]*\}\}/g, '').replace(/^\s*bearer\s*$/i, '').trim() !== '');
 }
 
 /** "user:pass" and "pass" of every URL with credentials inside `text`. */

@@ -132,7 +132,7 @@ notifications:
     }
   }
   // The outputs are real: the failures are there, with the secrets replaced.
-  assert.match(log, /notification not delivered/);
+  assert.match(log, /notification #\d+ to hook not delivered/);
   assert.match(log, /<secret>/);
   assert.match(validateOut, /server\.port: .*got <secret>/);
   assert.ok(outputs.find((o) => o.where.startsWith('GET /api/probes/status/results'))?.text.includes('<secret>@127.0.0.1'), 'probe URL keeps its host, not its credentials');
