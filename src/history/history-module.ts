@@ -13,6 +13,8 @@ import { createSqliteLoadRunStore } from './sqlite-load-run-store.js';
 import type { RetentionJob } from './retention.js';
 import { LOAD_RUN_STORE_SERVICE } from '../load/run-store.js';
 import { Counter } from 'prom-client';
+import { isStorageError } from '../storage/storage-health.js';
+import type { StorageHealth } from '../storage/storage-health.js';
 import { createProgressWriter, recoverInterruptedRuns } from './run-recovery.js';
 
 
@@ -39,7 +41,12 @@ export function createHistoryModule(): DaemonModule {
         config: ctx.config.history,
         clock: ctx.clock,
         registry: ctx.registry,
-        onError: (err) => log.error({ err }, 'history: cannot write probe results'),
+        // A store that refuses writes is the storage health's to report (once), not a stack per flush.
+        onError: (err) => {
+          const storage = ctx.services.get('storage') as StorageHealth | undefined;
+          if (storage !== undefined && isStorageError(err)) storage.failed('history', err);
+          else log.error({ err }, 'history: cannot write probe results');
+        },
       });
       ctx.services.set(HISTORY_SERVICE, service);
       // The load engine's RunStore over the same table, for a load module that prefers it to JSON files.

@@ -47,13 +47,13 @@ notifications: { evaluationInterval: 200ms }
   }, 20_000, 100);
   assert.ok(body.reason.startsWith(`storage: cannot write ${path}: `), body.reason);
   assert.equal(await metric(daemon.url, 'perfwarden_storage_up'), 0);
-  await waitFor('alert evaluations counted as storage errors', async () => {
+  await waitFor('alert evaluations and probe-result flushes counted as storage errors', async () => {
     const text = await (await fetch(`${daemon.url}/metrics`)).text();
-    return /perfwarden_storage_errors_total\{operation="alerts"\} [1-9]/.test(text) ? true : undefined;
+    return /perfwarden_storage_errors_total\{operation="alerts"\} [1-9]/.test(text) && /perfwarden_storage_errors_total\{operation="history"\} [1-9]/.test(text) ? true : undefined;
   }, 20_000, 100);
   const downLines = lines.filter((l) => l.includes('storage: cannot write'));
   assert.equal(downLines.length, 1, 'one log line when it goes down, not one per evaluation');
-  assert.ok(!lines.some((l) => l.includes('alert evaluation failed')), 'no SqliteError stack per evaluation');
+  assert.ok(!lines.some((l) => l.includes('alert evaluation failed') || l.includes('cannot write probe results')), 'no SqliteError stack per evaluation or flush');
 
   db.pragma('query_only = OFF');
   await waitFor('/readyz to recover', async () => ((await fetch(`${daemon.url}/readyz`)).status === 200 ? true : undefined), 20_000, 100);
