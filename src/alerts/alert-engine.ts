@@ -168,7 +168,8 @@ export class AlertEngine {
       if (r.events + r.outbox + r.silences > 0) this.opts.logger?.info({ events: r.events, outbox: r.outbox, silences: r.silences }, 'pruned alert history');
     } catch (thrown) {
       this.nextPruneAt = now + (this.opts.pruneIntervalMs ?? 3600_000);
-      this.opts.logger?.error({ err: coerceError(thrown) }, 'pruning alert history failed');
+      if (this.opts.onStorageError !== undefined && isStorageError(thrown)) this.opts.onStorageError(thrown);
+      else this.opts.logger?.error({ err: coerceError(thrown) }, 'pruning alert history failed');
     }
   }
 

@@ -41,12 +41,7 @@ export function createHistoryModule(): DaemonModule {
         config: ctx.config.history,
         clock: ctx.clock,
         registry: ctx.registry,
-        // A store that refuses writes is the storage health's to report (once), not a stack per flush.
-        onError: (err) => {
-          const storage = ctx.services.get('storage') as StorageHealth | undefined;
-          if (storage !== undefined && isStorageError(err)) storage.failed('history', err);
-          else log.error({ err }, 'history: cannot write probe results');
-        },
+        onError: (err) => writeFailed(ctx, err, () => log.error({ err }, 'history: cannot write probe results')),
       });
       ctx.services.set(HISTORY_SERVICE, service);
       // The load engine's RunStore over the same table, for a load module that prefers it to JSON files.
@@ -87,7 +82,7 @@ export function createHistoryModule(): DaemonModule {
         onPruned: (o) => {
           if (o.raw + o.minutes + o.runs > 0) log.info(o, 'history: pruned old rows');
         },
-        onError: (err) => log.error({ err }, 'history: prune failed'),
+        onError: (err) => writeFailed(ctx, err, () => log.error({ err }, 'history: prune failed')),
       });
     },
     stop() {
@@ -98,4 +93,11 @@ export function createHistoryModule(): DaemonModule {
       service?.probes.close();
     },
   };
+}
+
+/** A store that refuses writes is the storage health's to report (once); anything else is logged. */
+function writeFailed(ctx: DaemonContext, err: unknown, log: () => void): void {
+  const storage = ctx.services.get('storage') as StorageHealth | undefined;
+  if (storage !== undefined && isStorageError(err)) storage.failed('history', err);
+  else log();
 }
