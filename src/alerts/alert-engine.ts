@@ -14,13 +14,17 @@ import { coerceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { migrate } from '../storage/database.js';
-import { Outbox } from '../notify/outbox.js';
+import { isStorageError } from '../storage/storage-health.js';
+import { Outbox, sendWithin } from '../notify/outbox.js';
 import { pruneNotifyHistory } from '../notify/retention.js';
-import type { DeliveryOutcome, RetryPolicy } from '../notify/outbox.js';
+import type { DeliveryOutcome } from '../notify/outbox.js';
 import { NotificationRouter } from '../notify/router.js';
 import type { Route } from '../notify/router.js';
 import { SilenceStore } from '../notify/silences.js';
-import type { Notifier } from '../notify/types.js';
+import { sendTestNotifications } from '../notify/test-notification.js';
+import { DeliveryLog } from '../notify/delivery-log.js';
+import type { TestOutcome } from '../notify/test-notification.js';
+import type { Notifier, RetryPolicy } from '../notify/types.js';
 import { AlertEvaluator } from './evaluator.js';
 import { ChangeTracker } from './change-tracker.js';
 import { formatMeasureValue } from './measures.js';
@@ -43,6 +47,8 @@ export interface AlertEngineOptions {
   /** Told about every level change and every delivery attempt (the daemon forwards them to its bus). */
   onTransition?: (t: AlertTransition) => void;
   onDelivery?: (o: DeliveryOutcome) => void;
+  /** Told about a failed SQLite write (the store's health counts it and logs it once) instead of logging each. */
+  onStorageError?: (thrown: unknown) => void;
   /** How long flushed events, finished outbox rows and expired silences are kept. Default 30 days. */
   retentionMs?: number;
   /** How often history is pruned. Default 1 hour. */
@@ -63,15 +69,17 @@ export class AlertEngine {
   readonly outbox: Outbox;
   private readonly router: NotificationRouter;
   private readonly opts: AlertEngineOptions;
-  private readonly notifierTypes: Map<string, string>;
+  private readonly notifiers: ReadonlyMap<string, Notifier>;
   private readonly stateGauge: Gauge<'alert' | 'severity'> | undefined;
   private readonly sentCounter: Counter<'channel' | 'outcome'> | undefined;
+  private readonly deliveryLog: DeliveryLog;
   private nextEvaluationAt = 0;
   private nextPruneAt = 0;
   /** Per channel with a resendInterval: when it is next due (in memory; a restart re-sends at once). */
   private readonly nextResendAt = new Map<string, number>();
   private timer: TimerHandle | undefined;
-  private delivering: Promise<void> | undefined;
+  /** The pass in flight per channel: channels deliver side by side, never waiting for each other. */
+  private readonly delivering = new Map<string, Promise<void>>();
   private stopped = false;
   private closed = false;
 
@@ -93,7 +101,8 @@ export class AlertEngine {
     this.silences = new SilenceStore(opts.db);
     this.router = new NotificationRouter(opts.db, opts.routes, this.silences, opts.dashboardUrl);
     this.outbox = new Outbox(opts.db, opts.notifiers, opts.retry);
-    this.notifierTypes = new Map(opts.notifiers.map((n) => [n.name, n.type]));
+    this.notifiers = new Map(opts.notifiers.map((n) => [n.name, n]));
+    this.deliveryLog = new DeliveryLog(opts.logger);
     const saved = (opts.db.prepare('SELECT state FROM alert_instances').all() as { state: string }[]).map((r) => JSON.parse(r.state) as InstanceState);
     this.evaluator.restore(saved);
     if (opts.registry !== undefined) {
@@ -104,32 +113,37 @@ export class AlertEngine {
     }
   }
 
-  /** Evaluates when due, flushes due groups, then delivers due notifications. Never throws. */
+  /** Evaluates when due, flushes due groups, then delivers due notifications (every channel's pass). Never throws. */
   async tick(): Promise<void> {
     this.step();
-    await this.deliver();
+    await Promise.all(this.deliver());
   }
 
-  /** Starts the loop: every `min(1s, evaluationInterval)` evaluate and flush; delivery runs beside it. */
+  /**
+   * Starts the loop: every `min(1s, evaluationInterval)` evaluate and flush; delivery runs beside
+   * it. Channels that can check themselves (SMTP: connect, greeting, login) do so once, in the
+   * background, and an unreachable one gets one clear warning now rather than after the first alert.
+   */
   start(): void {
     this.stopped = false;
+    void this.verifyChannels();
     const every = Math.min(1000, this.opts.evaluationIntervalMs);
     const loop = () => {
       if (this.stopped) return;
       this.step();
       // A slow or dead channel (SMTP timeouts) must not hold up evaluation: delivery is not awaited.
-      void this.deliver();
+      this.deliver();
       this.timer = this.opts.clock.setTimeout(loop, every);
     };
     loop();
   }
 
-  /** Stops the loop and waits for the delivery in flight; closes channels. Safe to call twice. */
+  /** Stops the loop and waits for the deliveries in flight (each bounded by its channel's timeout); closes channels. Safe to call twice. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = undefined;
-    await this.delivering;
+    await Promise.all(this.delivering.values());
     if (this.closed) return;
     this.closed = true;
     for (const n of this.opts.notifiers) await n.close?.().catch(() => {});
@@ -146,7 +160,8 @@ export class AlertEngine {
       const flushed = this.router.flush(now);
       for (const channel of flushed.silenced) this.sentCounter?.inc({ channel, outcome: 'silenced' });
     } catch (thrown) {
-      this.opts.logger?.error({ err: coerceError(thrown) }, 'alert evaluation failed');
+      if (this.opts.onStorageError !== undefined && isStorageError(thrown)) this.opts.onStorageError(thrown);
+      else this.opts.logger?.error({ err: coerceError(thrown) }, 'alert evaluation failed');
     }
     this.prune(now);
   }
@@ -165,54 +180,74 @@ export class AlertEngine {
       if (r.events + r.outbox + r.silences > 0) this.opts.logger?.info({ events: r.events, outbox: r.outbox, silences: r.silences }, 'pruned alert history');
     } catch (thrown) {
       this.nextPruneAt = now + (this.opts.pruneIntervalMs ?? 3600_000);
-      this.opts.logger?.error({ err: coerceError(thrown) }, 'pruning alert history failed');
+      if (this.opts.onStorageError !== undefined && isStorageError(thrown)) this.opts.onStorageError(thrown);
+      else this.opts.logger?.error({ err: coerceError(thrown) }, 'pruning alert history failed');
     }
   }
 
   /**
-   * Re-sends announced firing alerts to channels with a `resendInterval` (Alertmanager), in the
-   * delivery chain so a re-send can never overtake the resolved notice that follows it.
+   * Re-sends announced firing alerts to a channel with a `resendInterval` (Alertmanager), in the
+   * channel's pass so a re-send can never overtake the resolved notice that follows it.
    * Best effort: the next re-send comes one interval later, and `endsAt` allows two to be lost.
    */
-  private async resend(): Promise<void> {
-    for (const n of this.opts.notifiers) {
-      if (n.resendInterval === undefined) continue;
-      const now = this.now();
-      if (now < (this.nextResendAt.get(n.name) ?? 0)) continue;
-      this.nextResendAt.set(n.name, now + n.resendInterval);
-      const alerts = this.router.refreshable(n.name, this.evaluator.states(), (s) => this.repeatOf(s, now), now);
-      if (alerts.length === 0) continue;
-      try {
-        await n.send({
-          id: 0, channel: n.name, groupKey: 'resend', status: 'firing', createdAt: now, alerts,
-          severity: alerts.some((t) => t.severity === 'critical') ? 'critical' : 'warning',
-          ...(this.opts.dashboardUrl === undefined ? {} : { dashboardUrl: this.opts.dashboardUrl }),
-        });
-      } catch (thrown) {
-        this.sentCounter?.inc({ channel: n.name, outcome: 'failed' });
-        this.opts.logger?.warn({ channel: n.name, err: coerceError(thrown).message }, 're-sending firing alerts failed (retried next interval)');
-      }
+  private async resend(n: Notifier): Promise<void> {
+    if (n.resendInterval === undefined) return;
+    const now = this.now();
+    if (now < (this.nextResendAt.get(n.name) ?? 0)) return;
+    this.nextResendAt.set(n.name, now + n.resendInterval);
+    const alerts = this.router.refreshable(n.name, this.evaluator.states(), (s) => this.repeatOf(s, now), now);
+    if (alerts.length === 0) return;
+    try {
+      await sendWithin(n, {
+        id: 0, channel: n.name, groupKey: 'resend', status: 'firing', createdAt: now, alerts,
+        severity: alerts.some((t) => t.severity === 'critical') ? 'critical' : 'warning',
+        ...(this.opts.dashboardUrl === undefined ? {} : { dashboardUrl: this.opts.dashboardUrl }),
+      });
+    } catch (thrown) {
+      this.sentCounter?.inc({ channel: n.name, outcome: 'failed' });
+      this.opts.logger?.warn({ channel: n.name, err: coerceError(thrown).message }, 're-sending firing alerts failed (retried next interval)');
     }
   }
 
-  /** One delivery pass at a time; a second call while one runs joins it. */
-  private deliver(): Promise<void> {
-    this.delivering ??= (async () => {
-      try {
-        await this.resend();
-        const outcomes = await this.outbox.deliverDue(this.now(), () => this.now());
-        for (const o of outcomes) {
-          this.sentCounter?.inc({ channel: o.channel, outcome: o.outcome });
-          if (o.outcome !== 'sent') this.opts.logger?.warn({ channel: o.channel, id: o.id, err: o.error, outcome: o.outcome }, 'notification not delivered');
-          this.opts.onDelivery?.(o);
-        }
-      } catch (thrown) {
-        this.opts.logger?.error({ err: coerceError(thrown) }, 'notification delivery failed');
-      } finally {
-        this.delivering = undefined;
+  /**
+   * Starts a pass for every channel that has none in flight (a channel still busy with a slow
+   * send keeps its pass; the others go on). Returns the passes in flight.
+   */
+  private deliver(): Promise<void>[] {
+    const channels = [...this.opts.notifiers.map((n) => n.name), ...this.orphans()];
+    return channels.map((name) => {
+      let pass = this.delivering.get(name);
+      if (pass === undefined) {
+        pass = this.deliverChannel(name).finally(() => this.delivering.delete(name));
+        this.delivering.set(name, pass);
       }
-    })();
-    return this.delivering;
+      return pass;
+    });
+  }
+
+  /** Pending rows of channels no longer configured: they are attempted (and fail until dead), never stuck. */
+  private orphans(): string[] {
+    try {
+      return this.outbox.orphanChannels();
+    } catch (thrown) {
+      this.opts.logger?.error({ err: coerceError(thrown) }, 'reading the outbox failed');
+      return [];
+    }
+  }
+
+  private async deliverChannel(name: string): Promise<void> {
+    try {
+      const notifier = this.notifiers.get(name);
+      if (notifier !== undefined) await this.resend(notifier);
+      const outcomes = await this.outbox.deliverChannel(name, this.now(), () => this.now());
+      for (const o of outcomes) {
+        this.sentCounter?.inc({ channel: o.channel, outcome: o.outcome });
+        this.deliveryLog.record(o, this.now());
+        this.opts.onDelivery?.(o);
+      }
+    } catch (thrown) {
+      this.opts.logger?.error({ channel: name, err: coerceError(thrown) }, 'notification delivery failed');
+    }
   }
 
   /** Current instance states. */
@@ -256,8 +291,25 @@ export class AlertEngine {
     for (const g of this.evaluator.gauge()) this.stateGauge.set({ alert: g.alert, severity: g.severity }, g.value);
   }
 
+  private async verifyChannels(): Promise<void> {
+    await Promise.all(this.opts.notifiers.map(async (n) => {
+      if (n.verify === undefined) return;
+      try {
+        await n.verify();
+      } catch (thrown) {
+        this.opts.logger?.warn({ channel: n.name, type: n.type, err: coerceError(thrown).message },
+          `notification channel "${n.name}" (${n.type}) is unreachable at start-up: ${coerceError(thrown).message}. Notifications to it are kept and retried; check it with: perfwarden notify test --channel ${n.name}`);
+      }
+    }));
+  }
+
+  /** Sends a test message through every channel (or `channel`); see {@link sendTestNotifications}. */
+  sendTest(channel?: string): Promise<TestOutcome[]> {
+    return sendTestNotifications(this.opts.notifiers, () => this.now(), channel);
+  }
+
   /** The channel type of a channel name (for the API). */
   channelType(name: string): string | undefined {
-    return this.notifierTypes.get(name);
+    return this.notifiers.get(name)?.type;
   }
 }

@@ -7,7 +7,9 @@
 import type { DaemonContext, DaemonModule } from '../daemon/module.js';
 import { openDatabase } from '../storage/database.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import type { StorageHealth } from '../storage/storage-health.js';
 import { registerSilenceRoutes } from '../notify/silence-routes.js';
+import { registerNotifyTestRoute } from '../notify/notify-test-route.js';
 import type { Notifier } from '../notify/types.js';
 import { matchesAll } from '../notify/silences.js';
 import type { AlertEngine } from './alert-engine.js';
@@ -48,6 +50,7 @@ export function createAlertModule(options: AlertModuleOptions = {}): DaemonModul
         ...(options.notifiers === undefined ? {} : { notifiers: options.notifiers }),
         onTransition: (t) => ctx.events.emit('alert:transition', t),
         onDelivery: (o) => ctx.events.emit('notification:delivery', o),
+        onStorageError: (thrown) => (ctx.services.get('storage') as StorageHealth | undefined)?.failed('alerts', thrown),
       });
       engine = e;
       unsubscribe.push(ctx.events.on('probe:result', (r) => {
@@ -75,6 +78,7 @@ export function createAlertModule(options: AlertModuleOptions = {}): DaemonModul
       ctx.services.set('alerts', service);
       registerSilenceRoutes(ctx.app, service, ctx.config.api, () => ctx.clock.now());
       registerAcknowledgeRoute(ctx.app, service, ctx.config.api);
+      registerNotifyTestRoute(ctx.app, (channel) => e.sendTest(channel), ctx.config.api);
     },
     start() {
       engine?.start();

@@ -21,6 +21,7 @@ export interface BuildEngineDeps {
   notifiers?: readonly Notifier[];
   onTransition?: AlertEngineOptions['onTransition'];
   onDelivery?: AlertEngineOptions['onDelivery'];
+  onStorageError?: AlertEngineOptions['onStorageError'];
 }
 
 /** Builds the engine for `config.alerts` and `config.notifications`. */
@@ -41,5 +42,6 @@ export function buildAlertEngine(config: Pick<Config, 'alerts' | 'notifications'
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
     ...(deps.onTransition === undefined ? {} : { onTransition: deps.onTransition }),
     ...(deps.onDelivery === undefined ? {} : { onDelivery: deps.onDelivery }),
+    ...(deps.onStorageError === undefined ? {} : { onStorageError: deps.onStorageError }),
   });
 }

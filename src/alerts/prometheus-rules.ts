@@ -28,7 +28,7 @@ export interface PromAlertRule {
 
 /** The generated file and what could not be expressed. */
 export interface GeneratedRules {
-  groups: { name: string; rules: PromAlertRule[] }[];
+  groups: { name: string; rules: readonly PromAlertRule[] }[];
   skipped: string[];
 }
 
@@ -194,8 +194,25 @@ export function generatePrometheusRules(alerts: readonly AlertRuleConfig[]): Gen
       });
     }
   }
-  return { groups: [{ name: 'perfwarden', rules }], skipped };
+  return { groups: [{ name: 'perfwarden', rules }, { name: 'perfwarden-self', rules: SELF_RULES }], skipped };
 }
+
+/**
+ * Built-in alerts about perfwarden itself. They live in Prometheus, not in perfwarden's own
+ * evaluation: a daemon whose store cannot be written cannot durably queue a notification about it.
+ */
+export const SELF_RULES: readonly PromAlertRule[] = [
+  {
+    alert: 'perfwarden-storage-down',
+    expr: 'perfwarden_storage_up == 0',
+    for: '1m',
+    labels: { severity: 'critical' },
+    annotations: {
+      summary: 'perfwarden on {{ $labels.instance }} cannot write its SQLite store: alert state and notifications are no longer durable',
+      description: 'See /readyz for the file and the reason (read-only or immutable file, full disk, lock).',
+    },
+  },
+];
 
 /** The YAML file, with a header saying where it came from and where it differs from perfwarden. */
 export function renderPrometheusRules(generated: GeneratedRules, source: string): string {

@@ -98,12 +98,21 @@ export const RegressionSchema = Type.Object({
 const RunFields = {
   id: Type.String(),
   load: Type.String(),
-  status: Type.String({ description: 'running, finished, aborted or error' }),
+  status: Type.String({ description: 'running, finished, aborted, error, or interrupted (the daemon died during the run; set at its next start)' }),
   verdict: Type.Optional(Type.String({ description: 'pass or fail' })),
   startedAt: Type.Number(),
   finishedAt: Type.Optional(Type.Number()),
   baselineId: Type.Optional(Type.String()),
   regression: Type.Optional(RegressionSchema),
+  progress: Type.Optional(Type.Object({
+    elapsedSeconds: Type.Number(),
+    totalSeconds: Type.Number(),
+    requests: Type.Number(),
+    errors: Type.Number(),
+    rps: Type.Number(),
+    p95Ms: Type.Union([Type.Number(), Type.Null()]),
+    at: Type.Number({ description: 'epoch ms it was persisted' }),
+  }, { description: 'what a running or interrupted run had measured at its last persisted progress (once a second)' })),
 };
 
 /** One run in `GET /api/runs`. */

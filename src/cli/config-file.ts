@@ -28,12 +28,12 @@ export function loadConfigOrReport(file: string | undefined, io: CliIo): Config 
   }
 }
 
-/** Prints an error without a stack trace (bad input → 2, anything else → 1). */
+/** Prints an error without a stack trace (bad input or an unusable database file → 2, anything else → 1). */
 export function reportError(thrown: unknown, io: CliIo): void {
   const err = thrown as { code?: unknown; message?: unknown; stack?: unknown };
   const code = typeof err.code === 'string' ? err.code : '';
   const message = typeof err.message === 'string' ? err.message : String(thrown);
-  const badInput = code.startsWith('PW_ERR_CONFIG') || code === 'PW_ERR_INVALID_ARGUMENT' || code === 'PW_ERR_DURATION' || code === 'PW_ERR_SIZE' || code === 'PW_ERR_PERCENT' || code === 'PW_ERR_THRESHOLD';
+  const badInput = code.startsWith('PW_ERR_CONFIG') || code === 'PW_ERR_INVALID_ARGUMENT' || code === 'PW_ERR_DURATION' || code === 'PW_ERR_SIZE' || code === 'PW_ERR_PERCENT' || code === 'PW_ERR_THRESHOLD' || code === 'PW_ERR_STORAGE';
   io.err(`perfwarden: ${message}${code === '' ? '' : ` [${code}]`}\n`);
   if (!badInput && io.env.PERFWARDEN_DEBUG === '1' && typeof err.stack === 'string') io.err(`${err.stack}\n`);
   io.setExitCode(badInput ? ExitCodes.badInput : ExitCodes.failure);

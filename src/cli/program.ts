@@ -23,6 +23,7 @@ function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
+import { registerNotifyCommand } from './notify-command.js';
 
 /** The program with every command registered. */
 export function buildProgram(io: CliIo): Command {
@@ -58,6 +59,7 @@ export function buildProgram(io: CliIo): Command {
   registerRulesCommand(program, commandIo);
   registerImportCommand(program, commandIo);
   registerDashboardsCommand(program, commandIo);
+  registerNotifyCommand(program, commandIo);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

@@ -24,7 +24,7 @@ export function registerRulesCommand(program: Command, io: CliIo): void {
       }
       try {
         writeFileSync(opts.output, text);
-        io.err(`wrote ${generated.groups[0]?.rules.length ?? 0} rule(s) from ${resolveConfigPath(opts.config)} to ${opts.output}\n`);
+        io.err(`wrote ${generated.groups.reduce((n, g) => n + g.rules.length, 0)} rule(s) from ${resolveConfigPath(opts.config)} to ${opts.output}\n`);
       } catch (thrown) {
         reportError(thrown, io);
       }

@@ -4,16 +4,21 @@
  * reported at once with file, line, column and path; nothing outside `config/` reads the
  * environment.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
+import { ValueErrorType } from '@sinclair/typebox/value';
 import type { ValueError } from '@sinclair/typebox/value';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar } from 'yaml';
+import type { TSchema, TUnion } from '@sinclair/typebox';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { PwError, coerceError } from '../core/errors.js';
 import { ConfigSchema, SECTION_CHECKS } from './schema.js';
 import type { Config } from './schema.js';
 import { formatPath, formatProblem } from './problem.js';
 import type { ConfigProblem } from './problem.js';
+import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, checkLimits } from './limits.js';
+import { collectSecrets } from './secrets.js';
+import { SECRET, createRedactor } from '../core/redact.js';
 
 /** Variables available to `${NAME}` substitution. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -27,8 +32,12 @@ export interface ConfigOverrides {
 export function loadConfigFile(file: string, env: Env = process.env, overrides: ConfigOverrides = {}): Config {
   let text: string;
   try {
+    // Checked before reading: a 50 MB file would otherwise cost seconds and gigabytes to reject.
+    const size = statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) throw tooLarge(file, size);
     text = readFileSync(file, 'utf8');
   } catch (thrown) {
+    if (thrown instanceof PwError) throw thrown;
     const err = coerceError(thrown);
     throw new PwError('PW_ERR_CONFIG_READ', `cannot read config file ${file}: ${err.message}`, { cause: err });
   }
@@ -37,6 +46,8 @@ export function loadConfigFile(file: string, env: Env = process.env, overrides: 
 
 /** Validates config text. `file` is only used in messages. */
 export function loadConfigText(text: string, file = '<config>', env: Env = process.env, overrides: ConfigOverrides = {}): Config {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CONFIG_BYTES) throw tooLarge(file, bytes);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
@@ -54,29 +65,77 @@ export function loadConfigText(text: string, file = '<config>', env: Env = proce
     problems.push({ file, ...locate(nearestOffset(doc, path)), path: formatPath(path), message });
   };
 
-  const parsed: unknown = doc.toJS() ?? {};
+  if (doc.contents === null) {
+    problems.push({ file, line: 1, column: 1, path: '', message: 'the config is empty: expected at least targets: and probes: (see config/default.yaml and README "Configuration")' });
+    throw invalid(file, problems);
+  }
+  let parsed: unknown;
+  try {
+    parsed = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (thrown) {
+    // yaml throws a ReferenceError past maxAliasCount (a "billion laughs" document).
+    problems.push({ file, ...locate(firstAliasOffset(doc)), path: '', message: `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} expansions): ${coerceError(thrown).message}` });
+    throw invalid(file, problems);
+  }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     at([], 'expected a mapping at the top level (server:, targets:, probes: …)');
     throw invalid(file, problems);
   }
-  const substituted = substituteEnv(parsed, [], env, at) as Record<string, unknown>;
+  const fromEnv = new Map<string, string[]>();
+  const substituted = substituteEnv(parsed, [], env, at, fromEnv) as Record<string, unknown>;
   if (overrides.limits !== undefined) substituted.limits = { ...(substituted.limits as object | undefined), ...overrides.limits };
   const withDefaults = Value.Default(ConfigSchema, structuredClone(substituted)) as Record<string, unknown>;
 
   const envFailed = new Set(problems.map((p) => p.path));
-  for (const error of Value.Errors(ConfigSchema, withDefaults)) {
-    const path = pointerToPath(error.path);
-    if (!envFailed.has(formatPath(path))) at(path, describe(error));
+  for (const error of schemaErrors(ConfigSchema, withDefaults)) {
+    const key = formatPath(error.path);
+    // A value substituted from the environment is never echoed: it may be a token.
+    if (!envFailed.has(key)) at(error.path, error.message ?? describe(error.error, fromEnv.has(key)));
   }
   for (const check of SECTION_CHECKS) check(withDefaults, at);
-  if (problems.length > 0) throw invalid(file, dedupe(problems));
+  checkLimits(ConfigSchema, withDefaults, at);
+  if (problems.length > 0) {
+    const redact = createRedactor([...[...fromEnv.values()].flat(), ...collectSecrets(withDefaults, fromEnv)]);
+    throw invalid(file, dedupe(problems).map((p) => ({ ...p, message: redact(p.message) })));
+  }
 
+  let config: Config;
   try {
-    return deepFreeze(Value.Decode(ConfigSchema, withDefaults));
+    config = deepFreeze(Value.Decode(ConfigSchema, withDefaults));
   } catch (thrown) {
     at([], `cannot decode: ${coerceError(thrown).message}`);
     throw invalid(file, problems);
   }
+  SECRETS.set(config, collectSecrets(withDefaults, fromEnv));
+  return config;
+}
+
+const SECRETS = new WeakMap<Config, readonly string[]>();
+
+/**
+ * The secret values of a loaded config (passwords, tokens, webhook URLs, URL credentials, values
+ * from `${ENV}` that are not plain hosts or names), for a redactor. Empty for a config this
+ * module did not load.
+ */
+export function configSecrets(config: Config): readonly string[] {
+  return SECRETS.get(config) ?? [];
+}
+
+function tooLarge(file: string, bytes: number): PwError {
+  const mib = (bytes / 1024 / 1024).toFixed(1);
+  const problem: ConfigProblem = { file, line: 1, column: 1, path: '', message: `the file is ${mib} MiB; a config may be at most ${MAX_CONFIG_BYTES / 1024 / 1024} MiB` };
+  return invalid(file, [problem]);
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function invalid(file: string, problems: ConfigProblem[]): PwError {
@@ -85,14 +144,52 @@ function invalid(file: string, problems: ConfigProblem[]): PwError {
   return new PwError('PW_ERR_CONFIG_INVALID', `${file}: ${problems.length} ${noun}:\n  ${lines.join('\n  ')}`, { details: problems });
 }
 
-function describe(error: ValueError): string {
+interface SchemaError {
+  path: (string | number)[];
+  error: ValueError;
+  /** Set when the message is not derived from `error` (an unknown `type` of a tagged union). */
+  message?: string;
+}
+
+/**
+ * Schema errors with paths. A union of objects tagged by `type` (channels, sources, probe kinds)
+ * is judged by the variant its `type` names, so the user reads "concurrency: expected at least 1"
+ * rather than "expected union value" followed by the whole object.
+ */
+function* schemaErrors(schema: TSchema, value: unknown): Generator<SchemaError> {
+  for (const error of Value.Errors(schema, value)) {
+    const path = pointerToPath(error.path);
+    if (error.type !== ValueErrorType.Union || !isTagged(error.value)) {
+      yield { path, error };
+      continue;
+    }
+    const variants = (error.schema as TUnion).anyOf;
+    const tags = variants.map((v) => (v as { properties?: { type?: { const?: unknown } } }).properties?.type?.const);
+    const chosen = variants[tags.indexOf(error.value.type)];
+    if (chosen === undefined) {
+      const known = tags.filter((t) => typeof t === 'string').join(', ');
+      yield { path: [...path, 'type'], error, message: `unknown type ${JSON.stringify(error.value.type)} (expected one of ${known})` };
+      continue;
+    }
+    // Defaults could not be applied while the union was undecided: apply the chosen variant's.
+    const withDefaults = Value.Default(chosen, structuredClone(error.value));
+    for (const inner of schemaErrors(chosen, withDefaults)) yield { ...inner, path: [...path, ...inner.path] };
+  }
+}
+
+function isTagged(v: unknown): v is { type: unknown } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && 'type' in v;
+}
+
+function describe(error: ValueError, secret: boolean): string {
   const custom = (error.schema as { errorMessage?: unknown }).errorMessage;
-  if (error.type === 45 /* ObjectAdditionalProperties */ || /additional properties|Unexpected property/i.test(error.message)) {
+  if (error.type === ValueErrorType.ObjectAdditionalProperties || /additional properties|Unexpected property/i.test(error.message)) {
     return `unknown key (check the spelling; see README's configuration reference)`;
   }
   if (error.value === undefined) return typeof custom === 'string' ? `required: ${custom}` : 'required';
-  if (typeof custom === 'string') return `${custom}, got ${JSON.stringify(error.value)}`;
-  return `${lowerFirst(error.message)}, got ${JSON.stringify(error.value)}`;
+  const got = secret ? `${SECRET} (from the environment)` : JSON.stringify(error.value);
+  if (typeof custom === 'string') return `${custom}, got ${got}`;
+  return `${lowerFirst(error.message)}, got ${got}`;
 }
 
 function lowerFirst(s: string): string {
@@ -130,20 +227,25 @@ function nearestOffset(doc: Document, path: readonly (string | number)[]): numbe
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-function substituteEnv(value: unknown, path: (string | number)[], env: Env, at: (p: (string | number)[], m: string) => void): unknown {
+/** Substitutes `${NAME}`; records in `fromEnv` (by path) the values that came from the environment. */
+function substituteEnv(value: unknown, path: (string | number)[], env: Env, at: (p: (string | number)[], m: string) => void, fromEnv: Map<string, string[]>): unknown {
   if (typeof value === 'string') {
     return value.replace(ENV_REF, (_m, name: string, fallback: string | undefined) => {
       const v = env[name];
-      if (v !== undefined) return v;
+      if (v !== undefined) {
+        const key = formatPath(path);
+        if (v !== '') fromEnv.set(key, [...(fromEnv.get(key) ?? []), v]);
+        return v;
+      }
       if (fallback !== undefined) return fallback;
       at(path, `environment variable ${name} is not set (used as \${${name}})`);
       return '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...path, i], env, at));
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...path, i], env, at, fromEnv));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, [...path, k], env, at);
+    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, [...path, k], env, at, fromEnv);
     return out;
   }
   return value;

@@ -11,7 +11,7 @@ import { ApiSection } from './sections/api.js';
 import { HistorySection } from './sections/history.js';
 import { TelemetrySection } from './sections/telemetry.js';
 import { LoadsSection, checkLoads } from './sections/loads.js';
-import { LimitsSection, checkLimits } from './sections/limits.js';
+import { LimitsSection, checkLoadLimits } from './sections/limits.js';
 import { AlertsSection, checkAlerts } from './sections/alerts.js';
 import { NotificationsSection, checkNotifications } from './sections/notifications.js';
 import { checkResources } from './sections/resources.js';
@@ -47,7 +47,7 @@ export const SECTION_CHECKS: readonly ((raw: Record<string, unknown>, report: Re
   checkTargets,
   checkProbes,
   checkLoads,
-  checkLimits,
+  checkLoadLimits,
   checkAlerts,
   checkNotifications,
   checkResources,

@@ -29,8 +29,12 @@ import { createHealthModule } from '../health/health-module.js';
 import { createAlertModule, createAlertService } from '../alerts/alert-module.js';
 import { createMaintenanceModule } from '../maintenance/maintenance-module.js';
 import { createBadgeModule } from '../badges/badge-module.js';
+import { configSecrets } from '../config/load-config.js';
 import type { Env } from '../config/load-config.js';
+import { createRedactor } from '../core/redact.js';
 import { openDatabase } from '../storage/database.js';
+import { createStorageHealth, storageMigrations } from '../storage/storage-health.js';
+import type { StorageHealth } from '../storage/storage-health.js';
 import type { Migration, SqliteDatabase } from '../storage/database.js';
 import { createEvents } from './events.js';
 import { createStartupLoadsModule } from './startup-loads.js';
@@ -76,13 +80,19 @@ function collectMigrations(modules: readonly DaemonModule[]): Migration[] {
 /** Starts a daemon for `config`. Throws (after cleaning up) if any part fails to start. */
 export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promise<Daemon> {
   const clock = deps.clock ?? systemClock;
-  const logger = deps.logger ?? createLogger({ level: config.log.level, format: config.log.format });
+  const redact = createRedactor(configSecrets(config));
+  const logger = deps.logger ?? createLogger({ level: config.log.level, format: config.log.format, redact });
   const registry = createRegistry();
   const events = createEvents((event, err) => logger.error({ event, err }, 'event listener threw'));
   const services = new Map<string, unknown>();
   let ready = false;
   let notReady = 'starting';
-  const app = createHttpServer({ logger, registry, readiness: { ready: () => ready, reason: () => notReady } });
+  let storage: StorageHealth | undefined;
+  const readiness = {
+    ready: () => ready && (storage?.up() ?? true),
+    reason: () => (notReady !== '' ? notReady : storage?.reason() ?? ''),
+  };
+  const app = createHttpServer({ logger, registry, redact, readiness });
   const context: DaemonContext = { config, clock, logger, registry, events, app, services };
 
   let demo: DemoTarget | undefined;
@@ -97,6 +107,7 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
       ready = false;
       notReady = `stopping: ${reason}`;
       logger.info({ reason }, 'stopping');
+      storage?.stop();
       for (const m of [...modules].reverse()) {
         try {
           await m.stop?.(reason);
@@ -164,12 +175,15 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
       createStatusPageModule({ maintenance: () => maintenance.service() }),
     ];
 
-    db = openDatabase(config.storage.path, collectMigrations(modules));
+    db = openDatabase(config.storage.path, [...storageMigrations, ...collectMigrations(modules)]);
     services.set('db', db);
+    storage = createStorageHealth({ db, path: config.storage.path, clock, registry, logger: logger.child({ component: 'storage' }) });
+    services.set('storage', storage);
 
     for (const m of modules) await m.register?.(context);
     await app.listen({ host: config.server.host, port: deps.port ?? config.server.port });
     for (const m of modules) await m.start?.(context);
+    storage.start();
     ready = true;
     notReady = '';
   } catch (thrown) {

@@ -12,6 +12,10 @@ import { startRetention } from './retention.js';
 import { createSqliteLoadRunStore } from './sqlite-load-run-store.js';
 import type { RetentionJob } from './retention.js';
 import { LOAD_RUN_STORE_SERVICE } from '../load/run-store.js';
+import { Counter } from 'prom-client';
+import { isStorageError } from '../storage/storage-health.js';
+import type { StorageHealth } from '../storage/storage-health.js';
+import { createProgressWriter, recoverInterruptedRuns } from './run-recovery.js';
 
 
 /** Creates the history module (it brings `historyMigrations` for the daemon's database). */
@@ -37,13 +41,32 @@ export function createHistoryModule(): DaemonModule {
         config: ctx.config.history,
         clock: ctx.clock,
         registry: ctx.registry,
-        onError: (err) => log.error({ err }, 'history: cannot write probe results'),
+        onError: (err) => writeFailed(ctx, err, () => log.error({ err }, 'history: cannot write probe results')),
       });
       ctx.services.set(HISTORY_SERVICE, service);
       // The load engine's RunStore over the same table, for a load module that prefers it to JSON files.
       ctx.services.set(LOAD_RUN_STORE_SERVICE, createSqliteLoadRunStore(db));
       const probes = service.probes;
-      unsubscribe = ctx.events.on('probe:result', (result) => probes.record(result));
+      // Before the load module starts: a run still `running` in the file was cut off by a crash.
+      const interrupted = recoverInterruptedRuns(db, ctx.clock.now());
+      const interruptedTotal = new Counter({ name: 'perfwarden_load_runs_interrupted_total', help: 'Load runs found running at start-up (the daemon died during them), marked interrupted.', registers: [ctx.registry] });
+      interruptedTotal.inc(interrupted.length);
+      for (const r of interrupted) {
+        log.warn({ runId: r.id, load: r.load, requests: r.progress?.requests, elapsedSeconds: r.progress?.elapsedSeconds }, 'history: a load run was interrupted by the last stop (crash or kill); marked interrupted with what it had measured');
+      }
+      const progress = createProgressWriter(db, ctx.clock);
+      const subscriptions = [
+        ctx.events.on('probe:result', (result) => probes.record(result)),
+        ctx.events.on('load:progress', (p) => {
+          try {
+            progress.record(p.runId, p);
+          } catch (thrown) {
+            log.error({ err: thrown }, 'history: cannot write load progress');
+          }
+        }),
+        ctx.events.on('load:finished', (f) => progress.forget(f.runId)),
+      ];
+      unsubscribe = () => { for (const u of subscriptions) u(); };
     },
     start() {
       const ctx = ctxRef;
@@ -59,7 +82,7 @@ export function createHistoryModule(): DaemonModule {
         onPruned: (o) => {
           if (o.raw + o.minutes + o.runs > 0) log.info(o, 'history: pruned old rows');
         },
-        onError: (err) => log.error({ err }, 'history: prune failed'),
+        onError: (err) => writeFailed(ctx, err, () => log.error({ err }, 'history: prune failed')),
       });
     },
     stop() {
@@ -70,4 +93,11 @@ export function createHistoryModule(): DaemonModule {
       service?.probes.close();
     },
   };
+}
+
+/** A store that refuses writes is the storage health's to report (once); anything else is logged. */
+function writeFailed(ctx: DaemonContext, err: unknown, log: () => void): void {
+  const storage = ctx.services.get('storage') as StorageHealth | undefined;
+  if (storage !== undefined && isStorageError(err)) storage.failed('history', err);
+  else log();
 }

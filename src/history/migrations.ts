@@ -62,4 +62,9 @@ CREATE TABLE load_baselines (
 );
 `,
   },
+  {
+    // The last progress of a running load, so a run a crash interrupts keeps what it had measured.
+    id: 'history-003',
+    up: 'ALTER TABLE load_runs ADD COLUMN progress_json TEXT;',
+  },
 ];

@@ -18,10 +18,13 @@ function isVerdict(v: string | null): v is NonNullable<LoadRunSummary['verdict']
 }
 
 function toSummary(row: Row): LoadRunSummary {
+  // The engine knows no "interrupted" (history's recovery of a crash): to it, such a run was aborted.
+  const interrupted = row.status === 'interrupted';
   return {
     runId: row.id,
     load: row.load,
-    status: row.status as LoadRunStatus,
+    status: interrupted ? 'aborted' : row.status as LoadRunStatus,
+    ...(interrupted ? { message: 'interrupted: the daemon stopped during the run (crash or kill)' } : {}),
     startedAt: row.started_at,
     ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
     ...(isVerdict(row.verdict) ? { verdict: row.verdict } : {}),

@@ -6,9 +6,10 @@
 import { PwError } from '../core/errors.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import type { RegressionReport } from '../regression/types.js';
+import type { RunProgress } from './run-recovery.js';
 
-/** A run's lifecycle state. */
-export type RunStatus = 'running' | 'finished' | 'aborted' | 'error';
+/** A run's lifecycle state; `interrupted`: the daemon died during the run (set at the next start-up). */
+export type RunStatus = 'running' | 'finished' | 'aborted' | 'error' | 'interrupted';
 
 /** One stored load run. `result` is the engine's result JSON (issue 3 shape), kept as is. */
 export interface StoredRun {
@@ -22,6 +23,8 @@ export interface StoredRun {
   result: unknown;
   baselineId: string | undefined;
   regression: RegressionReport | undefined;
+  /** What a running or interrupted run had measured at its last persisted progress. */
+  progress?: RunProgress | undefined;
 }
 
 /** A run as listed (no result body). */
@@ -60,6 +63,7 @@ export interface LoadRunRow {
   started_at: number;
   finished_at: number | null;
   result_json?: string | null;
+  progress_json?: string | null;
 }
 
 /** The named parameters of the `load_runs` columns both run stores write. */
@@ -92,6 +96,7 @@ function fromRow(row: RunRow): StoredRun {
     result: row.result_json === null || row.result_json === undefined ? undefined : JSON.parse(row.result_json) as unknown,
     baselineId: row.baseline_id ?? undefined,
     regression: row.regression_json === null ? undefined : JSON.parse(row.regression_json) as RegressionReport,
+    ...(row.progress_json === null || row.progress_json === undefined ? {} : { progress: JSON.parse(row.progress_json) as RunProgress }),
   };
 }
 
@@ -106,7 +111,7 @@ export function createSqliteRunStore(db: SqliteDatabase): SqliteRunStore {
       report_html = COALESCE(excluded.report_html, report_html), report_md = COALESCE(excluded.report_md, report_md),
       baseline_id = excluded.baseline_id, regression_json = excluded.regression_json`);
   const selectOne = db.prepare('SELECT * FROM load_runs WHERE id = ?');
-  const listColumns = `r.id, r.load, r.status, r.verdict, r.started_at, r.finished_at, r.baseline_id, r.regression_json,
+  const listColumns = `r.id, r.load, r.status, r.verdict, r.started_at, r.finished_at, r.baseline_id, r.regression_json, r.progress_json,
     (b.run_id IS NOT NULL) AS pinned`;
   const listAll = db.prepare(`SELECT ${listColumns} FROM load_runs r LEFT JOIN load_baselines b ON b.run_id = r.id ORDER BY r.started_at DESC LIMIT ?`);
   const listLoad = db.prepare(`SELECT ${listColumns} FROM load_runs r LEFT JOIN load_baselines b ON b.run_id = r.id WHERE r.load = ? ORDER BY r.started_at DESC LIMIT ?`);

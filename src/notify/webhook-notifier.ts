@@ -1,20 +1,44 @@
-/** Webhook (JSON POST of the notification, or Slack's `{ text }`) and Alertmanager API v2 channels. */
-import { request } from 'undici';
+/**
+ * Webhook (JSON POST of the notification, or Slack's `{ text }`) and Alertmanager API v2 channels.
+ * Each channel has its own connection pool (undici Agent with the channel's connect timeout), so
+ * a hanging endpoint holds only its own sockets. Errors name the URL without its path, query or
+ * credentials: a Slack-style URL carries its secret in the path.
+ */
+import { Agent, request } from 'undici';
 import type { AlertmanagerChannelConfig, WebhookChannelConfig } from '../config/sections/notifications.js';
+import { coerceError } from '../core/errors.js';
+import { publicUrl } from '../core/redact.js';
 import { subjectLine, textBody } from './render.js';
 import type { Notification, Notifier } from './types.js';
 import { describeChange } from '../alerts/change-text.js';
+import { pipelineOf } from './pipeline.js';
 
-async function postJson(url: string, body: unknown, headers: Readonly<Record<string, string>>, timeout: number): Promise<void> {
-  const res = await request(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode} from ${url}: ${text.slice(0, 200)}`);
+interface Poster {
+  post(url: string, body: unknown, headers: Readonly<Record<string, string>>, signal: AbortSignal | undefined): Promise<void>;
+  close(): Promise<void>;
+}
+
+function poster(config: { connectTimeout: number; timeout: number }): Poster {
+  const agent = new Agent({ connect: { timeout: config.connectTimeout }, headersTimeout: config.timeout, bodyTimeout: config.timeout });
+  return {
+    async post(url, body, headers, signal) {
+      let res;
+      try {
+        res = await request(url, {
+          method: 'POST', dispatcher: agent,
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+          ...(signal === undefined ? {} : { signal }),
+        });
+      } catch (thrown) {
+        const err = coerceError(thrown);
+        throw new Error(`POST ${publicUrl(url)} failed: ${err.code ?? err.name}: ${err.message.split(url).join(publicUrl(url))}`, { cause: thrown });
+      }
+      const text = await res.body.text();
+      if (res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode} from ${publicUrl(url)}: ${text.slice(0, 200)}`);
+    },
+    close: () => agent.close(),
+  };
 }
 
 function withoutKey(labels: Readonly<Record<string, string>>, key: string): Record<string, string> {
@@ -25,13 +49,17 @@ function withoutKey(labels: Readonly<Record<string, string>>, key: string): Reco
 
 /** A JSON webhook; `format: slack` posts `{ text }`. */
 export function createWebhookNotifier(config: WebhookChannelConfig): Notifier {
+  const http = poster(config);
   return {
     name: config.name,
     type: 'webhook',
-    async send(n: Notification): Promise<void> {
+    pipeline: pipelineOf(config),
+    async send(n: Notification, signal?: AbortSignal): Promise<void> {
       const body = config.format === 'slack' ? { text: `*${subjectLine(n)}*\n${textBody(n)}` } : n;
-      await postJson(config.url, body, config.headers ?? {}, config.timeout);
+      // The stable row id lets a receiver drop the repeat a crash or a late timeout can cause.
+      await http.post(config.url, body, { ...config.headers, 'x-perfwarden-notification-id': String(n.id) }, signal);
     },
+    close: () => http.close(),
   };
 }
 
@@ -47,11 +75,14 @@ export const ALERTMANAGER_ENDS_AT_INTERVALS = 3;
  */
 export function createAlertmanagerNotifier(config: AlertmanagerChannelConfig, now: () => number = Date.now): Notifier {
   const url = `${config.url.replace(/\/+$/, '')}/api/v2/alerts`;
+  const http = poster(config);
   return {
     name: config.name,
     type: 'alertmanager',
     resendInterval: config.resendInterval,
-    async send(n: Notification): Promise<void> {
+    pipeline: pipelineOf(config),
+    close: () => http.close(),
+    async send(n: Notification, signal?: AbortSignal): Promise<void> {
       const firingEndsAt = new Date(Math.floor(now()) + ALERTMANAGER_ENDS_AT_INTERVALS * config.resendInterval).toISOString();
       const alerts = n.alerts.map((t) => ({
         // `alertname` is Alertmanager's name label; the notice's own `alert` label would only duplicate it.
@@ -67,7 +98,7 @@ export function createAlertmanagerNotifier(config: AlertmanagerChannelConfig, no
         endsAt: t.kind === 'resolved' ? new Date(Math.floor(t.at)).toISOString() : firingEndsAt,
         ...(n.dashboardUrl === undefined ? {} : { generatorURL: n.dashboardUrl }),
       }));
-      await postJson(url, alerts, config.headers ?? {}, config.timeout);
+      await http.post(url, alerts, config.headers ?? {}, signal);
     },
   };
 }

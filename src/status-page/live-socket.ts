@@ -25,6 +25,8 @@ export interface LiveSocketOptions {
   /** The first message a client gets (a fresh snapshot). */
   onConnect(send: (json: string) => void): void | Promise<void>;
   onError?: (err: Error) => void;
+  /** Applied to every message before it is sent (the config's secrets become `<secret>`). */
+  redact?: (json: string) => string;
 }
 
 /** The attached socket server. */
@@ -74,7 +76,7 @@ export function attachLiveSocket(options: LiveSocketOptions): LiveSocket {
       ws.terminate();
       return;
     }
-    ws.send(json);
+    ws.send(options.redact === undefined ? json : options.redact(json));
   };
 
   const ping = () => {

@@ -12,6 +12,8 @@ import type { DaemonContext, DaemonModule } from '../daemon/module.js';
 import { routeDeps } from '../api/api-module.js';
 import { tokenMatches } from '../server/auth.js';
 import { attachLiveSocket } from './live-socket.js';
+import { configSecrets } from '../config/load-config.js';
+import { createRedactor } from '../core/redact.js';
 import type { LiveSocket } from './live-socket.js';
 import { buildSnapshot, firingAlert, pageProbeResult, pageRun } from './live-messages.js';
 import type { LoadProgress } from '../load/result/result.js';
@@ -93,6 +95,7 @@ export function createStatusPageModule(options: StatusPageOptions = {}): DaemonM
         authorize: (req: IncomingMessage) => readAllowed(req.headers.authorization, req.url),
         onConnect: async (send) => send(JSON.stringify(await buildSnapshot(deps, currentLoad))),
         onError: (err) => log.warn({ err }, 'status page: cannot send snapshot'),
+        redact: createRedactor(configSecrets(ctx.config)),
       });
       const socket = live;
 

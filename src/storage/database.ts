@@ -17,21 +17,41 @@ export interface Migration {
   up: string;
 }
 
-/** Opens (creating if needed) the database at `path` (":memory:" for none) and migrates it. */
+/**
+ * Opens (creating if needed) the database at `path` (":memory:" for none) and migrates it.
+ * Throws PW_ERR_STORAGE with one line naming the file and what to do: a corrupt file fails on
+ * its first read (the pragmas), not on `new Database`.
+ */
 export function openDatabase(path: string, migrations: readonly Migration[]): SqliteDatabase {
-  let db: SqliteDatabase;
+  let db: SqliteDatabase | undefined;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db, migrations);
+    return db;
   } catch (thrown) {
-    throw new PwError('PW_ERR_STORAGE', `cannot open database ${path}: ${coerceError(thrown).message}`, { cause: thrown });
+    try {
+      db?.close();
+    } catch {
+      // Closing a handle that failed to open properly: nothing more to release.
+    }
+    const err = coerceError(thrown);
+    throw new PwError('PW_ERR_STORAGE', `cannot open database ${path}: ${err.message.split('\n')[0] ?? err.message} (${hint(err.code)})`, { cause: thrown });
   }
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  migrate(db, migrations);
-  return db;
+}
+
+function hint(code: string | undefined): string {
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return 'the file is damaged or not a perfwarden database: move it aside to start with a new one, or restore a backup';
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM') {
+    return 'check that the file and its folder exist and are writable by this user, and that the file is not immutable (lsattr)';
+  }
+  return 'check storage.path';
 }
 
 /** Applies the migrations that have not been applied yet, each in its own transaction. */

@@ -138,9 +138,10 @@ test('the compose rules are generated from config/compose.yaml, current, and pas
   const config = loadConfigFile(at('config/compose.yaml'), {});
   const generated = renderPrometheusRules(generatePrometheusRules(config.alerts), 'config/compose.yaml');
   assert.equal(readFileSync(at(COMPOSE_RULES), 'utf8'), generated, `regenerate: npx tsx src/cli.ts rules --config config/compose.yaml -o ${COMPOSE_RULES}`);
-  const rules = parse(generated) as { groups: { rules: { alert: string }[] }[] };
-  const names = new Set(rules.groups.flatMap((g) => g.rules.map((r) => r.alert)));
+  const rules = parse(generated) as { groups: { name: string; rules: { alert: string }[] }[] };
+  const names = new Set(rules.groups.filter((g) => g.name === 'perfwarden').flatMap((g) => g.rules.map((r) => r.alert)));
   assert.deepEqual([...names].sort(), config.alerts.map((a) => a.name).sort(), 'the same alert set perfwarden evaluates');
+  assert.deepEqual(rules.groups.find((g) => g.name === 'perfwarden-self')?.rules.map((r) => r.alert), ['perfwarden-storage-down'], 'and the built-in alerts about perfwarden itself');
   const run = spawnSync('promtool', ['check', 'rules', at(COMPOSE_RULES)], { encoding: 'utf8' });
   assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
 });

@@ -126,3 +126,11 @@ test('the shipped default config is valid', () => {
   assert.ok(config.probes.length >= 5);
   assert.ok(config.probes.some((p) => p.ws !== undefined));
 });
+
+test('limits: limits.minInterval lowers the interval floor; retention-like durations may exceed the 24.8-day timer limit', () => {
+  const base = 'targets: [{ name: api, url: "http://127.0.0.1:1" }]\nprobes: [{ name: s, target: api, every: 200ms, http: { path: /s } }]\n';
+  assert.deepEqual(problemsOf(base).map((p) => p.path), ['probes[0].every']);
+  const lowered = loadConfigText(`${base}limits: { minInterval: 100ms }\nhistory: { minuteRetention: 90d }\n`, 'test.yaml', {});
+  assert.equal(lowered.probes[0]?.every, 200);
+  assert.equal(lowered.history.minuteRetention, 90 * 86_400_000);
+});

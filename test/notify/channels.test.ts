@@ -41,8 +41,8 @@ test('webhook: JSON and Slack formats are POSTed; a non-2xx answer is a failed d
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  const json = createWebhookNotifier({ name: 'hook', type: 'webhook', url, format: 'json', headers: { authorization: 'Bearer x' }, timeout: 5000 });
-  const slack = createWebhookNotifier({ name: 'slack', type: 'webhook', url, format: 'slack', timeout: 5000 });
+  const json = createWebhookNotifier({ name: 'hook', type: 'webhook', url, format: 'json', headers: { authorization: 'Bearer x' }, timeout: 5000, connectTimeout: 5000, concurrency: 1 });
+  const slack = createWebhookNotifier({ name: 'slack', type: 'webhook', url, format: 'slack', timeout: 5000, connectTimeout: 5000, concurrency: 1 });
   await json.send(notice('firing', Date.now()));
   await slack.send(notice('firing', Date.now()));
   const [a, b] = bodies as { auth?: string; body: Record<string, unknown> }[];
@@ -51,12 +51,15 @@ test('webhook: JSON and Slack formats are POSTed; a non-2xx answer is a failed d
   assert.match(String(b?.body.text), /^\*\[CRITICAL\] api-latency FIRING: status latency\.p95 = 712ms \(> 600ms\)\*/);
   status = 500;
   await assert.rejects(json.send(notice('firing', Date.now())), /HTTP 500/);
+  await json.close?.();
+  await slack.close?.();
 });
 
 test('a real Alertmanager receives the pushed alert (API v2) with one name label, endsAt ahead while firing, and resolves it', { timeout: 60_000 }, async () => {
   const am = await startAlertmanager();
   cleanups.push(() => am.stop());
-  const channel = createAlertmanagerNotifier({ name: 'am', type: 'alertmanager', url: am.base, timeout: 5000, resendInterval: 60_000 });
+  const channel = createAlertmanagerNotifier({ name: 'am', type: 'alertmanager', url: am.base, timeout: 5000, connectTimeout: 5000, concurrency: 1, resendInterval: 60_000 });
+  cleanups.push(() => channel.close?.());
   const now = Date.now();
   await channel.send(notice('firing', now));
   const alerts = await am.alerts();
@@ -81,6 +84,7 @@ targets: [{ name: api, url: "http://127.0.0.1:1" }]
 probes: [{ name: status, target: api, every: 1s, http: { path: /s } }]
 alerts:
   - { name: am-latency, select: { probes: [status] }, measure: latency.p95, window: 2s, warning: "> 400ms" }
+limits: { minInterval: 100ms }   # sub-second evaluation keeps the test short
 notifications:
   evaluationInterval: 500ms
   channels: [{ name: am, type: alertmanager, url: "${am.base}", resendInterval: 2s }]

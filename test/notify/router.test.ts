@@ -200,7 +200,7 @@ notifications:
   await assert.rejects(bad.send({ id: 4, channel: 'mail', groupKey: 'g', status: 'firing', severity: 'warning', createdAt: now, alerts: [] }), /auth|535|credentials/i);
 });
 
-test('a failing channel does not hold up the others; its rows back off and are retried', async () => {
+test('a failing channel does not hold up the others; its rows back off in order and are retried', async () => {
   const { Outbox } = await import('../../src/notify/outbox.js');
   const { alertMigrations } = await import('../../src/alerts/migrations.js');
   const db = openDatabase(':memory:', alertMigrations);
@@ -221,12 +221,15 @@ test('a failing channel does not hold up the others; its rows back off and are r
   assert.equal(outbox.nextDue(), 0, 'the untried rows are still due');
   await outbox.deliverDue(0);
   await outbox.deliverDue(0);
-  // Row 1 backed off (1 s) after its failure; rows 2 and 3 each failed once since.
-  const rows = outbox.list().filter((e) => e.channel === 'dead').map((e) => `${e.id}:${e.status}:${e.attempts}:${e.nextAttemptAt}`).sort();
-  assert.deepEqual(rows, ['1:pending:1:1000', '2:pending:1:1000', '3:pending:1:1000']);
+  // Row 1 backed off (1 s) after its failure; rows 2 and 3 of its group wait behind it, so they can never overtake it.
+  const rows = () => outbox.list().filter((e) => e.channel === 'dead').map((e) => `${e.id}:${e.status}:${e.attempts}:${e.nextAttemptAt}`).sort();
+  assert.deepEqual(rows(), ['1:pending:1:1000', '2:pending:0:0', '3:pending:0:0']);
+  assert.equal(deadCalls, 1);
   await outbox.deliverDue(1000);
   await outbox.deliverDue(3000);
-  await outbox.deliverDue(7000);
   assert.equal(outbox.list().find((e) => e.id === 1)?.status, 'dead');
   assert.equal(outbox.list().find((e) => e.id === 1)?.attempts, 3);
+  // Given up, row 1 no longer holds its group: row 2 is next.
+  await outbox.deliverDue(7000);
+  assert.deepEqual(rows(), ['1:dead:3:7000', '2:pending:1:8000', '3:pending:0:0']);
 });

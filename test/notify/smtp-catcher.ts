@@ -22,6 +22,16 @@ export interface SmtpCatcher {
   readonly mails: CaughtMail[];
   /** Resolves when at least `n` mails arrived (rejects after `timeoutMs`). */
   waitFor(n: number, timeoutMs?: number): Promise<CaughtMail[]>;
+  /**
+   * While on, a message is received but not acknowledged (no "250 OK" after DATA) until
+   * `releaseAcks()`; a message whose client disconnected meanwhile is dropped, as a real server
+   * drops a transaction it never acknowledged.
+   */
+  holdAcks(on: boolean): void;
+  /** Messages received and waiting for their acknowledgement (a disconnected client's are dropped). */
+  held(): number;
+  /** Acknowledges (and keeps) every held message whose client is still connected. */
+  releaseAcks(): void;
   close(): Promise<void>;
 }
 
@@ -58,12 +68,25 @@ function parseHeaders(raw: string): Record<string, string> {
 export async function startSmtpCatcher(options: { port?: number; auth?: { user: string; pass: string }; starttls?: boolean } = {}): Promise<SmtpCatcher> {
   const mails: CaughtMail[] = [];
   const waiters: (() => void)[] = [];
+  let holding = false;
+  const heldAcks: { session: string; mail: CaughtMail; ack: () => void }[] = [];
+  const closedSessions = new Set<string>();
+  const keep = (mail: CaughtMail, ack: () => void) => {
+    mails.push(mail);
+    for (const w of waiters.splice(0)) w();
+    ack();
+  };
   const server = new SMTPServer({
     secure: false,
     disabledCommands: [...(options.starttls === true ? [] : ['STARTTLS']), ...(options.auth === undefined ? ['AUTH'] : [])],
     authOptional: options.auth === undefined,
     allowInsecureAuth: options.starttls !== true,
     logger: false,
+    onClose(session) {
+      closedSessions.add(session.id);
+      // Never acknowledged: dropped, as a real server drops the transaction.
+      for (let i = heldAcks.length - 1; i >= 0; i--) if (heldAcks[i]!.session === session.id) heldAcks.splice(i, 1);
+    },
     onAuth(auth, _session, callback) {
       if (options.auth !== undefined && auth.username === options.auth.user && auth.password === options.auth.pass) {
         callback(null, { user: auth.username });
@@ -75,7 +98,7 @@ export async function startSmtpCatcher(options: { port?: number; auth?: { user: 
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const headers = parseHeaders(raw);
-        mails.push({
+        const mail: CaughtMail = {
           from: session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address,
           to: session.envelope.rcptTo.map((r) => r.address),
           subject: headers.subject ?? '',
@@ -83,9 +106,9 @@ export async function startSmtpCatcher(options: { port?: number; auth?: { user: 
           raw,
           secure: session.secure,
           ...(session.user === undefined ? {} : { user: String(session.user) }),
-        });
-        for (const w of waiters.splice(0)) w();
-        callback();
+        };
+        if (holding) heldAcks.push({ session: session.id, mail, ack: () => callback() });
+        else keep(mail, () => callback());
       });
     },
   });
@@ -108,6 +131,15 @@ export async function startSmtpCatcher(options: { port?: number; auth?: { user: 
         });
       }
       return mails;
+    },
+    holdAcks(on) {
+      holding = on;
+    },
+    held: () => heldAcks.length,
+    releaseAcks() {
+      for (const h of heldAcks.splice(0)) {
+        if (!closedSessions.has(h.session)) keep(h.mail, h.ack);
+      }
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

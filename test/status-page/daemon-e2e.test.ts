@@ -36,6 +36,7 @@ alerts:
     warning: "> 400ms"
     critical: "> 600ms"
 notifications: { evaluationInterval: 300ms }
+limits: { minInterval: 100ms }
 `;
 
 let daemon: Daemon;

@@ -2,7 +2,8 @@
  * `limits:` — safety limits on load runs, with defaults a production user would accept. A load
  * above them is a configuration error (`validate` and `start` reject it, with file:line); on the
  * command line `perfwarden load --max-rate/--max-vus/--max-duration` raise them for one run.
- * `allowedHosts`, when set, is the only hosts scheduled loads may target.
+ * `allowedHosts`, when set, is the only hosts scheduled loads may target. (`minInterval`, the floor
+ * of every interval, is checked by `src/config/limits.ts` with the other input limits.)
  */
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
@@ -14,9 +15,12 @@ import type { LoadConfig } from './loads.js';
 import { isOpen, peakVus, planDurationMs, planLoad } from '../../load/plan/plan.js';
 import { peakLevel } from '../../load/plan/schedule.js';
 import { fmtSeconds } from '../../report/format.js';
+import { DEFAULT_MIN_INTERVAL } from '../limits.js';
 
-/** `limits`. */
+/** `limits`: the loads' safety limits, and the interval floor of `src/config/limits.ts`. */
 export const LimitsSection = Strict({
+  /** Shortest probe `every`, resource `every` and `evaluationInterval`. At least 10ms. */
+  minInterval: Duration({ default: DEFAULT_MIN_INTERVAL }),
   /** Highest arrival rate of an open-model load, iterations per second. */
   maxRate: Type.Number({ exclusiveMinimum: 0, default: 50_000 }),
   /** Most VUs (closed model), maxVUs (open model) or WebSocket connections of a load. */
@@ -60,7 +64,7 @@ function round(n: number): number {
 }
 
 /** Checks every load of a raw config against its limits (raw: loads that do not decode are reported elsewhere). */
-export function checkLimits(raw: { loads?: unknown; limits?: unknown; targets?: unknown }, report: ReportProblem): void {
+export function checkLoadLimits(raw: { loads?: unknown; limits?: unknown; targets?: unknown }, report: ReportProblem): void {
   if (!Value.Check(LimitsSection, raw.limits ?? {})) return;
   const limits = Value.Decode(LimitsSection, Value.Default(LimitsSection, raw.limits ?? {}));
   const targets = Array.isArray(raw.targets) ? (raw.targets as { name?: unknown; url?: unknown }[]) : [];

@@ -5,9 +5,32 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
-import { Duration, Headers, Name, Strict } from '../types.js';
+import { Duration, Headers, Name, Strict, WithDefault } from '../types.js';
 import type { ReportProblem } from '../problem.js';
 import { parseDuration } from '../../core/units.js';
+
+/** Delivery retry: exponential backoff, capped, until a count or a time budget runs out. */
+export const RetrySchema = Strict({
+  initialBackoff: Duration({ default: '5s' }),
+  maxBackoff: Duration({ default: '5m' }),
+  /** After this many failed attempts a notification is given up ("dead"). Unset: no limit by count. */
+  maxAttempts: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** A notification still undelivered this long after it was queued is given up ("dead"). */
+  giveUpAfter: Duration({ default: '7d' }),
+});
+
+/**
+ * What every channel has: its own delivery pipeline. `timeout` bounds one whole delivery
+ * (connect, greeting, send, answer), `connectTimeout` the TCP/TLS connect, `concurrency` how many
+ * notifications of different groups it sends at once (one group's notices always go in order),
+ * `retry` overrides `notifications.retry` for this channel.
+ */
+const pipeline = {
+  timeout: Duration({ default: '10s' }),
+  connectTimeout: Duration({ default: '5s' }),
+  concurrency: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+  retry: Type.Optional(RetrySchema),
+};
 
 /** SMTP email through nodemailer. */
 export const EmailChannelSchema = Strict({
@@ -23,7 +46,9 @@ export const EmailChannelSchema = Strict({
   password: Type.Optional(Type.String()),
   from: Type.String({ minLength: 3 }),
   to: Type.Array(Type.String({ minLength: 3 }), { minItems: 1 }),
-  timeout: Duration({ default: '10s' }),
+  /** How long the server may take to greet after the connect (a server that never greets fails here). */
+  greetingTimeout: Duration({ default: '5s' }),
+  ...pipeline,
 });
 
 /** A JSON POST; `format: slack` sends `{ text }` a Slack incoming webhook accepts. */
@@ -33,7 +58,7 @@ export const WebhookChannelSchema = Strict({
   url: Type.String({ pattern: '^https?://', errorMessage: 'expected an http(s) URL' }),
   format: Type.Union([Type.Literal('json'), Type.Literal('slack')], { default: 'json' }),
   headers: Type.Optional(Headers()),
-  timeout: Duration({ default: '10s' }),
+  ...pipeline,
 });
 
 /** Alertmanager API v2 (`POST /api/v2/alerts`). */
@@ -42,7 +67,7 @@ export const AlertmanagerChannelSchema = Strict({
   type: Type.Literal('alertmanager'),
   url: Type.String({ pattern: '^https?://', errorMessage: 'expected the Alertmanager base URL, like "http://127.0.0.1:9093"' }),
   headers: Type.Optional(Headers()),
-  timeout: Duration({ default: '10s' }),
+  ...pipeline,
   /**
    * How often a firing alert is re-sent (at most 1m). Alertmanager resolves an alert that is not
    * re-sent within its `resolve_timeout` (5m by default), so each send carries
@@ -78,14 +103,7 @@ export const NotificationsSection = Strict({
   channels: Type.Array(ChannelSchema, { default: [] }),
   /** Default: every alert to every channel. */
   routes: Type.Optional(Type.Array(RouteSchema)),
-  retry: Strict({
-    initialBackoff: Duration({ default: '5s' }),
-    maxBackoff: Duration({ default: '5m' }),
-    /** After this many failed attempts a notification is given up ("dead"). Unset: no limit by count. */
-    maxAttempts: Type.Optional(Type.Integer({ minimum: 1 })),
-    /** A notification still undelivered this long after it was queued is given up ("dead"). */
-    giveUpAfter: Duration({ default: '7d' }),
-  }, { default: {} }),
+  retry: WithDefault(RetrySchema, {}),
   /** How long history is kept: flushed alert events, sent/dead/silenced outbox rows, expired silences. */
   retention: Duration({ default: '30d' }),
 }, { default: {} });
@@ -97,6 +115,7 @@ export type EmailChannelConfig = StaticDecode<typeof EmailChannelSchema>;
 export type WebhookChannelConfig = StaticDecode<typeof WebhookChannelSchema>;
 export type AlertmanagerChannelConfig = StaticDecode<typeof AlertmanagerChannelSchema>;
 export type RouteConfig = StaticDecode<typeof RouteSchema>;
+export type RetryConfig = StaticDecode<typeof RetrySchema>;
 
 /** Longest Alertmanager `resendInterval`: its default `resolve_timeout` is 5m, and we send `endsAt` = 3 intervals ahead. */
 export const MAX_ALERTMANAGER_RESEND_MS = 60_000;
