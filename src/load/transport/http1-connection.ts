@@ -38,7 +38,7 @@ export interface Http1ConnectionOptions {
   authority: string;
   /** Present for https: the connection speaks TLS (ALPN `http/1.1`). */
   tls?: Http1TlsOptions;
-  /** Bound on connecting, on waiting for a response head and on each gap in its body. */
+  /** Bound on connecting, and on a whole request from its start to the last byte of its body. */
   timeoutMs: number;
   /** Monotonic milliseconds: deadlines and `retryAt` are on this clock. */
   now: () => number;
@@ -376,12 +376,10 @@ export class Http1Connection implements VuDispatcher {
             this.finish(off < data.length);
             return;
           }
-          this.deadline = this.now() + this.timeoutMs;
           break;
         }
         case Body.UntilClose:
           h.onData?.(Buffer.from(data.subarray(off)));
-          this.deadline = this.now() + this.timeoutMs;
           return;
         case Body.ChunkData: {
           const n = Math.min(this.remaining, data.length - off);
@@ -392,7 +390,6 @@ export class Http1Connection implements VuDispatcher {
             this.body = Body.ChunkEnd;
             this.sizeLine = '';
           }
-          this.deadline = this.now() + this.timeoutMs;
           break;
         }
         default: {
@@ -458,8 +455,8 @@ export class Http1Connection implements VuDispatcher {
       at = next;
     }
     this.closeAfter = close;
+    // The deadline stays the request's: a body trickling in (slowloris) cannot hold it open.
     this.deadlineCode = 'UND_ERR_BODY_TIMEOUT';
-    this.deadline = this.now() + this.timeoutMs;
     h.onHeaders?.(status, NO_HEADERS, noop, '');
     if (this.handler !== h) return false;
     if (this.noBody || status === 204 || status === 304 || length === 0) {
