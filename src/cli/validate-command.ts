@@ -1,7 +1,9 @@
-/** `perfwarden validate FILE`: check a config and print every problem, exit 2 if any. */
+/** `perfwarden validate FILE`: check a config and print every problem, exit 2 if any; warnings (exit 0) for a valid config that would misbehave. */
 import type { Command } from 'commander';
 import type { CliIo } from './io.js';
 import { loadConfigOrReport, resolveConfigPath } from './config-file.js';
+import { formatPath } from '../config/problem.js';
+import { replicaNotificationWarnings } from '../config/sections/cluster.js';
 
 /** Registers `validate`. */
 export function registerValidateCommand(program: Command, io: CliIo): void {
@@ -18,5 +20,6 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
         + `  ${config.probes.length} probe(s)${names(config.probes)}\n`
         + `  ${config.loads.length} load(s)${names(config.loads)}\n`
         + `  ${config.alerts.length} alert(s)${names(config.alerts)}\n`);
+      for (const w of replicaNotificationWarnings(config)) io.err(`warning: ${resolveConfigPath(file)} ${formatPath(w.path)}: ${w.message}\n`);
     });
 }

@@ -15,6 +15,7 @@ import { LimitsSection, checkLimits } from './sections/limits.js';
 import { AlertsSection, checkAlerts } from './sections/alerts.js';
 import { NotificationsSection, checkNotifications } from './sections/notifications.js';
 import { checkResources } from './sections/resources.js';
+import { ClusterSection } from './sections/cluster.js';
 import type { ReportProblem } from './problem.js';
 
 /** The root schema. Unknown top-level keys are errors. */
@@ -33,6 +34,7 @@ export const ConfigSchema = Type.Object(
     limits: LimitsSection,
     alerts: AlertsSection,
     notifications: NotificationsSection,
+    cluster: ClusterSection,
   },
   { additionalProperties: false },
 );
