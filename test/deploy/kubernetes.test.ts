@@ -18,6 +18,7 @@ import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { buildProgram } from '../../src/cli/program.js';
 import { loadConfigText } from '../../src/config/load-config.js';
+import { parseThresholdExpression } from '../../src/load/thresholds.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { createHttpServer } from '../../src/server/http-server.js';
@@ -84,6 +85,13 @@ function parseWithCli(argv: readonly string[]): void {
     if (thrown instanceof CommanderError) assert.fail(`perfwarden ${argv.join(' ')}: ${io.stderr.trim() || thrown.message}`);
     throw thrown;
   }
+}
+
+/** Splits a shell command line into words: blanks separate, single quotes keep. Enough for the one line the merge Job runs. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  for (const m of line.matchAll(/'([^']*)'|(\S+)/g)) words.push(m[1] ?? m[2]!);
+  return words;
 }
 
 /** The value after `flag` in an argument list. */
@@ -216,6 +224,8 @@ test('load overlay: a valid Indexed Job of N shards and a merge Job whose comman
   assert.ok('configMap' in loadVolume && loadVolume.configMap !== undefined);
   const loadConfig = loadConfigText(configMapText(objects, loadVolume.configMap.name, posix.basename(loadPath)), loadPath, {});
   assert.equal(loadConfig.loads.length, 1);
+  // A shard judging its share would exit 99 and fail the Job (stopping the other shards): the merge judges.
+  assert.equal(loadConfig.loads[0]?.thresholds, undefined, 'the shards run without thresholds');
 
   // Live metrics: the port served, declared and annotated for scraping.
   const metricsPort = argAfter(args, '--metrics-port');
@@ -237,7 +247,7 @@ test('load overlay: a valid Indexed Job of N shards and a merge Job whose comman
   assert.deepEqual(m.command, ['/bin/sh', '-c']);
   const script = /^exec (.+)$/.exec(m.args?.[0] ?? '');
   assert.ok(script !== null && m.args?.length === 1, 'one shell line that execs perfwarden');
-  const words = script[1]!.split(/\s+/);
+  const words = shellWords(script[1]!);
   const entrypoint = dockerEntrypoint();
   assert.deepEqual(words.slice(0, entrypoint.length), entrypoint, 'it runs the image entrypoint');
   // The shell expands the glob to the shards' files, as it would find them on the volume.
@@ -250,6 +260,9 @@ test('load overlay: a valid Indexed Job of N shards and a merge Job whose comman
   });
   assert.equal(mergeArgv[0], 'merge');
   parseWithCli(mergeArgv);
+  const thresholds = mergeArgv.flatMap((a, i) => (a === '--threshold' ? [mergeArgv[i + 1]!] : []));
+  assert.ok(thresholds.length > 0, 'the merge judges the run');
+  for (const t of thresholds) assert.doesNotThrow(() => parseThresholdExpression(t), t);
   for (const flag of ['--out', '--report']) {
     const file = mountFor(mergePod.spec, m, argAfter(mergeArgv, flag));
     assert.ok(file.writable && 'persistentVolumeClaim' in file.volume && file.volume.persistentVolumeClaim?.claimName === claimName, `${flag} on the results claim`);
