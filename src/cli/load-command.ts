@@ -17,6 +17,11 @@ import { loadConfigFile } from '../config/load-config.js';
 import { PwError, coerceError } from '../core/errors.js';
 import { parseThresholdExpression } from '../load/thresholds.js';
 import { startLoad } from '../load/driver.js';
+import { LoadMetrics } from '../load/metrics.js';
+import type { Segment } from '../load/plan/segment.js';
+import { createRegistry } from '../metrics/registry.js';
+import { serveMetrics } from './metrics-server.js';
+import type { LiveMetricsServer } from './metrics-server.js';
 import { planLoad, resolveLoadBase } from '../load/plan/plan.js';
 import type { LoadBase } from '../load/plan/plan.js';
 import { abortText, kneeText } from '../load/result/judge.js';
@@ -25,7 +30,7 @@ import { renderReport, reportFormatOf } from '../report/index.js';
 import { fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from '../report/format.js';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
-import { collect, parsePositiveInt, parseWorkers } from './options.js';
+import { collect, parsePort, parsePositiveInt, parseShardOption, parseStartAt, parseWorkers, shardOf } from './options.js';
 import { reportError } from './config-file.js';
 
 /** Exit code of a run stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report Ctrl-C). */
@@ -74,6 +79,10 @@ export interface LoadCommandOptions {
   maxRate?: number;
   maxVus?: number;
   maxDuration?: string;
+  shard?: Segment;
+  startAt?: number;
+  metricsPort?: number;
+  metricsHost: string;
   /** Plain progress lines every N seconds when not on a TTY. */
   progressEvery: number;
 }
@@ -264,6 +273,10 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
     .option('--body <body>', 'URL mode: request body')
     .option('-t, --threshold <expr>', 'URL mode: threshold like "p(95)<200ms" (repeatable)', collect, [])
     .option('--abort-on-fail', 'URL mode: stop early once a threshold fails')
+    .option('--shard <index/count>', 'run share INDEX (0-based) of COUNT of the plan; also PERFWARDEN_SHARD', parseShardOption)
+    .option('--start-at <time>', 'start at this RFC 3339 time (shards on several machines start together)', parseStartAt)
+    .option('--metrics-port <n>', 'serve the run\'s live Prometheus metrics on this port while it runs', parsePort)
+    .option('--metrics-host <host>', 'address for --metrics-port', '0.0.0.0')
     .option('--max-rate <n>', 'raise limits.maxRate (iterations per second) for this run', parsePositiveInt)
     .option('--max-vus <n>', 'raise limits.maxVUs for this run', parsePositiveInt)
     .option('--max-duration <duration>', 'raise limits.maxDuration for this run')
@@ -304,9 +317,22 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
         }
       };
       let handle;
+      let metrics: LiveMetricsServer | undefined;
       try {
-        handle = startLoad(load, base, { onProgress, workers: opts.workers ?? load.workers });
+        const shard = shardOf(opts.shard, io.env);
+        const registry = opts.metricsPort === undefined ? undefined : createRegistry();
+        if (registry !== undefined && opts.metricsPort !== undefined) metrics = await serveMetrics(registry, opts.metricsHost, opts.metricsPort);
+        if (metrics !== undefined) io.err(`live metrics on ${metrics.url}/metrics\n`);
+        if (opts.startAt !== undefined) io.err(`starting at ${new Date(opts.startAt).toISOString()}\n`);
+        handle = startLoad(load, base, {
+          onProgress,
+          workers: opts.workers ?? load.workers,
+          ...(shard === undefined ? {} : { segment: shard }),
+          ...(opts.startAt === undefined ? {} : { startAt: opts.startAt }),
+          ...(registry === undefined ? {} : { metrics: new LoadMetrics(registry) }),
+        });
       } catch (thrown) {
+        await metrics?.close();
         reportError(thrown, io);
         return;
       }
@@ -326,6 +352,7 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await metrics?.close();
       }
       if (io.isTTY) io.out('\r\x1b[2K');
       io.out(formatSummary(result));

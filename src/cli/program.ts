@@ -8,6 +8,7 @@ import { registerValidateCommand } from './validate-command.js';
 import { registerLoadCommand } from './load-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerRulesCommand } from './rules-command.js';
+import { registerMergeCommand } from './merge-command.js';
 
 /** The program with every command registered. */
 export function buildProgram(io: CliIo): Command {
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo): Command {
   registerProbeCommand(program, io);
   registerValidateCommand(program, io);
   registerLoadCommand(program, io);
+  registerMergeCommand(program, io);
   registerDemoCommand(program, io);
   registerRulesCommand(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

@@ -3,6 +3,9 @@
  * Order: storage → demo target → modules register (routes, metrics, services) → server
  * listens → modules start (scheduling begins) → ready. Stop runs in reverse and is safe twice.
  */
+import { ownerOf } from '../core/rendezvous.js';
+import { segmentLabel } from '../load/plan/segment.js';
+import type { Segment } from '../load/plan/segment.js';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
@@ -42,6 +45,11 @@ export interface DaemonDeps {
   random?: () => number;
   /** Environment for the standard `OTEL_*` defaults (the CLI passes the process's). */
   env?: Env;
+  /**
+   * This replica's shard (`--shard i/N`): it runs the probes rendezvous hashing gives it and
+   * segment i/N of every scheduled load. Default: everything.
+   */
+  shard?: Segment;
 }
 
 /** A running daemon. */
@@ -112,7 +120,9 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
       logger.info({ url: demo.url }, 'demo target listening');
     }
     const targets = resolveTargets(config, demo?.url);
-    const runners: ProbeRunner[] = buildProbeRunners(config, targets);
+    const shard = deps.shard;
+    const runners: ProbeRunner[] = buildProbeRunners(config, targets).filter((r) => shard === undefined || ownerOf(r.name, shard.stride) === shard.offset);
+    if (shard !== undefined) logger.info({ shard: segmentLabel(shard), probes: runners.length, of: config.probes.length }, 'sharded: this replica runs its share');
     services.set('targets', targets);
     if (demo !== undefined) services.set('demo', demo);
 
@@ -124,7 +134,7 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
       createHistoryModule(),
       // The API before every other module that adds routes: OpenAPI (/docs) sees only later routes.
       createApiModule(),
-      createLoadModule(),
+      createLoadModule(shard === undefined ? {} : { segment: shard }),
       createHealthModule(),
       createAlertModule(),
       ...(deps.modules ?? []),

@@ -25,10 +25,14 @@ export interface Measured {
   wsPeak: number;
   series: SeriesPoint[];
   startedAt: number;
+  /** When measurement began (the first phase after warmup); `startedAt` when it never did. */
+  measuredFrom: number;
   finishedAt: number;
   durationSeconds: number;
   aborted: AbortCause | null;
   generator: GeneratorResult;
+  /** What went differently from the plan (e.g. a start later than `--start-at`). */
+  warnings: readonly string[];
 }
 
 /** The result of a run. */
@@ -43,7 +47,7 @@ export function buildResult(m: Measured): LoadResult {
     if (phase.step === undefined || agg === undefined) return;
     steps.push(stepResult(phase.step, agg, plan.thresholds.filter((t) => t.endpoint === undefined), specDurationMs(phase.executor) / 1000));
   });
-  const warnings = [...plan.warnings];
+  const warnings = [...plan.warnings, ...m.warnings];
   const ws = plan.ws === undefined ? undefined : wsResult(plan, m, warnings);
   const summary = {
     requests: c.requests,
@@ -65,6 +69,7 @@ export function buildResult(m: Measured): LoadResult {
     target: plan.origin,
     startedAt: new Date(m.startedAt).toISOString(),
     finishedAt: new Date(m.finishedAt).toISOString(),
+    measuredFrom: new Date(m.measuredFrom).toISOString(),
     aborted: m.aborted,
     summary,
     latencyMs: summarize(run.overall.hist),
@@ -82,7 +87,8 @@ export function buildResult(m: Measured): LoadResult {
   };
 }
 
-function stepResult(step: NonNullable<LoadPlan['phases'][number]['step']>, agg: RunAggregate, thresholds: readonly Threshold[], seconds: number): StepResult {
+/** A sweep step's result from its merged windows (or merged shard steps). */
+export function stepResult(step: { index: number; mode: 'vus' | 'rate'; level: number }, agg: RunAggregate, thresholds: readonly Threshold[], seconds: number): StepResult {
   const c = agg.overall.counts;
   const outcomes = evaluateThresholds(thresholds, (e) => agg.thresholdInput(e, seconds));
   return {
@@ -94,6 +100,8 @@ function stepResult(step: NonNullable<LoadPlan['phases'][number]['step']>, agg: 
     rps: seconds > 0 ? Math.round((c.requests / seconds) * 100) / 100 : 0,
     droppedIterations: agg.dropped,
     latencyMs: summarize(agg.overall.hist),
+    histogram: encodeHistogram(agg.overall.hist),
+    durationSeconds: Math.round(seconds * 1000) / 1000,
     thresholds: outcomes,
     ok: outcomes.every((t) => t.ok),
   };

@@ -39,6 +39,9 @@ export interface StepResult {
   rps: number;
   droppedIterations: number;
   latencyMs: LatencySummary;
+  /** The step's latency histogram, encoded, and how long it ran: steps of shards merge exactly. */
+  histogram: string;
+  durationSeconds: number;
   /** The run's overall thresholds evaluated on this step alone. */
   thresholds: ThresholdOutcome[];
   ok: boolean;
@@ -105,6 +108,8 @@ export interface LoadResult {
   target: string;
   startedAt: string;
   finishedAt: string;
+  /** When measurement began (after warmup): time-series points are seconds from here. */
+  measuredFrom: string;
   /** Set when the run stopped before its plan ended. */
   aborted: AbortCause | null;
   summary: {
