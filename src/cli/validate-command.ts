@@ -1,7 +1,9 @@
-/** `perfwarden validate FILE`: check a config and print every problem, exit 2 if any. */
+/** `perfwarden validate FILE`: check a config and print every problem, exit 2 if any; warnings (exit 0) for a valid config that would misbehave. */
 import type { Command } from 'commander';
 import type { CliIo } from './io.js';
 import { loadConfigOrReport, resolveConfigPath } from './config-file.js';
+import { formatPath } from '../config/problem.js';
+import { replicaNotificationWarnings } from '../config/sections/cluster.js';
 
 /** Registers `validate`. */
 export function registerValidateCommand(program: Command, io: CliIo): void {
@@ -19,5 +21,6 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
         + `  ${config.loads.length} load(s)${names(config.loads)}\n`
         + `  ${config.alerts.length} alert(s)${names(config.alerts)}\n`
         + (config.maintenance.length === 0 ? '' : `  ${config.maintenance.length} maintenance window(s)${names(config.maintenance)}\n`));
+      for (const w of replicaNotificationWarnings(config)) io.err(`warning: ${resolveConfigPath(file)} ${formatPath(w.path)}: ${w.message}\n`);
     });
 }

@@ -16,6 +16,7 @@ import { AlertsSection, checkAlerts } from './sections/alerts.js';
 import { NotificationsSection, checkNotifications } from './sections/notifications.js';
 import { checkResources } from './sections/resources.js';
 import { MaintenanceSection, checkMaintenance } from './sections/maintenance.js';
+import { ClusterSection } from './sections/cluster.js';
 import type { ReportProblem } from './problem.js';
 
 /** The root schema. Unknown top-level keys are errors. */
@@ -35,6 +36,7 @@ export const ConfigSchema = Type.Object(
     alerts: AlertsSection,
     notifications: NotificationsSection,
     maintenance: MaintenanceSection,
+    cluster: ClusterSection,
   },
   { additionalProperties: false },
 );
