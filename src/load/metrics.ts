@@ -57,6 +57,11 @@ class BulkHistogram extends Histogram<LoadLabel> {
     if (!this.series.has(key)) this.series.set(key, { labels, buckets: new Array<number>(LOAD_BUCKETS.length + 1).fill(0), sum: 0, count: 0 });
   }
 
+  /** prom-client's registry renders a histogram from this when it has it; same data as `get`. */
+  async getForPromString(): Promise<MetricObjectWithValues<MetricValueWithName<LoadLabel>>> {
+    return this.get();
+  }
+
   override async get(): Promise<MetricObjectWithValues<MetricValueWithName<LoadLabel>>> {
     // prom-client's typings omit the fields every metric has; read them as its own get() does.
     const self = this as unknown as { name: string; help: string; type: MetricObjectWithValues<MetricValueWithName<LoadLabel>>['type']; aggregator: MetricObjectWithValues<MetricValueWithName<LoadLabel>>['aggregator'] };

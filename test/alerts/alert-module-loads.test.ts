@@ -3,6 +3,7 @@
  * histogram from the daemon registry (so `latency.pXX` of a load is histogram_quantile over the
  * same buckets), and 'load:finished' takes the run's regression verdict from the history service.
  */
+import { WindowFeed } from '../helpers/load-window.js';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
@@ -46,8 +47,10 @@ alerts:
   const bound = new LoadMetrics(registry).bind('smoke', ['GET /']);
   const progress = { runId: 'run-1', name: 'smoke', phase: 'run' as const, elapsedSeconds: 1, totalSeconds: 10, requests: 0, errors: 0, rps: 0, p95Ms: null, vus: 1, droppedIterations: 0 };
   events.emit('load:progress', progress);
-  for (let i = 0; i < 98; i++) bound.observer(0, 0.02, '2xx');
-  for (let i = 0; i < 2; i++) bound.observer(0, 0.9, '2xx');
+  const feed = new WindowFeed(bound, 1);
+  for (let i = 0; i < 98; i++) feed.observe(0, 0.02, '2xx');
+  for (let i = 0; i < 2; i++) feed.observe(0, 0.9, '2xx');
+  feed.flush();
   await clock.advance(1000);
   events.emit('load:progress', { ...progress, elapsedSeconds: 2, requests: 100, p95Ms: 25 });
   // The snapshot is read asynchronously from the registry.

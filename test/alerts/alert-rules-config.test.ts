@@ -3,6 +3,7 @@
  * per-severity hysteresis, impossible alerts caught by validate, load latency from histograms
  * (any quantile, as histogram_quantile computes it), and regression as an alert measure.
  */
+import { WindowFeed } from '../helpers/load-window.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
@@ -92,11 +93,14 @@ test('load latency.pXX comes from the load histogram, as histogram_quantile comp
 `)), store);
   const t0 = Date.UTC(2026, 0, 1);
   // An old run outside the window: it must not count.
-  for (let i = 0; i < 100; i++) bound.observer(0, 3, '2xx');
+  const feed = new WindowFeed(bound, 2);
+  for (let i = 0; i < 100; i++) feed.observe(0, 3, '2xx');
+  feed.flush();
   store.addLoadHistogram('smoke', { at: t0, buckets: (await readLoadHistogram(registry, 'smoke')) ?? [] });
   // This run: 90 fast (10 ms … 25 ms bucket), 10 slow in (0.5, 1] on two endpoints.
-  for (let i = 0; i < 90; i++) bound.observer(i % 2, 0.02, '2xx');
-  for (let i = 0; i < 10; i++) bound.observer(1, 0.8, '2xx');
+  for (let i = 0; i < 90; i++) feed.observe(i % 2, 0.02, '2xx');
+  for (let i = 0; i < 10; i++) feed.observe(1, 0.8, '2xx');
+  feed.flush();
   const now = t0 + 120_000;
   store.addLoadHistogram('smoke', { at: now, buckets: (await readLoadHistogram(registry, 'smoke')) ?? [] });
   const p99 = store.measure({ kind: 'latency', quantile: 0.99, text: 'latency.p99' }, 'loads', 'smoke', 60_000, now);

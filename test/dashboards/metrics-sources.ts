@@ -7,6 +7,7 @@
  * The daemon also samples the demo's own /metrics (memory, CPU, cache counters), evaluates one
  * alert rule and routes to one webhook channel, so alert, health and notification panels have data.
  */
+import { WindowFeed } from '../helpers/load-window.js';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -97,11 +98,13 @@ export async function startLoadSource(): Promise<LoadSource> {
   load.setGeneratorLag(0.002);
   createRegressionGauge(registry).observe('smoke', { verdict: 'ok', runId: 'r2', baselineId: 'r1', rows: [], summary: 'no regression' });
   let n = 0;
+  const window = new WindowFeed(load, 2);
   const feed = setInterval(() => {
     for (let i = 0; i < 20; i++, n++) {
-      load.observer(n % 2, 0.01 + (n % 50) / 100, n % 17 === 0 ? '5xx' : n % 23 === 0 ? 'timeout' : '2xx');
+      window.observe(n % 2, 0.01 + (n % 50) / 100, n % 17 === 0 ? '5xx' : n % 23 === 0 ? 'timeout' : '2xx');
     }
-    if (n % 200 === 0) load.onDropped();
+    if (n % 200 === 0) window.dropped();
+    window.flush();
   }, 100);
   const formats: string[] = [];
   const server: Server = createServer((req, res) => {

@@ -3,15 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfigText } from '../../src/config/load-config.js';
 import { hasCode } from '../../src/core/errors.js';
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../../src/load/histogram.js';
-import { planLoad, renderTemplate } from '../../src/load/plan.js';
-import { arrivalSchedule, levelAt, pickWeighted, stagesToSegments } from '../../src/load/schedule.js';
-import { LoadStats, coalesce, errorClass } from '../../src/load/stats.js';
-import type { SeriesPoint } from '../../src/load/stats.js';
+import { createLatencyHistogram, decodeHistogram, encodeHistogram, recordMicros, summarize } from '../../src/load/window/histogram.js';
+import { planLoad, renderTemplate } from '../../src/load/plan/plan.js';
+import { arrivalSchedule, levelAt, pickWeighted, stagesToRamps } from '../../src/load/plan/schedule.js';
 import { evaluateThresholds, parseThreshold, parseThresholdExpression, verdictOf } from '../../src/load/thresholds.js';
 import type { ThresholdInput } from '../../src/load/thresholds.js';
-import { findKnee } from '../../src/load/result.js';
-import type { StepResult } from '../../src/load/result.js';
+import { findKnee } from '../../src/load/result/judge.js';
+import type { StepResult } from '../../src/load/result/result.js';
 import { loadConfig, oneRequest } from './load-fixtures.js';
 
 const input = (o: Partial<ThresholdInput> = {}): ThresholdInput => ({
@@ -43,7 +41,7 @@ test('a threshold with no data fails; bad thresholds throw PW_ERR_THRESHOLD', ()
 });
 
 test('ramps: VU levels interpolate; arrival schedules integrate and invert', () => {
-  const segs = stagesToSegments(0, [{ duration: 2000, target: 100 }, { duration: 10_000, target: 100 }, { duration: 1000, target: 0 }]);
+  const segs = stagesToRamps(0, [{ duration: 2000, target: 100 }, { duration: 10_000, target: 100 }, { duration: 1000, target: 0 }]);
   assert.equal(levelAt(segs, 0), 0);
   assert.equal(levelAt(segs, 1000), 50);
   assert.equal(levelAt(segs, 5000), 100);
@@ -66,42 +64,6 @@ test('weighted choice follows cumulative weights', () => {
   assert.equal(pickWeighted(cum, 0.999), 1);
 });
 
-test('statistics: per endpoint and overall, errors by class, warmup excluded, bounded series', () => {
-  const s = new LoadStats(['GET /a', 'POST /b'], { maxSeriesPoints: 16 });
-  s.record(0, 1000, '2xx', false); // before begin: warmup, ignored
-  s.begin(0);
-  for (let i = 1; i <= 100; i++) s.record(0, i * 1000, '2xx', false);
-  s.record(1, 5000, '5xx', true);
-  s.record(1, 10_000_000, 'timeout', true);
-  s.record(1, 0, 'refused', true);
-  s.recordDropped();
-  const o = s.overall(1000);
-  assert.equal(o.requests, 103);
-  assert.equal(o.errors, 3);
-  assert.deepEqual(o.errorsByClass, { '5xx': 1, timeout: 1, refused: 1 });
-  assert.equal(o.rps, 103);
-  const [a, b] = s.endpoints(1000);
-  assert.equal(a?.latencyMs.count, 100);
-  assert.ok(Math.abs((a?.latencyMs.p50 ?? 0) - 50) < 0.1);
-  assert.ok(Math.abs((a?.latencyMs.p99 ?? 0) - 99) < 0.1);
-  assert.equal(b?.latencyMs.count, 2, 'a refused connection has no latency');
-  assert.equal(s.thresholdInput('POST /b', 1000)?.errorRate, 1);
-  assert.equal(s.thresholdInput('nope', 1000), undefined);
-  for (let t = 1; t <= 100; t++) s.tick(t * 1000, { vus: 1, lagMs: 0, cpuPercent: 10, saturated: t === 50 });
-  const series = s.timeSeries();
-  assert.ok(series.length < 16, `series length ${series.length}`);
-  assert.equal(series.reduce((n, p) => n + p.requests, 0), 103);
-  assert.equal(series.filter((p) => p.saturated).length, 1);
-});
-
-test('coalescing keeps counts and the worse percentile', () => {
-  const p = (t: number, requests: number, p95: number | null): SeriesPoint => ({ t, width: 1, requests, errors: 0, rps: requests, p50: p95, p95, p99: p95, vus: 1, dropped: 0, lagMs: 0, cpuPercent: 0, saturated: false });
-  const series = [p(0, 10, 5), p(1, 30, 9), p(2, 0, null)];
-  coalesce(series);
-  assert.equal(series.length, 2);
-  assert.deepEqual([series[0]?.requests, series[0]?.width, series[0]?.rps, series[0]?.p95], [40, 2, 20, 9]);
-});
-
 test('histograms: microsecond resolution, bounded range, encodable across boundaries', () => {
   const h = createLatencyHistogram();
   recordMicros(h, 20_150);
@@ -113,15 +75,6 @@ test('histograms: microsecond resolution, bounded range, encodable across bounda
   assert.ok(Math.abs(summarize(h).p50 - 20.25) < 0.03);
   assert.ok(summarize(h).max <= 3_600_000 * 1.001, 'clamped at one hour');
   assert.ok(h.estimatedFootprintInBytes < 200_000);
-});
-
-test('transport errors are classified', () => {
-  assert.equal(errorClass({ code: 'UND_ERR_HEADERS_TIMEOUT' }), 'timeout');
-  assert.equal(errorClass({ code: 'ECONNREFUSED' }), 'refused');
-  assert.equal(errorClass({ code: 'ECONNRESET' }), 'reset');
-  assert.equal(errorClass({ code: 'UND_ERR_SOCKET' }), 'reset');
-  assert.equal(errorClass({ code: 'ENOTFOUND' }), 'dns');
-  assert.equal(errorClass({}), 'error');
 });
 
 test('the knee is the last passing step before the first failure', () => {

@@ -1,63 +1,97 @@
 /**
- * Executors driven by a fake clock and a fake dispatcher (each request takes a fixed time on the
- * fake clock): ramps, think time, drops and intended-start timing, exactly and without sockets.
+ * Executors driven by a fake clock and fake VUs (each iteration takes a fixed time on the fake
+ * clock): ramps, think time, fixed counts, drops, back-off and intended-start timing, exactly and
+ * without sockets or threads — for the whole plan and for segments of it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Dispatcher } from 'undici';
 import { FakeClock } from '../../src/core/clock.js';
 import type { Clock } from '../../src/core/clock.js';
-import { runClosed, runOpen } from '../../src/load/executors.js';
-import type { VuHost } from '../../src/load/http-vu.js';
-import { planLoad } from '../../src/load/plan.js';
-import { arrivalSchedule, stagesToSegments } from '../../src/load/schedule.js';
-import { LoadStats } from '../../src/load/stats.js';
-import { loadConfig, oneRequest } from './load-fixtures.js';
+import { startExecutor } from '../../src/load/executors/registry.js';
+import type { ExecutorContext } from '../../src/load/executors/types.js';
+import type { ExecutorSpec } from '../../src/load/plan/plan.js';
+import { stagesToRamps } from '../../src/load/plan/schedule.js';
+import { WHOLE, splitSegment } from '../../src/load/plan/segment.js';
+import type { Segment } from '../../src/load/plan/segment.js';
+import type { Vu } from '../../src/load/vu/vu.js';
 
-interface LegacyHandler {
-  onHeaders(status: number): boolean;
-  onComplete(): void;
+/** What the fake VUs of one executor did. */
+interface Log {
+  starts: number[];
+  /** Latency of each iteration from its intended start, ms. */
+  latencies: number[];
+  dropped: number;
+  vus: FakeVu[];
 }
 
-function host(clock: FakeClock, serviceMs: () => number): VuHost & { sent: number } {
-  const plan = planLoad(loadConfig({ name: 'f', url: 'http://127.0.0.1:1', vus: 1, duration: '1s', scenarios: oneRequest('/') }), { url: 'http://127.0.0.1:1' });
-  const stats = new LoadStats(plan.endpoints);
-  const h = {
-    sent: 0,
-    plan,
-    now: () => clock.now(),
+class FakeVu implements Vu {
+  busy = false;
+  retiring = false;
+  readyAt = 0;
+  iterations = 0;
+  private onDone: (vu: Vu) => void = () => undefined;
+  constructor(private readonly clock: FakeClock, private readonly log: Log, private readonly serviceMs: () => number, private readonly failUntil = 0) {}
+  bind(onDone: (vu: Vu) => void): void { this.onDone = onDone; }
+  startIteration(intendedStart: number): void {
+    this.busy = true;
+    this.iterations++;
+    this.log.starts.push(this.clock.now());
+    // A VU whose connection is refused fails at once and backs off 1 s.
+    if (this.clock.now() < this.failUntil) {
+      this.readyAt = this.clock.now() + 1000;
+      this.clock.setTimeout(() => { this.busy = false; this.onDone(this); }, 0);
+      return;
+    }
+    this.readyAt = 0;
+    this.clock.setTimeout(() => {
+      this.log.latencies.push(this.clock.now() - intendedStart);
+      this.busy = false;
+      this.onDone(this);
+    }, this.serviceMs());
+  }
+  open(): Promise<boolean> { return Promise.resolve(true); }
+  checkDeadline(): void {}
+  close(): Promise<void> { return Promise.resolve(); }
+}
+
+function context(clock: Clock & FakeClock, log: Log, serviceMs: () => number, segment: Segment = WHOLE, extra: Partial<ExecutorContext> = {}, failUntil = 0): ExecutorContext {
+  return {
+    clock,
+    segment,
     random: () => 0.5,
-    stats,
-    observer: undefined,
-    onDropped: undefined,
-    stopped: false,
-    dispatcherFor: () => ({
-      dispatch: (_opts: unknown, handler: LegacyHandler) => {
-        h.sent++;
-        clock.setTimeout(() => {
-          handler.onHeaders(200);
-          handler.onComplete();
-        }, serviceMs());
-        return true;
-      },
-    }) as unknown as Dispatcher,
+    thinkTime: undefined,
+    recordDropped: () => { log.dropped++; },
+    immediate: (fn) => { clock.setTimeout(fn, 0.05); },
+    vus: { acquire: (onDone) => { const vu = new FakeVu(clock, log, serviceMs, failUntil); vu.bind(onDone); log.vus.push(vu); return vu; } },
+    ...extra,
   };
-  stats.begin(clock.now());
-  return h;
 }
 
-test('closed model follows a VU ramp, with think time between iterations', async () => {
+const newLog = (): Log => ({ starts: [], latencies: [], dropped: 0, vus: [] });
+
+/** Runs `spec` split in `parts` segments on one fake clock; returns each segment's log. */
+async function runSplit(spec: ExecutorSpec, parts: number, serviceMs: () => number, forMs: number): Promise<Log[]> {
   const clock = new FakeClock(0);
-  const h = host(clock, () => 10);
-  const ex = runClosed(h, clock, stagesToSegments(0, [{ duration: 1000, target: 10 }, { duration: 1000, target: 10 }, { duration: 1000, target: 0 }]), { minMs: 90, maxMs: 90 });
+  const logs = splitSegment(WHOLE, parts).map(() => newLog());
+  const handles = splitSegment(WHOLE, parts).map((seg, i) => startExecutor(spec, context(clock, logs[i]!, serviceMs, seg)));
+  await clock.advance(forMs);
+  await Promise.all(handles.map((h) => h.done));
+  await clock.advance(1000);
+  return logs;
+}
+
+test('ramping-vus follows the ramp, with think time between iterations', async () => {
+  const clock = new FakeClock(0);
+  const log = newLog();
+  const ex = startExecutor({ kind: 'ramping-vus', ramps: stagesToRamps(0, [{ duration: 1000, target: 10 }, { duration: 1000, target: 10 }, { duration: 1000, target: 0 }]) }, context(clock, log, () => 10, WHOLE, { thinkTime: { minMs: 90, maxMs: 90 } }));
   await clock.advance(500);
   assert.ok(Math.abs(ex.activeVus() - 5) <= 1, `VUs at 0.5 s: ${ex.activeVus()}`);
   await clock.advance(1000);
   assert.equal(ex.activeVus(), 10);
-  const before = h.sent;
+  const before = log.starts.length;
   await clock.advance(500);
-  // 10 VUs, 10 ms request + 90 ms think: 100 iterations per second → 50 in 0.5 s.
-  assert.ok(Math.abs(h.sent - before - 50) <= 10, `sent ${h.sent - before} in 0.5 s`);
+  // 10 VUs, 10 ms iteration + 90 ms think: 100 iterations per second → 50 in 0.5 s.
+  assert.ok(Math.abs(log.starts.length - before - 50) <= 10, `started ${log.starts.length - before} in 0.5 s`);
   await clock.advance(600);
   assert.ok(ex.activeVus() <= 5, `VUs ramping down: ${ex.activeVus()}`);
   await clock.advance(1000);
@@ -65,48 +99,92 @@ test('closed model follows a VU ramp, with think time between iterations', async
   assert.equal(ex.activeVus(), 0);
 });
 
-test('open model: every due iteration starts on schedule; when all VUs are busy it is dropped; latency counts from the intended start', async () => {
+test('segments of a VU ramp add up to the ramp at every moment', async () => {
   const clock = new FakeClock(0);
+  const spec: ExecutorSpec = { kind: 'ramping-vus', ramps: stagesToRamps(0, [{ duration: 1000, target: 7 }, { duration: 1000, target: 3 }]) };
+  const parts = splitSegment(WHOLE, 3);
+  const handles = parts.map((seg) => startExecutor(spec, context(clock, newLog(), () => 10, seg)));
+  for (const [t, level] of [[300, 2], [700, 5], [1000, 7], [1500, 5], [1900, 3]] as const) {
+    await clock.advance(t - clock.now());
+    assert.equal(handles.reduce((a, h) => a + h.activeVus(), 0), level, `VUs at ${t} ms`);
+  }
+  await clock.advance(500);
+});
+
+test('shared-iterations sends exactly N, split or not; per-vu-iterations N per VU', async () => {
+  for (const parts of [1, 2, 4]) {
+    const logs = await runSplit({ kind: 'shared-iterations', vus: 5, iterations: 50, maxDurationMs: 60_000 }, parts, () => 3, 10_000);
+    assert.equal(logs.reduce((a, l) => a + l.starts.length, 0), 50, `${parts} segments`);
+  }
+  const logs = await runSplit({ kind: 'per-vu-iterations', vus: 3, iterations: 7, maxDurationMs: 60_000 }, 2, () => 3, 10_000);
+  const vus = logs.flatMap((l) => l.vus);
+  assert.equal(vus.length, 3);
+  assert.deepEqual(vus.map((v) => v.iterations), [7, 7, 7]);
+});
+
+test('shared-iterations stops at maxDuration', async () => {
+  const logs = await runSplit({ kind: 'shared-iterations', vus: 1, iterations: 1000, maxDurationMs: 1000 }, 1, () => 100, 5000);
+  assert.equal(logs[0]?.starts.length, 10);
+});
+
+test('constant-arrival-rate: every due iteration starts on schedule, segments interleave, union exact', async () => {
+  // 100 iterations/s for 2 s over 4 segments: 200 in all, each segment every 4th, evenly spread.
+  const logs = await runSplit({ kind: 'constant-arrival-rate', ratePerMs: 0.1, durationMs: 2000, maxVUs: 100, preAllocatedVUs: 10 }, 4, () => 5, 2000);
+  assert.deepEqual(logs.map((l) => l.starts.length), [50, 50, 50, 50]);
+  const all = logs.flatMap((l) => l.starts).sort((a, b) => a - b);
+  const gaps = all.slice(1).map((t, i) => t - all[i]!);
+  assert.ok(Math.max(...gaps) <= 10.2 && Math.min(...gaps) >= 9.8, `merged arrivals are as even as one process's: gaps ${Math.min(...gaps)}..${Math.max(...gaps)} ms`);
+  assert.ok(logs.every((l) => l.latencies.every((x) => x >= 5 && x < 5.2)), 'latency counts from the intended start');
+});
+
+test('open model: when every VU is busy an iteration is dropped, never delayed', async () => {
+  const clock = new FakeClock(0);
+  const log = newLog();
   let slow = false;
-  const h = host(clock, () => (slow ? 400 : 5));
   // 100 iterations/s for 2 s, at most 10 in flight.
-  const ex = runOpen(h, clock, arrivalSchedule([{ durationMs: 2000, from: 0.1, to: 0.1 }]), 10, 10);
+  const ex = startExecutor({ kind: 'constant-arrival-rate', ratePerMs: 0.1, durationMs: 2000, maxVUs: 10, preAllocatedVUs: 10 }, context(clock, log, () => (slow ? 400 : 5)));
   await clock.advance(1000);
-  assert.ok(Math.abs(h.sent - 100) <= 1, `started ${h.sent}`);
-  assert.equal(h.stats.dropped, 0);
-  slow = true; // the target stalls: 400 ms per request
+  assert.ok(Math.abs(log.starts.length - 100) <= 1, `started ${log.starts.length}`);
+  assert.equal(log.dropped, 0);
+  slow = true; // the target stalls: 400 ms per iteration
   await clock.advance(1000);
   await ex.done;
   await clock.advance(1000);
-  const started = h.sent;
-  const dropped = h.stats.dropped;
-  assert.equal(started + dropped, 200, `started ${started} + dropped ${dropped}`);
+  assert.equal(log.starts.length + log.dropped, 200, `started ${log.starts.length} + dropped ${log.dropped}`);
   // In the slow second at most 10 / 0.4 s = 25 iterations can start: about 70 are dropped.
-  assert.ok(dropped >= 55 && dropped <= 80, `dropped ${dropped}`);
-  const o = h.stats.overall(clock.now());
-  assert.ok(o.latencyMs.max >= 399, `max ${o.latencyMs.max}`);
-  assert.ok(o.latencyMs.p50 >= 5 && o.latencyMs.p50 < 10, `p50 ${o.latencyMs.p50}`);
+  assert.ok(log.dropped >= 55 && log.dropped <= 80, `dropped ${log.dropped}`);
+  assert.ok(Math.max(...log.latencies) >= 399);
 });
 
 test('open model: a generator that wakes late still measures from the intended start', async () => {
   const clock = new FakeClock(0);
-  const h = host(clock, () => 1);
-  // The generator's first wake-up comes 200 ms late (a blocked event loop): the ~20 iterations
-  // due meanwhile start late, and their latency must include the wait.
+  const log = newLog();
+  // The first wake-up comes 200 ms late (a blocked event loop): the ~20 iterations due meanwhile
+  // start late, and their latency must include the wait.
   let late = true;
-  const lagging: Clock = {
+  const lagging = {
     now: () => clock.now(),
-    setTimeout: (fn, ms) => {
+    setTimeout: (fn: () => void, ms: number) => {
       const extra = late ? 200 : 0;
       late = false;
       return clock.setTimeout(fn, ms + extra);
     },
-  };
-  const ex = runOpen(h, lagging, arrivalSchedule([{ durationMs: 1000, from: 0.1, to: 0.1 }]), 100, 100);
+  } as unknown as FakeClock;
+  const ex = startExecutor({ kind: 'constant-arrival-rate', ratePerMs: 0.1, durationMs: 1000, maxVUs: 100, preAllocatedVUs: 100 }, { ...context(clock, log, () => 1), clock: lagging });
   await clock.advance(1000);
   await ex.done;
   await clock.advance(100);
-  const o = h.stats.overall(clock.now());
-  assert.equal(h.sent, 100);
-  assert.ok(o.latencyMs.max >= 190, `the first iterations waited ~200 ms: max ${o.latencyMs.max}`);
+  assert.equal(log.starts.length, 100);
+  assert.ok(Math.max(...log.latencies) >= 190, `the first iterations waited ~200 ms: max ${Math.max(...log.latencies)}`);
+});
+
+test('a VU whose connection fails waits out its back-off: a refused target sees bounded attempts', async () => {
+  const clock = new FakeClock(0);
+  const log = newLog();
+  // 5 VUs, each refused until 10 s: with a 1 s back-off, at most 5 attempts a second.
+  const ex = startExecutor({ kind: 'constant-vus', vus: 5, durationMs: 5000 }, context(clock, log, () => 1, WHOLE, {}, 10_000));
+  await clock.advance(5000);
+  await ex.done;
+  assert.ok(log.starts.length <= 5 * 5 + 5, `attempts in 5 s: ${log.starts.length}`);
+  assert.ok(log.starts.length >= 5 * 4, `still trying: ${log.starts.length}`);
 });

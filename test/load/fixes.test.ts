@@ -12,10 +12,10 @@ import { WebSocketServer } from 'ws';
 import { loadConfigText } from '../../src/config/load-config.js';
 import { runCli } from '../../src/cli/program.js';
 import { exitCodeOf, formatSummary } from '../../src/cli/load-command.js';
-import { planLoad } from '../../src/load/plan.js';
-import { findKnee, finalizeResult, kneeText, sweepOutcome, verdictFor, withUnits } from '../../src/load/result.js';
-import type { LoadResult, StepResult } from '../../src/load/result.js';
-import { startLoad } from '../../src/load/start-load.js';
+import { planLoad } from '../../src/load/plan/plan.js';
+import { abortText, findKnee, judge, kneeText, sweepOutcome } from '../../src/load/result/judge.js';
+import type { LoadResult, StepResult } from '../../src/load/result/result.js';
+import { startLoad } from '../../src/load/driver.js';
 import { renderHtml, renderJunit, renderMarkdown } from '../../src/report/index.js';
 import { loadConfig, oneRequest } from './load-fixtures.js';
 import { startHttp, wsTarget } from './targets.js';
@@ -53,12 +53,12 @@ const step = (index: number, ok: boolean): StepResult => ({ index, vus: (index +
 
 function result(over: Partial<LoadResult> = {}): LoadResult {
   return {
-    version: 1, runId: 'r', name: 'n', executor: 'constant-vus', target: 'http://127.0.0.1:1',
+    version: 2, runId: 'r', name: 'n', executor: 'constant-vus', target: 'http://127.0.0.1:1',
     startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:10.000Z', aborted: null,
     summary: { requests: 100, errors: 7, errorRate: 0.07, rps: 10, durationSeconds: 10, iterations: 100, droppedIterations: 0, checks: { passed: 90, failed: 10 }, errorsByClass: { '5xx': 4, timeout: 3 } },
     latencyMs: lat(20), endpoints: [], steps: [], knee: null, thresholds: [],
-    generator: { saturatedSeconds: 2.0300000000000002, maxEventLoopLagMs: 80, avgCpuPercent: 30 },
-    timeSeries: [], histogram: '', verdict: 'pass',
+    generator: { workers: 2, segment: '0/1', cpuSeconds: 3.2, threads: [{ worker: 0, cpuSeconds: 1.6, requests: 50 }, { worker: 1, cpuSeconds: 1.6, requests: 50 }], saturatedSeconds: 2.03, maxEventLoopLagMs: 80, avgCpuPercent: 30 },
+    timeSeries: [], histogram: '', verdict: 'pass', warnings: [],
     ...over,
   };
 }
@@ -119,31 +119,43 @@ test('a sweep where every step passes has no knee; its verdict follows the steps
   const failing = [{ name: 'p(95)', expression: 'p(95)<50ms', value: 90, ok: false }];
   const mixed = [step(0, true), step(1, false)];
   assert.equal(findKnee(mixed)?.index, 0);
-  assert.equal(verdictFor({ aborted: null, steps: mixed, thresholds: failing }), 'pass', 'a knee exists: pass even though the whole run misses the SLO');
-  assert.equal(verdictFor({ aborted: null, steps: [step(0, false)], thresholds: failing }), 'fail');
-  assert.equal(finalizeResult(result({ steps: mixed, thresholds: failing, verdict: 'fail' })).verdict, 'pass');
+  const summary = result().summary;
+  assert.equal(judge({ aborted: null, steps: mixed, thresholds: failing, summary }).verdict, 'pass', 'a knee exists: pass even though the whole run misses the SLO');
+  assert.equal(judge({ aborted: null, steps: [step(0, false)], thresholds: failing, summary }).verdict, 'fail');
 });
 
 // 3. Interrupted and failed runs.
 
-test('a run stopped other than by abortOnFail is aborted; abortOnFail stays fail; exit codes 130 / 1 / 99', () => {
-  const stopped = finalizeResult(result({ aborted: { reason: 'interrupted (SIGINT)', atSeconds: 1.2 } }));
+test('a run stopped other than by abortOnFail is aborted; abortOnFail stays fail; every request failed is a fail; exit codes 130 / 1 / 99', () => {
+  const judged = (over: Partial<LoadResult>): LoadResult => {
+    const r = result(over);
+    const j = judge(r);
+    return { ...r, verdict: j.verdict, ...(j.reason === undefined ? {} : { verdictReason: j.reason }) };
+  };
+  const stopped = judged({ aborted: { cause: 'stopped', reason: 'interrupted (SIGINT)', atSeconds: 1.2 } });
   assert.equal(stopped.verdict, 'aborted');
   assert.equal(exitCodeOf(stopped, true), 130);
-  const crashed = finalizeResult(result({ aborted: { reason: 'internal error: boom', atSeconds: 1.23456789 } }));
+  const crashed = judged({ aborted: { cause: 'internal', error: 'boom', atSeconds: 1.2 } });
   assert.equal(crashed.verdict, 'aborted');
-  assert.equal(crashed.aborted?.atSeconds, 1.2);
-  assert.equal(crashed.generator.saturatedSeconds, 2.03);
+  assert.equal(abortText(crashed.aborted!), 'internal error: boom');
   assert.equal(exitCodeOf(crashed, false), 1);
-  const gated = finalizeResult(result({ aborted: { reason: 'abortOnFail: threshold p(95)<200ms failed (measured 234.5678)', atSeconds: 10 }, thresholds: [{ name: 'p(95)', expression: 'p(95)<200ms', value: 234.5678, ok: true }] }));
+  const outcome = { name: 'p(95)', expression: 'p(95)<200ms', value: 234.5678, ok: false };
+  const gated = judged({ aborted: { cause: 'threshold', outcome, atSeconds: 10 }, thresholds: [{ ...outcome, ok: true }] });
   assert.equal(gated.verdict, 'fail');
   assert.equal(exitCodeOf(gated, false), 99);
-  assert.equal(gated.aborted?.reason, 'abortOnFail: threshold p(95)<200ms failed (measured 235 ms)');
-  assert.equal(withUnits('abortOnFail: threshold error_rate<0.1% failed (measured 0.25)'), 'abortOnFail: threshold error_rate<0.1% failed (measured 25.0 %)');
+  assert.equal(abortText(gated.aborted!), 'abortOnFail: threshold p(95)<200ms failed (measured 235 ms)');
+  assert.equal(abortText({ cause: 'threshold', outcome: { name: 'error_rate', expression: 'error_rate<0.1%', value: 0.25, ok: false }, atSeconds: 1 }), 'abortOnFail: threshold error_rate<0.1% failed (measured 25.0 %)');
+  const allFailed = judged({ summary: { ...result().summary, requests: 40, errors: 40, errorsByClass: { refused: 40 } } });
+  assert.equal(allFailed.verdict, 'fail');
+  assert.equal(allFailed.verdictReason, 'every request failed');
+  assert.equal(exitCodeOf(allFailed, false), 99);
+  assert.match(formatSummary(allFailed), /verdict: FAIL \(every request failed\)/);
+  assert.match(renderJunit(allFailed), /failures="1"[\s\S]*every request failed/);
   assert.match(renderMarkdown(stopped), /— ⏹️ ABORTED/);
   assert.match(renderHtml(stopped), /class="aborted">ABORTED</);
   assert.match(renderJunit(stopped), /type="aborted"/);
   assert.match(formatSummary(stopped), /verdict: ABORTED/);
+  assert.match(formatSummary(stopped), /generator: 2 worker threads, 3\.2 CPU-seconds \(1\.6 \+ 1\.6\)/);
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -278,7 +290,7 @@ test('ws: unanswered echoes expire after the timeout as timeout errors during th
   }
 });
 
-test('ws: connections the server closes are reconnected and counted as drops; random is injected', { timeout: 60_000 }, async () => {
+test('ws: connections the server closes are reconnected and counted as drops and errors', { timeout: 60_000 }, async () => {
   const t = await startHttp((_req, res) => res.end());
   const wss = new WebSocketServer({ server: t.server, path: '/ws' });
   let accepted = 0;
@@ -290,13 +302,12 @@ test('ws: connections the server closes are reconnected and counted as drops; ra
   try {
     const url = t.url.replace('http', 'ws');
     const load = loadConfig({ name: 'drops', url, duration: '1500ms', ws: { path: '/ws', connections: 3, echoInterval: '100ms' } });
-    let draws = 0;
-    const r = await startLoad(load, { url }, { random: () => (draws++, 0.5) }).done;
+    const r = await startLoad(load, { url }).done;
     assert.equal(r.ws?.reconnect.dropped, 3);
     assert.equal(r.ws?.reconnect.recovered, 3);
     assert.ok(r.ws?.reconnect.recoveryMs !== null && r.ws?.reconnect.recoveryMs !== undefined);
     assert.equal(r.ws?.connections.opened, 6);
-    assert.ok(draws > 0, 'the injected random spreads the echoes');
+    assert.ok((r.endpoints.find((e) => e.name === 'ws connect')?.errors ?? 0) >= 3, 'a close by the server is an error');
   } finally {
     for (const c of wss.clients) c.terminate();
     await new Promise<void>((r) => wss.close(() => r()));

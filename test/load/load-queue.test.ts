@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { planLoad } from '../../src/load/plan.js';
-import { startLoadRun } from '../../src/load/run-load.js';
+import { startLoad } from '../../src/load/driver.js';
+
 import { loadConfig } from './load-fixtures.js';
 test('more VUs than connections: no errors, all connections used', async () => {
   const sockets = new Set();
@@ -11,7 +11,7 @@ test('more VUs than connections: no errors, all connections used', async () => {
   const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
   const load = loadConfig({ name: 'q', url, executor: 'constant-vus', vus: 6, connections: 2, duration: '1s',
     scenarios: [{ name: 'g', requests: [{ path: '/', checks: { status: 200, json: [{ path: '$.a', equals: 1 }] } }] }] });
-  const r = await startLoadRun(planLoad(load, { url })).done;
+  const r = await startLoad(load, { url }).done;
   srv.closeAllConnections(); srv.close();
   assert.equal(r.summary.errors, 0); assert.ok(r.summary.requests > 50, String(r.summary.requests));
   assert.equal(r.summary.checks.failed, 0); assert.ok(r.summary.checks.passed >= 2 * r.summary.requests - 12);

@@ -6,6 +6,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { Http1Connection } from '../../src/load/transport/http1-connection.js';
 import type { Http1TlsOptions } from '../../src/load/transport/http1-connection.js';
@@ -83,6 +84,21 @@ test('https with verification off: keep-alive requests on one TLS connection, ev
   assert.equal(c.retryAt, 0);
   assert.deepEqual(s.requests, ['GET /', 'POST /chunked', 'GET /empty', 'HEAD /', 'GET /big', 'GET /']);
   await c.destroy(); await close(s.server);
+});
+
+test('https: a body read until the server closes completes; the next request reconnects, resuming the TLS session', { skip }, async () => {
+  const server = createTlsServer({ key: pem.key, cert: pem.cert }, (sock) => {
+    sock.once('data', () => sock.end('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nuntil close'));
+  });
+  const resumed: boolean[] = [];
+  server.on('secureConnection', (sock: TLSSocket) => resumed.push(sock.isSessionReused()));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const c = connection('127.0.0.1', (server.address() as AddressInfo).port, { rejectUnauthorized: false });
+  assert.deepEqual(await req(c, { method: 'GET', path: '/' }), { status: 200, body: 'until close' });
+  assert.deepEqual(await req(c, { method: 'GET', path: '/' }), { status: 200, body: 'until close' });
+  assert.deepEqual(resumed, [false, true], 'the second connection resumes the session of the first');
+  await c.destroy(); await close(server);
 });
 
 test('SNI: the hostname (or the given servername) is sent, an IP address never', { skip }, async () => {

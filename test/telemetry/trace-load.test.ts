@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { FakeClock } from '../../src/core/clock.js';
-import type { LoadPlan } from '../../src/load/plan.js';
+import { planLoad } from '../../src/load/plan/plan.js';
+import { loadConfig } from '../load/load-fixtures.js';
 import { loadRunTracer } from '../../src/telemetry/load-run-tracer.js';
 import { traceLoadRun } from '../../src/telemetry/trace-load.js';
 import { createTracing } from '../../src/telemetry/tracing.js';
@@ -64,26 +65,27 @@ test('ratio 0 or tracing off: no request spans', async () => {
   await tracing.shutdown();
 });
 
-test('the engine hook: warmup, a stage span per ramp stage (timed), sweep steps, sampled completions', async () => {
+test('the engine hook: warmup, a stage span per ramp stage (timed), sweep steps, sampled requests from the workers', async () => {
   const exporter = new InMemorySpanExporter();
   const clock = new FakeClock();
   const tracing = createTracing(settings, { exporter, clock });
   const t0 = clock.now();
   const run = traceLoadRun(tracing, { run: 'ramp' }, 0.5);
   const hook = loadRunTracer(run, clock);
-  const plan = {
-    endpoints: ['GET /a', 'POST /b'],
-    warmupMs: 500,
-    shape: { kind: 'closed', segments: [{ durationMs: 1000, from: 0, to: 10 }, { durationMs: 2000, from: 10, to: 10 }, { durationMs: 1000, from: 10, to: 0 }] },
-  } as unknown as LoadPlan;
-  hook.phase('warmup', plan);
+  assert.equal(hook.sampleRatio, 0.5, 'the workers sample at the trace ratio');
+  const plan = planLoad(loadConfig({
+    name: 'ramp', url: 'http://127.0.0.1:1', executor: 'ramping-vus', warmup: '500ms',
+    stages: [{ duration: '1s', target: 10 }, { duration: '2s', target: 10 }, { duration: '1s', target: 0 }],
+    scenarios: [{ name: 's', requests: [{ path: '/a' }, { method: 'POST', path: '/b' }] }],
+  }), { url: 'http://127.0.0.1:1' });
+  hook.phase(plan.phases[0]!, plan);
   await clock.advance(500);
-  hook.phase('run', plan);
+  hook.phase(plan.phases[1]!, plan);
   await clock.advance(200);
-  for (let i = 0; i < 4; i++) hook.observer(i % 2, 0.1, '2xx');
+  // Samples arrive with a window, after the requests ended: each span keeps its own start and end.
+  hook.requests([{ endpoint: 0, startMs: clock.now() - 100, seconds: 0.1, cls: '2xx' }, { endpoint: 1, startMs: clock.now() - 50, seconds: 0.05, cls: '2xx' }], plan.endpoints);
   await clock.advance(1000);
-  hook.observer(1, 0.05, '5xx');
-  hook.observer(1, 0.05, '5xx');
+  hook.requests([{ endpoint: 1, startMs: clock.now() - 50, seconds: 0.05, cls: '5xx' }], plan.endpoints);
   await clock.advance(2000);
   hook.close();
   await clock.advance(5000);
@@ -96,24 +98,23 @@ test('the engine hook: warmup, a stage span per ramp stage (timed), sweep steps,
   const [, first, second, third] = stages;
   assert.ok(first && second && third);
   assert.equal(first.attributes['perfwarden.stage.to_vus'], 10);
-  // Stage switches follow the planned segment lengths from the start of the run phase.
+  // Stage switches follow the planned stage lengths from the start of the run phase.
   assert.deepEqual([first, second, third].map((s) => Math.round(s.startTime[0] * 1000 + s.startTime[1] / 1e6 - t0)), [500, 1500, 3500]);
   const requests = spans.filter((s) => s.name === 'GET /a' || s.name === 'POST /b');
-  assert.equal(requests.length, 3, 'ratio 0.5 of six completions');
+  assert.equal(requests.length, 3, 'one span per sample');
   assert.deepEqual(requests.map((s) => s.parentSpanContext?.spanId), [first, first, second].map((s) => s.spanContext().spanId));
   const failed = requests.find((s) => s.parentSpanContext?.spanId === second.spanContext().spanId);
   assert.equal(failed?.attributes['perfwarden.reason'], '5xx');
   assert.equal(failed?.attributes['perfwarden.outcome'], 'failure');
-  // A completion's span starts when the request did (latency before the callback).
   const r0 = requests[0]!;
   assert.equal(Math.round((r0.endTime[0] - r0.startTime[0]) * 1000 + (r0.endTime[1] - r0.startTime[1]) / 1e6), 100);
 
   // Sweeps: one span per step.
   const sweepRun = traceLoadRun(tracing, { run: 'sweep' }, 0);
   const sweepHook = loadRunTracer(sweepRun, clock);
-  const sweepPlan = { endpoints: ['GET /'], warmupMs: 0, shape: { kind: 'sweep', mode: 'rate', steps: [0.1, 0.2], stepMs: 1000, maxVUs: 10 } } as unknown as LoadPlan;
-  sweepHook.phase('step', sweepPlan, 0);
-  sweepHook.phase('step', sweepPlan, 1);
+  const sweepPlan = planLoad(loadConfig({ name: 'sweep', url: 'http://127.0.0.1:1', executor: 'sweep', sweep: { mode: 'rate', steps: [100, 200], stepDuration: '1s' }, scenarios: [{ name: 's', requests: [{ path: '/' }] }] }), { url: 'http://127.0.0.1:1' });
+  sweepHook.phase(sweepPlan.phases[0]!, sweepPlan);
+  sweepHook.phase(sweepPlan.phases[1]!, sweepPlan);
   sweepHook.close();
   sweepRun.end();
   await tracing.forceFlush();

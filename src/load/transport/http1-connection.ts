@@ -6,7 +6,7 @@
  * starts a back-off (`retryAt`) the owner honours: nothing it meets on the wire may throw.
  */
 import { connect as netConnect, isIP } from 'node:net';
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
@@ -68,10 +68,10 @@ const enum Body { None, Length, ChunkSize, ChunkData, ChunkEnd, Trailers, UntilC
  * undici's general machinery (request validation and header arrays per request, the wasm parser
  * calling back into JS for every header) cost more CPU per request than the socket itself (see
  * README "Benchmarks"): here the request bytes are serialised once per prepared request and a
- * response head is scanned for the three headers framing depends on. Plain-http reads land in
- * one shared buffer (`net`'s `onread`), so there is no allocation per read; TLS reads arrive as
- * 'data' chunks into the same framing code. Timeouts — connecting included, for `open()` too —
- * are deadlines checked by the owner's sweep (`checkDeadline`), not a timer per request.
+ * response head is scanned for the three headers framing depends on. Reads, plain or TLS, land
+ * in one shared buffer (`onread`), so there is no allocation per read. Timeouts — connecting
+ * included, for `open()` too — are deadlines checked by the owner's sweep (`checkDeadline`), not
+ * a timer per request.
  *
  * A connect failure (refused, DNS, TLS handshake or verification, connect timeout) fails the
  * request in flight and every request waiting for this connection with the same error, and sets
@@ -216,11 +216,19 @@ export class Http1Connection implements VuDispatcher {
     return Promise.resolve();
   }
 
-  /** Starts connecting; undefined when Node refused the options outright (reported next turn). */
+  /**
+   * Starts connecting; undefined when Node refused the options outright (reported next turn).
+   * Reads land in one shared buffer (`onread`, on TLS sockets too: no allocation per read);
+   * whatever outlives the callback is copied (a split response head, body chunks handed on).
+   */
   private connect(): Socket | undefined {
-    let s: Socket;
+    let s: Socket | undefined;
+    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array): boolean => {
+      if (this.socket === s) this.onChunk((buf as Buffer).subarray(0, n));
+      return true;
+    } };
     try {
-      s = this.tls === undefined ? this.connectPlain() : this.connectTls(this.tls);
+      s = this.tls === undefined ? netConnect({ host: this.hostname, port: this.port, noDelay: true, onread }) : this.connectTls(this.tls, onread);
     } catch (thrown) {
       // Node throws synchronously for some options (a port out of range …): failed like any
       // connect, on the next turn so a handler that retries at once does not recurse.
@@ -228,41 +236,30 @@ export class Http1Connection implements VuDispatcher {
       setImmediate(() => this.connectFailed(undefined, err));
       return undefined;
     }
-    this.socket = s;
+    const socket = s;
+    this.socket = socket;
     this.up = false;
     this.connectBy = this.now() + this.timeoutMs;
-    s.on(this.tls === undefined ? 'connect' : 'secureConnect', () => {
-      if (this.socket === s) this.established();
+    socket.on(this.tls === undefined ? 'connect' : 'secureConnect', () => {
+      if (this.socket === socket) this.established();
     });
     // The listeners stay after the socket is let go: a late 'error' (a TLS alert, a write that
     // raced a reset) is swallowed rather than thrown at the process.
-    s.on('end', () => {
-      if (this.socket === s) this.gone(undefined);
+    socket.on('end', () => {
+      if (this.socket === socket) this.gone(undefined);
     });
-    s.on('error', (err: Error) => {
-      if (this.socket === s) this.gone(err);
+    socket.on('error', (err: Error) => {
+      if (this.socket === socket) this.gone(err);
     });
-    s.on('close', () => {
-      if (this.socket === s) this.gone(undefined);
+    socket.on('close', () => {
+      if (this.socket === socket) this.gone(undefined);
     });
-    return s;
+    return socket;
   }
 
-  private connectPlain(): Socket {
-    // Reads land in one shared buffer (no allocation per read); whatever outlives the callback
-    // is copied (a split response head, body chunks handed to the handler).
-    const s: Socket = netConnect({
-      host: this.hostname, port: this.port, noDelay: true,
-      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => {
-        if (this.socket === s) this.onChunk((buf as Buffer).subarray(0, n));
-        return true;
-      } },
-    });
-    return s;
-  }
-
-  private connectTls(tls: Http1TlsOptions): Socket {
-    const options: ConnectionOptions = { host: this.hostname, port: this.port, ALPNProtocols: ALPN, rejectUnauthorized: tls.rejectUnauthorized };
+  private connectTls(tls: Http1TlsOptions, onread: OnReadOpts): Socket {
+    // `onread` is a documented `tls.connect` option that @types/node does not declare.
+    const options: ConnectionOptions & { onread: OnReadOpts } = { host: this.hostname, port: this.port, ALPNProtocols: ALPN, rejectUnauthorized: tls.rejectUnauthorized, onread };
     if (this.servername !== undefined) options.servername = this.servername;
     // Resuming the last session saves a full handshake when the server closes connections.
     if (this.session !== undefined) options.session = this.session;
@@ -270,9 +267,6 @@ export class Http1Connection implements VuDispatcher {
     s.setNoDelay(true);
     s.on('session', (session: Buffer) => {
       this.session = session;
-    });
-    s.on('data', (chunk: Buffer) => {
-      if (this.socket === s) this.onChunk(chunk);
     });
     return s;
   }
