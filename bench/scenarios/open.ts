@@ -32,7 +32,7 @@ export async function open(ctx: BenchContext): Promise<Section> {
   const loadBefore = loadAverage();
   const target = await startNginx(ctx.targetCores, ctx.root);
   const url = `${target.origin}/`;
-  const d = Math.max(5, Math.round(ctx.durationS / 2));
+  const d = Math.max(4, Math.round(ctx.durationS * 0.4));
   const gen = genOn(ctx);
   const byRate = new Map<number, RateRun[]>(RATES.map((r) => [r, []]));
   const lat = { open: [] as GenRun[], closed: [] as GenRun[] };
