@@ -9,7 +9,7 @@ export interface BenchContext {
   root: string;
   /** Ignored directory for this run's raw files (bench/results/<stamp>.tmp). */
   outDir: string;
-  /** Seconds per measured run (BENCH_DURATION, default 10). */
+  /** Seconds per measured run (BENCH_DURATION, default 8). */
   durationS: number;
   /** Interleaved rounds per scenario (BENCH_ROUNDS, default 3). */
   rounds: number;

@@ -5,7 +5,7 @@
  * perfwarden runs as users run it: built (`npm run build`), `node dist/cli.js load …`.
  *
  * Knobs: BENCH_ONLY=closed,workers,… (default: every scenario but soak), BENCH_SOAK=1 (adds the
- * soak), BENCH_SOAK_SECONDS (600), BENCH_DURATION (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS
+ * soak), BENCH_SOAK_SECONDS (600), BENCH_DURATION (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS
  * (50), BENCH_BUILD=0 (skip the build), BENCH_WRITE=1 (also update the committed
  * bench/results/latest.{md,json}: the scenarios run replace theirs, the others are kept).
  * Raw files of every run go to bench/results/<time>.tmp/ (ignored), so a run never dirties the
@@ -50,7 +50,7 @@ mkdirSync(outDir, { recursive: true });
 const ctx: BenchContext = {
   root: ROOT,
   outDir,
-  durationS: Number(env.BENCH_DURATION ?? 10),
+  durationS: Number(env.BENCH_DURATION ?? 8),
   rounds: Number(env.BENCH_ROUNDS ?? 3),
   connections: Number(env.BENCH_CONNECTIONS ?? 50),
   targetCores: canPin ? '0' : undefined,

@@ -101,7 +101,7 @@ loads:
     }
     // The daemon alone (probes every second): the lag it has without a load.
     await lagP99Ms(origin);
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 3; i++) {
       await sleep(1000);
       const lag = await lagP99Ms(origin);
       if (lag !== undefined) idle.push(lag);
