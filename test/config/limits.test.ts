@@ -46,7 +46,7 @@ test('loads above the limits are rejected with file:line, every one of them', ()
   assert.match(byPath.get('loads[2].url')?.message ?? '', /not in limits\.allowedHosts/);
   assert.equal(problems.length, 4, problems.map((p) => p.path).join(', '));
   // The defaults let a production-sized load through.
-  loadConfigText(over.replace(/limits:[\s\S]*?loads:/, 'loads:').replace(/vus: 20000\n    duration: 48h/, 'vus: 200\n    duration: 2h'), 'ok.yaml', {});
+  loadConfigText(over.replace(/limits:[\s\S]*?loads:/, 'loads:').replace(/vus: 20000\n {4}duration: 48h/, 'vus: 200\n    duration: 2h'), 'ok.yaml', {});
 });
 
 test('the CLI refuses a load over the limits with exit 2, and --max-* raise them for one run', { timeout: 60_000 }, async () => {

@@ -6,8 +6,11 @@
  * segments interleave and their union is the schedule. Connections are VUs: the worker opens
  * `preAllocatedVUs` before the first send; more are opened only when none is free, up to maxVUs,
  * and an iteration due while all maxVUs are busy (or backing off) is dropped and counted, never
- * delayed. Sends are scheduled from the monotonic clock: a timer to within `SPIN_MS` of the next
- * due time, then the event loop's next turns, so there is no 1 ms timer floor on the send time.
+ * delayed. Sends are scheduled from the monotonic clock, three ways, so there is no 1 ms timer
+ * floor on the send time without burning a core: every completed iteration checks what is due
+ * (at high rates responses arrive far more often than timers fire); a timer wakes the scheduler
+ * `SPIN_MS` before the next send; and only when sends are sparse (more than 2 × `SPIN_MS` apart)
+ * does it wait out that last millisecond on the event loop's next turns.
  */
 import type { TimerHandle } from '../../core/clock.js';
 import { arrivalSchedule } from '../plan/schedule.js';
@@ -41,9 +44,12 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
   let m = 0;
   const { done, settle, settled } = completion();
   let timer: TimerHandle | undefined;
+  let spinning = false;
   const onDone = (vu: Vu) => {
     inflight--;
     (vu.readyAt > 0 ? cooling : free).push(vu);
+    // A completion is a free wake-up: send whatever fell due meanwhile.
+    if (!settled() && nthOwned(segment, m) < total && t0 + schedule.timeOf(nthOwned(segment, m)) <= clock.now()) tick();
   };
   for (const n = Math.min(maxLocal, shareOf(segment, bounds.preAllocatedVUs)); created < n; created++) free.push(ctx.vus.acquire(onDone));
 
@@ -68,6 +74,7 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
   };
 
   const tick = () => {
+    timer?.cancel();
     timer = undefined;
     if (settled()) return;
     const now = clock.now();
@@ -88,9 +95,18 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
       timer = clock.setTimeout(stop, Math.max(0, schedule.totalMs - el));
       return;
     }
-    const wait = t0 + schedule.timeOf(next) - clock.now();
+    const due = schedule.timeOf(next);
+    const wait = t0 + due - clock.now();
+    const sparse = due - schedule.timeOf(Math.max(0, next - segment.stride)) > 2 * SPIN_MS;
     if (wait > SPIN_MS) timer = clock.setTimeout(tick, wait - SPIN_MS);
-    else ctx.immediate(tick);
+    else if (!sparse) timer = clock.setTimeout(tick, 0);
+    else if (!spinning) {
+      spinning = true;
+      ctx.immediate(() => {
+        spinning = false;
+        tick();
+      });
+    }
   };
   function stop(): void {
     if (settled()) return;

@@ -41,8 +41,11 @@ export class SeriesBuilder {
 
   /** Adds a merged second. */
   add(s: MergedSecond): void {
+    // The closing flush after a phase that already ended carries nothing: no point for it.
+    if (s.requests === 0 && s.dropped === 0 && s.end - s.start < 100) return;
     const start = Math.max(s.start, this.origin);
-    const index = Math.floor((start - this.origin) / (this.width * 1000));
+    // Points follow wall-clock seconds (windows end on them), so shards' points line up too.
+    const index = Math.floor((s.end - 1) / (this.width * 1000));
     if (this.open !== undefined && this.open.index !== index) this.close();
     const o = (this.open ??= { index, start, end: s.end, requests: 0, errors: 0, dropped: 0, hist: createLatencyHistogram(), vus: 0, lagMs: 0, cpuMs: 0, saturated: false });
     o.end = Math.max(o.end, s.end);

@@ -111,6 +111,8 @@ export class SegmentRunner {
     this.startTimer = this.clock.setTimeout(() => {
       if (this.stopped) return;
       this.flush();
+      // The worker's start-up (module loading, connecting) is not the run's: watch from here.
+      if (this.phase < 0) this.watch.sample();
       this.phase = phase;
       this.parked = this.vus.slice();
       this.strategy.startPhase?.(specDurationMs(spec));

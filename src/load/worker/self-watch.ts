@@ -10,9 +10,12 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
 import type { GeneratorWindow } from '../window/snapshot.js';
 
-/** True when the generator itself was the bottleneck (`busy`: share of one core, 0..1). */
-export function isSaturated(lagMs: number, busy: number, lagThresholdMs: number): boolean {
-  return lagMs > lagThresholdMs || busy >= 0.98;
+/**
+ * True when the generator itself was the bottleneck: its event loop answered late. (A busy loop
+ * is not enough: the open model may wait out the last millisecond before a sparse send on it.)
+ */
+export function isSaturated(lagMs: number, lagThresholdMs: number): boolean {
+  return lagMs > lagThresholdMs;
 }
 
 /** CPU time of the calling thread in ms, or undefined where /proc/thread-self is not available. */
@@ -54,8 +57,7 @@ export class SelfWatch {
     this.lastCpu = cpu;
     this.lastElu = performance.eventLoopUtilization();
     this.lastAt = now;
-    // Thread CPU ticks are 10 ms coarse; the loop's own utilisation decides "pegged".
-    return { lagMs: Math.round(lagMs * 10) / 10, cpuMs: Math.round(cpuMs), saturated: isSaturated(lagMs, elu.utilization, this.lagThresholdMs) };
+    return { lagMs: Math.round(lagMs * 10) / 10, cpuMs: Math.round(cpuMs), saturated: isSaturated(lagMs, this.lagThresholdMs) };
   }
 
   /** Stops monitoring (safe to call twice). */
