@@ -17,6 +17,8 @@ import { startNginx } from '../targets.js';
 const RATES = [1000, 5000, 10_000, 20_000, 40_000];
 /** nginx's worker at or above this share of its core is the bottleneck, not the generator. */
 const TARGET_SATURATED = 0.9;
+/** A generator that got less than this share of its pinned core while missing its rate was starved by other jobs. */
+const STARVED = 0.8;
 
 interface RateRun {
   rate: number;
@@ -65,12 +67,14 @@ export async function open(ctx: BenchContext): Promise<Section> {
   const rows: string[][] = [];
   const checks: Check[] = [];
   let limit: number | undefined;
+  const starved: number[] = [];
   for (const rate of RATES) {
     const runs = byRate.get(rate) ?? [];
     const err = median(runs.map((r) => r.errorPct));
     const nginx = median(runs.map((r) => r.targetCores));
     const saturated = nginx >= TARGET_SATURATED;
     if (saturated) limit = Math.min(limit ?? Infinity, median(runs.map((r) => r.achieved)));
+    else if (Math.abs(err) > 1 && median(runs.map((r) => r.run.cpuCores)) < STARVED) starved.push(rate);
     rows.push([
       `${fmt(rate)}/s`, fmt(median(runs.map((r) => r.achieved))), `${err >= 0 ? '+' : ''}${err.toFixed(2)} %`, runs.map((r) => `${r.errorPct.toFixed(2)} %`).join(', '),
       fmt(median(runs.map((r) => r.dropped))), fmt(median(runs.map((r) => r.run.p50Ms ?? Number.NaN)), 3), fmt(median(runs.map((r) => r.run.p99Ms ?? Number.NaN)), 3),
@@ -89,7 +93,10 @@ export async function open(ctx: BenchContext): Promise<Section> {
     setup: `${pinning(ctx)} perfwarden \`load URL --rate R -d ${d}s --workers 1\` (connections sized by the engine); achieved = iterations / ${d} s; ${ctx.rounds} rounds (rates ascending, then descending), medians.`,
     head: ['requested', 'achieved/s', 'error', 'per round', 'dropped', 'p50 ms', 'p99 ms', 'generator (cores)', 'nginx (cores)', 'saturated s'],
     rows, checks,
-    notes: limit === undefined ? [] : [`nginx's one worker reached its core at about ${fmt(limit)} req/s here: rates above that measure the target, not the generator.`],
+    notes: [
+      ...(limit === undefined ? [] : [`nginx's one worker reached its core at about ${fmt(limit)} req/s here: rates above that measure the target, not the generator.`]),
+      ...(starved.length === 0 ? [] : [`At ${starved.map((r) => `${fmt(r)}/s`).join(', ')} the generator missed the rate with less than ${fmt(STARVED, 1)} of its pinned core (the core was shared with other jobs; the load average is above) and nginx was not saturated either: those misses measure the CPU the generator did not get.`]),
+    ],
     raw: {
       rates: Object.fromEntries([...byRate].map(([rate, rs]) => [rate, rs.map((r) => ({ achieved: round(r.achieved, 1), errorPct: round(r.errorPct, 3), dropped: r.dropped, targetCores: round(r.targetCores, 3), generatorCores: round(r.run.cpuCores, 3), p50Ms: r.run.p50Ms, p99Ms: r.run.p99Ms, saturatedSeconds: r.run.result?.generator.saturatedSeconds }))])),
       p50: { open200: lat.open.map((r) => r.p50Ms), closed1: lat.closed.map((r) => r.p50Ms) },
