@@ -73,7 +73,7 @@ export async function soak(ctx: BenchContext): Promise<Section> {
   return {
     name: 'soak', title: `Soak: open model ${fmt(RATE)} req/s against nginx for ${fmt(s)} s${short}`, at: new Date().toISOString(), loadBefore, loadAfter: loadAverage(),
     setup: `${pinning(ctx)} perfwarden \`load URL --rate ${RATE} -d ${s}s --workers 1\`; per minute from the result's time series (histograms merged) and /proc RSS; closed model = \`--vus 1 --connections 1 -d ${ctx.durationS}s\` before and after.`,
-    head: ['minute', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'saturated s', 'max lag ms', 'worker CPU %', 'RSS MB (end of minute)'],
+    head: ['minute', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'saturated s (points flagged, by width)', 'max lag ms', 'worker CPU %', 'RSS MB (end of minute)'],
     rows,
     checks: [
       { goal: 'rate held within ±1 %', measured: `${fmt(achieved, 1)}/s (${((achieved / RATE - 1) * 100).toFixed(2)} %), dropped ${fmt(result.summary.droppedIterations)}`, ok: Math.abs(achieved / RATE - 1) <= 0.01 },
