@@ -22,6 +22,7 @@ import type { Route } from '../notify/router.js';
 import { SilenceStore } from '../notify/silences.js';
 import type { Notifier } from '../notify/types.js';
 import { AlertEvaluator } from './evaluator.js';
+import { ChangeTracker } from './change-tracker.js';
 import { formatMeasureValue } from './measures.js';
 import { MeasureStore } from './measure-store.js';
 import { alertMigrations } from './migrations.js';
@@ -56,6 +57,8 @@ export class AlertEngine {
   /** Where probe results and health samples go. */
   readonly store: MeasureStore;
   readonly evaluator: AlertEvaluator;
+  /** The change detectors of change-measure rules; probe results go here too. */
+  readonly changes: ChangeTracker;
   readonly silences: SilenceStore;
   readonly outbox: Outbox;
   private readonly router: NotificationRouter;
@@ -77,7 +80,16 @@ export class AlertEngine {
     migrate(opts.db, alertMigrations);
     const retention = Math.max(60_000, ...opts.rules.map((r) => r.windowMs));
     this.store = new MeasureStore({ retentionMs: retention });
-    this.evaluator = new AlertEvaluator(opts.rules, this.store);
+    const changeRatio = opts.registry === undefined ? undefined : new Gauge({ name: 'perfwarden_probe_change_ratio', help: 'New level / old level of the last latency change the change detector confirmed for the probe (median latency after / before).', labelNames: ['probe'], registers: [opts.registry] });
+    const changeTime = opts.registry === undefined ? undefined : new Gauge({ name: 'perfwarden_probe_change_time_seconds', help: 'When the last confirmed latency change of the probe happened (Unix seconds; the estimated change point, not the detection).', labelNames: ['probe'], registers: [opts.registry] });
+    this.changes = new ChangeTracker(opts.rules, opts.clock, (probe, rule, info) => {
+      if (info.metric === 'latency') {
+        changeRatio?.set({ probe }, info.ratio);
+        changeTime?.set({ probe }, info.at / 1000);
+      }
+      opts.logger?.info({ probe, alert: rule.name, metric: info.metric, before: info.before, after: info.after, ratio: info.ratio, at: new Date(info.at).toISOString(), confidence: info.confidence }, 'change confirmed');
+    });
+    this.evaluator = new AlertEvaluator(opts.rules, this.store, this.changes);
     this.silences = new SilenceStore(opts.db);
     this.router = new NotificationRouter(opts.db, opts.routes, this.silences, opts.dashboardUrl);
     this.outbox = new Outbox(opts.db, opts.notifiers, opts.retry);
@@ -235,6 +247,7 @@ export class AlertEngine {
       threshold: rule?.[severity]?.text ?? '', since: s.firingSince ?? now, at: now,
       labels: { ...(rule?.labels ?? {}), alert: s.alert, severity, [kind.slice(0, -1)]: s.subject },
       ...(rule?.summary === undefined ? {} : { summary: rule.summary }),
+      ...(s.change === undefined ? {} : { change: s.change }),
     };
   }
 

@@ -14,6 +14,9 @@ import type { AlertEngine } from './alert-engine.js';
 import type { AlertService, AlertView } from './alert-service.js';
 import { buildAlertEngine } from './build-engine.js';
 import { formatMeasureValue } from './measures.js';
+import { describeChange } from './change-text.js';
+import { registerAcknowledgeRoute } from './acknowledge-route.js';
+import { PwError } from '../core/errors.js';
 import { alertMigrations } from './migrations.js';
 import { readLoadHistogram } from './load-histogram.js';
 
@@ -47,7 +50,10 @@ export function createAlertModule(options: AlertModuleOptions = {}): DaemonModul
         onDelivery: (o) => ctx.events.emit('notification:delivery', o),
       });
       engine = e;
-      unsubscribe.push(ctx.events.on('probe:result', (r) => e.store.addProbeResult(r)));
+      unsubscribe.push(ctx.events.on('probe:result', (r) => {
+        e.store.addProbeResult(r);
+        e.changes.addProbeResult(r);
+      }));
       unsubscribe.push(ctx.events.on('health:sample', (s) => e.store.addHealthSample(s)));
       unsubscribe.push(ctx.events.on('load:progress', (p) => {
         const at = ctx.clock.now();
@@ -68,6 +74,7 @@ export function createAlertModule(options: AlertModuleOptions = {}): DaemonModul
       const service = createAlertService(e, () => ctx.clock.now());
       ctx.services.set('alerts', service);
       registerSilenceRoutes(ctx.app, service, ctx.config.api, () => ctx.clock.now());
+      registerAcknowledgeRoute(ctx.app, service, ctx.config.api);
     },
     start() {
       engine?.start();
@@ -106,6 +113,7 @@ export function createAlertService(engine: AlertEngine, now: () => number): Aler
           ...(s.firingSince === undefined || s.level === 'none' ? {} : { firingSince: s.firingSince }),
           ...(s.resolvedAt === undefined ? {} : { resolvedAt: s.resolvedAt }),
           ...(s.lastEvaluatedAt === undefined ? {} : { lastEvaluatedAt: s.lastEvaluatedAt }),
+          ...(s.change === undefined || s.level === 'none' ? {} : { change: s.change, detail: describeChange(s.subject, s.change, t) }),
         };
       });
     },
@@ -113,5 +121,8 @@ export function createAlertService(engine: AlertEngine, now: () => number): Aler
     createSilence: (input) => engine.silences.create(input, now()),
     expireSilence: (id) => engine.silences.expire(id, now()),
     notifications: (limit = 100) => engine.outbox.list(limit),
+    acknowledge(alert, subject) {
+      if (!engine.changes.acknowledge(alert, subject)) throw new PwError('PW_ERR_NOT_FOUND', `alert "${alert}" has no active change for "${subject}" (only change alerts are acknowledged, once)`);
+    },
   };
 }

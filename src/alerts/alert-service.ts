@@ -3,6 +3,7 @@
  * their state, silences and the notification outbox, for the API and the status page.
  */
 import type { Level, Severity, SeverityState } from './types.js';
+import type { ChangeInfo } from './change-detector.js';
 import type { Silence, SilenceInput } from '../notify/silences.js';
 import type { OutboxEntry } from '../notify/outbox.js';
 
@@ -25,6 +26,9 @@ export interface AlertView {
   lastEvaluatedAt?: number;
   /** Whether an active silence matches it now. */
   silenced: boolean;
+  /** Change alerts: the change they are about, and the sentence notifications use. */
+  change?: ChangeInfo;
+  detail?: string;
 }
 
 /** What the alerts module offers. */
@@ -37,4 +41,6 @@ export interface AlertService {
   expireSilence(id: string): void;
   /** Newest notifications first (pending, sent, dead, silenced). */
   notifications(limit?: number): OutboxEntry[];
+  /** Acknowledges the active change of a change alert, which resolves on the next evaluation. Throws PW_ERR_NOT_FOUND. */
+  acknowledge(alert: string, subject: string): void;
 }

@@ -5,11 +5,16 @@
  * of level produces a transition — so a critical that supersedes a warning is one "escalated"
  * notice, and a jump straight past both lines is one "firing critical", never two notices.
  *
- * Pure apart from reading the store: evaluate(now) returns transitions; state can be exported
+ * Pure apart from reading the store (and, for change measures, the change detectors):
+ * evaluate(now) returns transitions; state can be exported
  * and restored so a restarted daemon does not re-announce what was already firing.
  */
-import { formatMeasureValue } from './measures.js';
-import type { MeasureStore } from './measure-store.js';
+import { CHANGE_MEASURES, formatMeasureValue } from './measures.js';
+import type { MeasureKind } from './measures.js';
+import type { MeasureStore, Measurement } from './measure-store.js';
+import { CHANGE_DEFAULTS } from './change-tracker.js';
+import type { ChangeRuleOptions, ChangeTracker } from './change-tracker.js';
+import { parseDuration, parsePercent } from '../core/units.js';
 import { crosses, negate, scaleClear } from './threshold.js';
 import type { AlertRuleConfig } from '../config/sections/alerts.js';
 import { parseMeasure } from './measures.js';
@@ -27,14 +32,25 @@ export function compileRules(rules: readonly AlertRuleConfig[]): CompiledRule[] 
     const subjectKind = r.select.probes !== undefined ? 'probes' : r.select.loads !== undefined ? 'loads' : 'targets';
     const subjects = r.select.probes ?? r.select.loads ?? r.select.targets ?? [];
     const clear = compileClear(r);
+    const change = compileChange(r, measure.kind);
     return {
       name: r.name, measure, subjectKind, subjects, windowMs: r.window, forMs: r.for, keepFiringForMs: r.keepFiringFor, clear,
       minSamples: r.minSamples, labels: r.labels ?? {},
       ...(r.warning === undefined ? {} : { warning: r.warning }),
       ...(r.critical === undefined ? {} : { critical: r.critical }),
       ...(r.summary === undefined ? {} : { summary: r.summary }),
+      ...(change === undefined ? {} : { change }),
     };
   });
+}
+
+/** The detector tuning of a change rule (defaults per measure); undefined for other measures. */
+function compileChange(r: AlertRuleConfig, kind: MeasureKind): ChangeRuleOptions | undefined {
+  if (kind !== 'latency_change' && kind !== 'error_rate_change') return undefined;
+  const d = CHANGE_DEFAULTS[kind];
+  const c = r.change;
+  const minDelta = c?.minDelta === undefined ? d.minDelta : kind === 'latency_change' ? parseDuration(c.minDelta) / 1000 : parsePercent(c.minDelta);
+  return { minRatio: c?.minRatio ?? d.minRatio, minDelta, resolveAfterMs: c?.resolveAfter ?? d.resolveAfterMs };
 }
 
 /**
@@ -76,13 +92,14 @@ function newInstance(rule: CompiledRule, subject: string): InstanceState {
 export class AlertEvaluator {
   private readonly instances = new Map<string, InstanceState>();
 
-  constructor(private readonly rules: readonly CompiledRule[], private readonly store: MeasureStore) {
+  constructor(private readonly rules: readonly CompiledRule[], private readonly store: MeasureStore, private readonly changes?: ChangeTracker) {
     for (const rule of rules) for (const s of rule.subjects) this.instances.set(`${rule.name}/${s}`, newInstance(rule, s));
   }
 
   /** Puts back states saved before a restart (unknown keys — removed rules — are ignored). */
   restore(states: readonly InstanceState[]): void {
     for (const s of states) if (this.instances.has(s.key)) this.instances.set(s.key, structuredClone(s));
+    this.changes?.restore(states);
   }
 
   /** Current instance states (copies). */
@@ -120,15 +137,24 @@ export class AlertEvaluator {
       for (const subject of rule.subjects) {
         const key = `${rule.name}/${subject}`;
         const inst = this.instances.get(key) ?? newInstance(rule, subject);
-        const m = this.store.measure(rule.measure, rule.subjectKind, subject, rule.windowMs, now);
-        // check_rate counts the samples itself: zero checks is the value it exists to catch.
-        const value = m !== undefined && (m.samples >= rule.minSamples || rule.measure.kind === 'check_rate') ? m.value : undefined;
+        const m = this.read(rule, subject, now);
+        // check_rate counts the samples itself (zero checks is the value it exists to catch); a
+        // change was confirmed on its own run of samples.
+        const counted = rule.measure.kind === 'check_rate' || CHANGE_MEASURES.has(rule.measure.kind);
+        const value = m !== undefined && (m.samples >= rule.minSamples || counted) ? m.value : undefined;
+        if (CHANGE_MEASURES.has(rule.measure.kind) && m?.change !== undefined) inst.change = m.change;
         const t = step(rule, inst, value, now);
+        if (inst.level === 'none' && t === undefined) delete inst.change;
         this.instances.set(key, inst);
         if (t !== undefined) transitions.push(t);
       }
     }
     return transitions;
+  }
+
+  private read(rule: CompiledRule, subject: string, now: number): Measurement | undefined {
+    if (CHANGE_MEASURES.has(rule.measure.kind)) return this.changes?.measure(rule, subject, now);
+    return this.store.measure(rule.measure, rule.subjectKind, subject, rule.windowMs, now);
   }
 }
 
@@ -180,5 +206,6 @@ function step(rule: CompiledRule, inst: InstanceState, value: number | undefined
     threshold: threshold?.text ?? '', since: inst.firingSince ?? now, at: now,
     labels: { ...rule.labels, alert: rule.name, severity, [rule.subjectKind.slice(0, -1)]: inst.subject },
     ...(rule.summary === undefined ? {} : { summary: rule.summary }),
+    ...(inst.change === undefined ? {} : { change: inst.change }),
   };
 }

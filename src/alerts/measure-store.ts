@@ -8,6 +8,7 @@ import type { HealthSample } from '../health/types.js';
 import { cacheOutcome } from '../health/cache-headers.js';
 import { quantileSorted } from '../health/theil-sen.js';
 import type { Measure } from './measures.js';
+import type { ChangeInfo } from './change-detector.js';
 
 /** What a probe or load request contributes. */
 export interface OutcomeSample {
@@ -57,6 +58,8 @@ export type SubjectKind = 'probes' | 'loads' | 'targets';
 export interface Measurement {
   value: number;
   samples: number;
+  /** The change behind a change measure's value. */
+  change?: ChangeInfo;
 }
 
 /** Options for {@link MeasureStore}. */

@@ -13,7 +13,7 @@ import { compileRules } from './evaluator.js';
 import { negate } from './threshold.js';
 import type { Threshold } from './threshold.js';
 import type { CompiledRule, Severity } from './types.js';
-import { PROBE_MEASURES } from './measures.js';
+import { CHANGE_MEASURES, PROBE_MEASURES } from './measures.js';
 import { LEAK_CONFIDENCE_THRESHOLD } from '../health/types.js';
 
 /** One Prometheus alerting rule. */
@@ -62,7 +62,7 @@ function num(n: number): string {
 function measureExpr(rule: CompiledRule): { expr: string; by: string } | { skip: string } {
   const m = measureOnly(rule);
   // check_rate is itself a count (zero checks is what it catches): perfwarden applies no minimum.
-  if ('skip' in m || rule.minSamples <= 1 || rule.measure.kind === 'check_rate') return m;
+  if ('skip' in m || rule.minSamples <= 1 || rule.measure.kind === 'check_rate' || CHANGE_MEASURES.has(rule.measure.kind)) return m;
   const count = sampleCount(rule, m.by);
   if (count === undefined) return { skip: `${rule.name}: minSamples ${rule.minSamples} counts samples Prometheus does not see for ${rule.measure.text} of ${rule.subjectKind}` };
   // perfwarden keeps its state when the window holds fewer samples; `and` drops the series, which
@@ -133,6 +133,14 @@ function measureOnly(rule: CompiledRule): { expr: string; by: string } | { skip:
       return kind === 'targets'
         ? { by, expr: `min by (target) (perfwarden_target_source_up${sel()})` }
         : { skip: `${rule.name}: source_up needs select.targets` };
+    case 'latency_change': {
+      // The last confirmed change while it is younger than resolveAfter (acknowledging it through
+      // perfwarden's API does not reach Prometheus).
+      const after = (rule.change?.resolveAfterMs ?? 3600_000) / 1000;
+      return { by, expr: `max by (probe) (perfwarden_probe_change_ratio${sel()}) and on (probe) (time() - max by (probe) (perfwarden_probe_change_time_seconds${sel()}) < ${num(after)})` };
+    }
+    case 'error_rate_change':
+      return { skip: `${rule.name}: error_rate_change is detected inside perfwarden; only latency changes are exported (perfwarden_probe_change_ratio)` };
   }
 }
 
@@ -143,6 +151,7 @@ function humanize(rule: CompiledRule): string {
     case 'memory_slope': return '{{ $value | humanize1024 }}B/s';
     case 'check_rate': return '{{ $value | printf "%.1f" }}/min';
     case 'regression': case 'source_up': return '{{ $value }}';
+    case 'latency_change': case 'error_rate_change': return 'x{{ $value | printf "%.2f" }}';
     default: return '{{ $value | humanizePercentage }}';
   }
 }

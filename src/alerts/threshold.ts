@@ -1,6 +1,7 @@
 /**
- * Alert thresholds as people write them ("> 400ms", "< 75%", "> 1MiB/min", "> 0.9") parsed once
- * at config load into a comparison in base units: seconds, ratios (0..1), bytes, bytes/second.
+ * Alert thresholds as people write them ("> 400ms", "< 75%", "> 1MiB/min", "> 0.9", "x1.5") parsed
+ * once at config load into a comparison in base units: seconds, ratios (0..1), bytes, bytes/second,
+ * factors. A factor alone ("x1.5") means "at least": it sizes a change, new level / old level.
  */
 import { PwError } from '../core/errors.js';
 import { isDuration, isPercent, isSize, parseDuration, parsePercent, parseSize } from '../core/units.js';
@@ -9,12 +10,12 @@ import { isDuration, isPercent, isSize, parseDuration, parsePercent, parseSize }
 export type ThresholdOp = '>' | '>=' | '<' | '<=';
 
 /** What unit a threshold was written in. */
-export type ThresholdKind = 'duration' | 'ratio' | 'size' | 'rate' | 'number';
+export type ThresholdKind = 'duration' | 'ratio' | 'size' | 'rate' | 'number' | 'factor';
 
 /** A parsed threshold: `value <op> this.value` means "over the line". */
 export interface Threshold {
   op: ThresholdOp;
-  /** In base units: seconds, ratio, bytes, bytes per second, or the plain number. */
+  /** In base units: seconds, ratio, bytes, bytes per second, a factor, or the plain number. */
   value: number;
   kind: ThresholdKind;
   /** As written, for messages. */
@@ -24,15 +25,20 @@ export interface Threshold {
 const PER_ALIASES: Record<string, string> = { sec: 's', min: 'm', hour: 'h', hr: 'h', day: 'd' };
 
 const SHAPE = /^\s*(>=|<=|>|<)\s*(\S.*?)\s*$/;
+const FACTOR = /^x(\d+(?:\.\d+)?)$/;
 
-/** Parses "> 400ms". Throws PW_ERR_THRESHOLD. */
+/** Parses "> 400ms" (or "x1.5", short for ">= x1.5"). Throws PW_ERR_THRESHOLD. */
 export function parseThreshold(text: string): Threshold {
+  const bare = FACTOR.exec(text.trim());
+  if (bare !== null) return { op: '>=', value: Number(bare[1]), kind: 'factor', text: text.trim() };
   const m = SHAPE.exec(text);
   if (m === null) throw bad(text);
   const op = m[1] as ThresholdOp;
   const raw = m[2] ?? '';
   const base = { op, text: text.trim() };
   if (/^-?\d+(\.\d+)?$/.test(raw)) return { ...base, value: Number(raw), kind: 'number' };
+  const factor = FACTOR.exec(raw);
+  if (factor !== null) return { ...base, value: Number(factor[1]), kind: 'factor' };
   if (isPercent(raw)) return { ...base, value: parsePercent(raw), kind: 'ratio' };
   if (isDuration(raw)) return { ...base, value: parseDuration(raw) / 1000, kind: 'duration' };
   const slash = raw.split('/');
@@ -97,9 +103,10 @@ export function formatThresholdValue(value: number, kind: ThresholdKind): string
     case 'size': return `${r(value / 1048576)}MiB`;
     case 'rate': return `${r((value * 60) / 1024)}KiB/min`;
     case 'number': return r(value);
+    case 'factor': return `x${r(value)}`;
   }
 }
 
 function bad(text: string): PwError {
-  return new PwError('PW_ERR_THRESHOLD', `expected a threshold like "> 400ms", "< 75%", "> 1MiB/min" or "> 0.9", got "${text}"`);
+  return new PwError('PW_ERR_THRESHOLD', `expected a threshold like "> 400ms", "< 75%", "> 1MiB/min", "> 0.9" or "x1.5", got "${text}"`);
 }

@@ -2,6 +2,8 @@
 import type { Measure } from './measures.js';
 import type { SubjectKind } from './measure-store.js';
 import type { Threshold } from './threshold.js';
+import type { ChangeInfo } from './change-detector.js';
+import type { ChangeRuleOptions } from './change-tracker.js';
 
 /** A severity. Critical supersedes warning. */
 export type Severity = 'warning' | 'critical';
@@ -28,6 +30,8 @@ export interface CompiledRule {
   minSamples: number;
   labels: Readonly<Record<string, string>>;
   summary?: string;
+  /** Detector tuning, for change measures only. */
+  change?: ChangeRuleOptions;
 }
 
 /** The state of one alert for one subject (probe, load or target). */
@@ -45,6 +49,8 @@ export interface InstanceState {
   resolvedAt?: number;
   lastValue?: number;
   lastEvaluatedAt?: number;
+  /** The change a change-measure alert is firing about. */
+  change?: ChangeInfo;
 }
 
 /** What changed. One transition per change of level: a critical that supersedes a warning is one "escalated". The router adds "repeat" for alerts still firing after `repeatInterval`. */
@@ -72,4 +78,6 @@ export interface AlertTransition {
   at: number;
   labels: Record<string, string>;
   summary?: string;
+  /** For change measures: when, from what to what, how sure. */
+  change?: ChangeInfo;
 }

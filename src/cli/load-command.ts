@@ -11,21 +11,30 @@ import type { Command } from 'commander';
 import { Value } from '@sinclair/typebox/value';
 import { LoadSchema, checkLoadEntry } from '../config/sections/loads.js';
 import { LimitsSection, loadLimitProblems } from '../config/sections/limits.js';
+import { ResourceSourceSchema } from '../config/sections/resources.js';
+import type { ResourceSourceConfig, ResourcesConfig } from '../config/sections/resources.js';
+import { runHealthConfig } from '../load/target/run-health.js';
 import type { LoadConfig } from '../config/sections/loads.js';
 import { formatPath } from '../config/problem.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { PwError, coerceError } from '../core/errors.js';
 import { parseThresholdExpression } from '../load/thresholds.js';
 import { startLoad } from '../load/driver.js';
+import { LoadMetrics } from '../load/metrics.js';
+import type { Segment } from '../load/plan/segment.js';
+import { createRegistry } from '../metrics/registry.js';
+import { serveMetrics } from './metrics-server.js';
+import type { LiveMetricsServer } from './metrics-server.js';
 import { planLoad, resolveLoadBase } from '../load/plan/plan.js';
 import type { LoadBase } from '../load/plan/plan.js';
 import { abortText, kneeText } from '../load/result/judge.js';
 import type { LoadProgress, LoadResult } from '../load/result/result.js';
 import { renderReport, reportFormatOf } from '../report/index.js';
+import { healthRows } from '../report/health-section.js';
 import { fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from '../report/format.js';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
-import { collect, parsePositiveInt, parseWorkers } from './options.js';
+import { collect, parsePort, parsePositiveInt, parseShardOption, parseStartAt, parseWorkers, shardOf } from './options.js';
 import { reportError } from './config-file.js';
 
 /** Exit code of a run stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report Ctrl-C). */
@@ -74,6 +83,11 @@ export interface LoadCommandOptions {
   maxRate?: number;
   maxVus?: number;
   maxDuration?: string;
+  shard?: Segment;
+  startAt?: number;
+  health: string[];
+  metricsPort?: number;
+  metricsHost: string;
   /** Plain progress lines every N seconds when not on a TTY. */
   progressEvery: number;
 }
@@ -140,7 +154,7 @@ function parsesAsJson(text: string): boolean {
 }
 
 /** Picks a load from a config file: by `--scenario` name, or the only one. Throws PW_ERR_INVALID_ARGUMENT. */
-export function loadFromFile(file: string, scenario: string | undefined, io: CliIo, limits: Record<string, unknown> = {}): { load: LoadConfig; base: LoadBase } {
+export function loadFromFile(file: string, scenario: string | undefined, io: CliIo, limits: Record<string, unknown> = {}): { load: LoadConfig; base: LoadBase; targetResources?: ResourcesConfig } {
   const config = loadConfigFile(file, io.env, { limits });
   if (config.loads.length === 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `${file} declares no loads (add a "loads:" section)`);
   let load = scenario === undefined ? undefined : config.loads.find((l) => l.name === scenario);
@@ -161,7 +175,28 @@ export function loadFromFile(file: string, scenario: string | undefined, io: Cli
     if (t === undefined) return undefined;
     return { url: t.demo === true ? demoUrl : t.url ?? demoUrl, ...(t.headers === undefined ? {} : { headers: t.headers }) };
   });
-  return { load, base };
+  const resources = config.targets.find((t) => t.name === load.target)?.resources;
+  return { load, base, ...(resources === undefined ? {} : { targetResources: resources }) };
+}
+
+/** `--health prometheus:URL | json:URL#$.path | proc:PID | redis:URL` as a health source. Throws PW_ERR_INVALID_ARGUMENT. */
+export function parseHealthSource(text: string): ResourceSourceConfig {
+  const i = text.indexOf(':');
+  const kind = i < 0 ? '' : text.slice(0, i);
+  const rest = text.slice(i + 1);
+  let raw: Record<string, unknown>;
+  if (kind === 'prometheus') raw = { type: 'prometheus', url: rest };
+  else if (kind === 'json') {
+    const hash = rest.indexOf('#');
+    if (hash < 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `--health ${text}: expected json:URL#$.path.to.memory`);
+    raw = { type: 'json', url: rest.slice(0, hash), memory: rest.slice(hash + 1) };
+  } else if (kind === 'proc') raw = { type: 'process', pid: Number(rest) };
+  else if (kind === 'redis') raw = { type: 'redis', url: rest };
+  else throw new PwError('PW_ERR_INVALID_ARGUMENT', `--health ${text}: expected prometheus:URL, json:URL#$.path, proc:PID or redis:URL`);
+  const withDefaults = Value.Default(ResourceSourceSchema, raw);
+  const problems = [...Value.Errors(ResourceSourceSchema, withDefaults)];
+  if (problems.length > 0 || !Value.Check(ResourceSourceSchema, withDefaults)) throw new PwError('PW_ERR_INVALID_ARGUMENT', `--health ${text}: not a valid ${kind} source`);
+  return Value.Decode(ResourceSourceSchema, withDefaults);
 }
 
 /** The live progress line. */
@@ -202,6 +237,10 @@ export function formatSummary(r: LoadResult): string {
   if (r.thresholds.length > 0) {
     lines.push('');
     for (const t of r.thresholds) lines.push(`${t.ok ? '✓' : '✗'} ${t.endpoint === undefined ? '' : `${t.endpoint}: `}${t.expression}  (measured ${fmtThresholdValue(t.name, t.value)})`);
+  }
+  if (r.health !== undefined) {
+    lines.push('', 'target health:');
+    for (const [k, v] of healthRows(r.health)) lines.push(`  ${k.toLowerCase()}: ${v}`);
   }
   const g = r.generator;
   lines.push('', `generator: ${g.workers} worker thread${g.workers === 1 ? '' : 's'}${g.segment === '0/1' ? '' : ` (shard ${g.segment})`}, ${fmtNum(g.cpuSeconds, 1)} CPU-seconds (${g.threads.map((t) => fmtNum(t.cpuSeconds, 1)).join(' + ')})`);
@@ -264,6 +303,11 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
     .option('--body <body>', 'URL mode: request body')
     .option('-t, --threshold <expr>', 'URL mode: threshold like "p(95)<200ms" (repeatable)', collect, [])
     .option('--abort-on-fail', 'URL mode: stop early once a threshold fails')
+    .option('--health <source>', 'sample the target during the run: prometheus:URL, json:URL#$.memory.path, proc:PID, redis:URL (repeatable)', collect, [])
+    .option('--shard <index/count>', 'run share INDEX (0-based) of COUNT of the plan; also PERFWARDEN_SHARD', parseShardOption)
+    .option('--start-at <time>', 'start at this RFC 3339 time (shards on several machines start together)', parseStartAt)
+    .option('--metrics-port <n>', 'serve the run\'s live Prometheus metrics on this port while it runs', parsePort)
+    .option('--metrics-host <host>', 'address for --metrics-port', '0.0.0.0')
     .option('--max-rate <n>', 'raise limits.maxRate (iterations per second) for this run', parsePositiveInt)
     .option('--max-vus <n>', 'raise limits.maxVUs for this run', parsePositiveInt)
     .option('--max-duration <duration>', 'raise limits.maxDuration for this run')
@@ -273,6 +317,7 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
     .action(async (target: string, opts: LoadCommandOptions, cmd: Command) => {
       let load: LoadConfig;
       let base: LoadBase;
+      let targetResources: ResourcesConfig | undefined;
       try {
         for (const file of opts.report) {
           if (reportFormatOf(file) === undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', `--report ${file}: expected a name ending in .html, .md or .xml`);
@@ -287,7 +332,7 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
         } else {
           const given = URL_ONLY_OPTIONS.filter((k) => cmd.getOptionValueSource(k) === 'cli').map(flagOf);
           if (given.length > 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `${given.join(', ')}: URL-mode option${given.length > 1 ? 's' : ''}; with a FILE the load declares its own (edit ${target} or run a URL)`);
-          ({ load, base } = loadFromFile(target, opts.scenario, io, limits));
+          ({ load, base, targetResources } = loadFromFile(target, opts.scenario, io, limits));
         }
         if (load.ws === undefined) for (const w of planLoad(load, base).warnings) io.err(`warning: ${w}\n`);
       } catch (thrown) {
@@ -304,9 +349,24 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
         }
       };
       let handle;
+      let metrics: LiveMetricsServer | undefined;
       try {
-        handle = startLoad(load, base, { onProgress, workers: opts.workers ?? load.workers });
+        const shard = shardOf(opts.shard, io.env);
+        const healthConfig = runHealthConfig(opts.health.length > 0 ? { every: 1000, sources: opts.health.map(parseHealthSource) } : load.health, targetResources, base.url);
+        const registry = opts.metricsPort === undefined ? undefined : createRegistry();
+        if (registry !== undefined && opts.metricsPort !== undefined) metrics = await serveMetrics(registry, opts.metricsHost, opts.metricsPort);
+        if (metrics !== undefined) io.err(`live metrics on ${metrics.url}/metrics\n`);
+        if (opts.startAt !== undefined) io.err(`starting at ${new Date(opts.startAt).toISOString()}\n`);
+        handle = startLoad(load, base, {
+          onProgress,
+          workers: opts.workers ?? load.workers,
+          ...(shard === undefined ? {} : { segment: shard }),
+          ...(opts.startAt === undefined ? {} : { startAt: opts.startAt }),
+          ...(registry === undefined ? {} : { metrics: new LoadMetrics(registry) }),
+          ...(healthConfig === undefined ? {} : { health: healthConfig }),
+        });
       } catch (thrown) {
+        await metrics?.close();
         reportError(thrown, io);
         return;
       }
@@ -326,6 +386,7 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        await metrics?.close();
       }
       if (io.isTTY) io.out('\r\x1b[2K');
       io.out(formatSummary(result));

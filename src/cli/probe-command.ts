@@ -13,6 +13,7 @@ import { formatPhaseTable } from '../probe/http-probe-format.js';
 import { newTraceContext } from '../probe/trace-context.js';
 import type { ProbeResult } from '../probe/types.js';
 import { createWsProbe } from '../probe/ws-probe.js';
+import { tryParseJson } from '../probe/ws-reply.js';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
 import { collect, parsePositiveInt } from './options.js';
@@ -41,7 +42,7 @@ export function probeConfigFromOptions(url: string, opts: ProbeOptions): ProbeCo
   const isWs = opts.ws === true || /^wss?:\/\//.test(url);
   const wsUrl = url.replace(/^http/, 'ws');
   const raw = isWs
-    ? { name: 'cli', every: '1s', ws: { url: wsUrl, headers, timeout: opts.timeout, tlsVerify: opts.insecure !== true, ...(opts.send === undefined ? {} : { send: parseMaybeJson(opts.send), matchId: '$.id' }) } }
+    ? { name: 'cli', every: '1s', ws: { url: wsUrl, headers, timeout: opts.timeout, tlsVerify: opts.insecure !== true, ...(opts.send === undefined ? {} : wsExchange(opts.send)) } }
     : { name: 'cli', every: '1s', http: { url, method: opts.method.toUpperCase(), headers, timeout: opts.timeout, tlsVerify: opts.insecure !== true, followRedirects: opts.followRedirects === true, ...(opts.body === undefined ? {} : { body: opts.body }) } };
   const withDefaults = Value.Default(ProbeSchema, raw);
   const errors = [...Value.Errors(ProbeSchema, withDefaults)];
@@ -52,12 +53,17 @@ export function probeConfigFromOptions(url: string, opts: ProbeOptions): ProbeCo
   return Value.Decode(ProbeSchema, withDefaults);
 }
 
-function parseMaybeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+/**
+ * `--send`: a JSON object with an `id` is matched by that id (the reply to *our* message, not a
+ * broadcast); anything else (plain text, JSON without an id) is sent as given and the first
+ * message back is the reply.
+ */
+function wsExchange(text: string): { send: unknown; matchId?: string } {
+  const parsed = tryParseJson(text);
+  if (!parsed.ok) return { send: text };
+  const value = parsed.value;
+  const hasId = typeof value === 'object' && value !== null && !Array.isArray(value) && 'id' in value;
+  return hasId ? { send: value, matchId: '$.id' } : { send: value };
 }
 
 /** Registers `probe`. */
@@ -84,7 +90,13 @@ export function registerProbeCommand(program: Command, io: CliIo): void {
         reportError(thrown, io);
         return;
       }
-      const runner = probe.ws !== undefined ? createWsProbe(probe, undefined) : createHttpProbe(probe, undefined);
+      let runner;
+      try {
+        runner = probe.ws !== undefined ? createWsProbe(probe, undefined) : createHttpProbe(probe, undefined);
+      } catch (thrown) {
+        reportError(thrown, io);
+        return;
+      }
       const results: ProbeResult[] = [];
       try {
         for (let i = 0; i < opts.count; i++) {

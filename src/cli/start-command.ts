@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { createDaemon } from '../daemon/create-daemon.js';
-import { parsePort } from './options.js';
+import { parsePort, parseShardOption, shardOf } from './options.js';
+import type { Segment } from '../load/plan/segment.js';
 import type { CliIo } from './io.js';
 import { loadConfigOrReport, reportError } from './config-file.js';
 
@@ -16,12 +17,14 @@ export function registerStartCommand(program: Command, io: CliIo): void {
     .description('start the daemon (probes, loads, alerts, /metrics, API, status page)')
     .option('-c, --config <file>', 'config file (default: config/default.yaml)')
     .option('-p, --port <n>', 'HTTP port for /metrics and the API (0 = any free port)', parsePort)
-    .action(async (opts: { config?: string; port?: number }) => {
+    .option('--shard <index/count>', 'run a share of the probes (rendezvous hashing) and segment INDEX/COUNT of scheduled loads; also PERFWARDEN_SHARD', parseShardOption)
+    .action(async (opts: { config?: string; port?: number; shard?: Segment }) => {
       const config = loadConfigOrReport(opts.config, io);
       if (config === undefined) return;
       let daemon;
       try {
-        daemon = await createDaemon(config, { env: io.env, ...(opts.port === undefined ? {} : { port: opts.port }) });
+        const shard = shardOf(opts.shard, io.env);
+        daemon = await createDaemon(config, { env: io.env, ...(opts.port === undefined ? {} : { port: opts.port }), ...(shard === undefined ? {} : { shard }) });
       } catch (thrown) {
         reportError(thrown, io);
         return;

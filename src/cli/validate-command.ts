@@ -17,6 +17,7 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
         + `  ${config.targets.length} target(s)${names(config.targets)}\n`
         + `  ${config.probes.length} probe(s)${names(config.probes)}\n`
         + `  ${config.loads.length} load(s)${names(config.loads)}\n`
-        + `  ${config.alerts.length} alert(s)${names(config.alerts)}\n`);
+        + `  ${config.alerts.length} alert(s)${names(config.alerts)}\n`
+        + (config.maintenance.length === 0 ? '' : `  ${config.maintenance.length} maintenance window(s)${names(config.maintenance)}\n`));
     });
 }

@@ -15,6 +15,7 @@ import { LimitsSection, checkLimits } from './sections/limits.js';
 import { AlertsSection, checkAlerts } from './sections/alerts.js';
 import { NotificationsSection, checkNotifications } from './sections/notifications.js';
 import { checkResources } from './sections/resources.js';
+import { MaintenanceSection, checkMaintenance } from './sections/maintenance.js';
 import type { ReportProblem } from './problem.js';
 
 /** The root schema. Unknown top-level keys are errors. */
@@ -33,6 +34,7 @@ export const ConfigSchema = Type.Object(
     limits: LimitsSection,
     alerts: AlertsSection,
     notifications: NotificationsSection,
+    maintenance: MaintenanceSection,
   },
   { additionalProperties: false },
 );
@@ -49,4 +51,5 @@ export const SECTION_CHECKS: readonly ((raw: Record<string, unknown>, report: Re
   checkAlerts,
   checkNotifications,
   checkResources,
+  checkMaintenance,
 ];

@@ -1,9 +1,13 @@
 /**
- * Logging is pino: JSON lines by default, pretty on a TTY. Secrets are redacted by path so that
- * a config or header dump can never leak a password or token.
+ * Logging is pino: JSON lines by default, one human line per event on a TTY (time, level,
+ * message, then the fields as compact JSON — a terminal shows many events at once, not one
+ * pretty-printed object per screen). Secrets are redacted by path so that a config or header
+ * dump can never leak a password or token.
  */
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { PrettyOptions } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -22,15 +26,24 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/** How a human line looks: `09:12:03.114 INFO: probe failed {"probe":"trade","reason":"timeout"}`. */
+export const HUMAN_LINE_OPTIONS: PrettyOptions = {
+  singleLine: true,
+  translateTime: 'SYS:HH:MM:ss.l',
+  ignore: 'pid,hostname',
+};
+
 /** Creates the daemon's root logger. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? 'auto';
-  const pretty = format === 'pretty' || (format === 'auto' && options.destination === undefined && process.stdout.isTTY === true);
+  const human = format === 'pretty' || (format === 'auto' && options.destination === undefined && process.stdout.isTTY === true);
   const base = { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
-  if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
+  const destination = options.destination;
+  if (destination === undefined) {
+    // Formatting happens in pino's transport thread, never on the thread that measures.
+    return human ? pino({ ...base, transport: { target: 'pino-pretty', options: { ...HUMAN_LINE_OPTIONS, colorize: true } } }) : pino(base);
   }
-  return options.destination === undefined ? pino(base) : pino(base, options.destination);
+  return human ? pino(base, pretty({ ...HUMAN_LINE_OPTIONS, colorize: false, destination, sync: true })) : pino(base, destination);
 }
 
 /** A logger that drops everything (for tests and one-shot CLI commands that print their own output). */

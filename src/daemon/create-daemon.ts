@@ -3,11 +3,14 @@
  * Order: storage → demo target → modules register (routes, metrics, services) → server
  * listens → modules start (scheduling begins) → ready. Stop runs in reverse and is safe twice.
  */
+import { ownerOf } from '../core/rendezvous.js';
+import { segmentLabel } from '../load/plan/segment.js';
+import type { Segment } from '../load/plan/segment.js';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
-import { coerceError } from '../core/errors.js';
+import { PwError, coerceError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import { startDemoTarget } from '../demo/demo-target.js';
@@ -23,11 +26,14 @@ import { createHistoryModule } from '../history/history-module.js';
 import { createApiModule } from '../api/api-module.js';
 import { createStatusPageModule } from '../status-page/status-page-module.js';
 import { createHealthModule } from '../health/health-module.js';
-import { createAlertModule } from '../alerts/alert-module.js';
+import { createAlertModule, createAlertService } from '../alerts/alert-module.js';
+import { createMaintenanceModule } from '../maintenance/maintenance-module.js';
+import { createBadgeModule } from '../badges/badge-module.js';
 import type { Env } from '../config/load-config.js';
 import { openDatabase } from '../storage/database.js';
 import type { Migration, SqliteDatabase } from '../storage/database.js';
 import { createEvents } from './events.js';
+import { createStartupLoadsModule } from './startup-loads.js';
 import type { DaemonContext, DaemonModule } from './module.js';
 
 /** What `createDaemon` may be given instead of the real thing. */
@@ -42,6 +48,11 @@ export interface DaemonDeps {
   random?: () => number;
   /** Environment for the standard `OTEL_*` defaults (the CLI passes the process's). */
   env?: Env;
+  /**
+   * This replica's shard (`--shard i/N`): it runs the probes rendezvous hashing gives it and
+   * segment i/N of every scheduled load. Default: everything.
+   */
+  shard?: Segment;
 }
 
 /** A running daemon. */
@@ -112,10 +123,21 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
       logger.info({ url: demo.url }, 'demo target listening');
     }
     const targets = resolveTargets(config, demo?.url);
-    const runners: ProbeRunner[] = buildProbeRunners(config, targets);
+    const shard = deps.shard;
+    const runners: ProbeRunner[] = buildProbeRunners(config, targets).filter((r) => shard === undefined || ownerOf(r.name, shard.stride) === shard.offset);
+    if (shard !== undefined) logger.info({ shard: segmentLabel(shard), probes: runners.length, of: config.probes.length }, 'sharded: this replica runs its share');
     services.set('targets', targets);
     if (demo !== undefined) services.set('demo', demo);
 
+    // Modules that others are wired to by a typed dependency.
+    const loads = createLoadModule(shard === undefined ? {} : { segment: shard });
+    const alerts = createAlertModule();
+    const maintenance = createMaintenanceModule({
+      silences: () => {
+        const engine = alerts.engine();
+        return engine === undefined ? undefined : createAlertService(engine, () => clock.now());
+      },
+    });
     // Telemetry first: it wraps the probe runners, and stops (flushing spans) last.
     const telemetry = createTelemetryModule(config.telemetry, { clock, logger, ...(deps.env === undefined ? {} : { env: deps.env }) });
     modules = [
@@ -124,12 +146,22 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
       createHistoryModule(),
       // The API before every other module that adds routes: OpenAPI (/docs) sees only later routes.
       createApiModule(),
-      createLoadModule(),
+      loads,
+      createStartupLoadsModule({
+        trigger: (name) => {
+          const service = loads.service();
+          if (service === undefined) throw new PwError('PW_ERR_UNAVAILABLE', 'the load module has not registered');
+          return service.trigger(name);
+        },
+      }),
       createHealthModule(),
-      createAlertModule(),
+      alerts,
+      // After the alerts: it silences alerts during maintenance windows.
+      maintenance,
+      createBadgeModule({ maintenance: () => maintenance.service() }),
       ...(deps.modules ?? []),
       // The status page last: it snapshots the services the others registered.
-      createStatusPageModule(),
+      createStatusPageModule({ maintenance: () => maintenance.service() }),
     ];
 
     db = openDatabase(config.storage.path, collectMigrations(modules));

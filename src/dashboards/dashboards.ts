@@ -1,39 +1,58 @@
 /**
  * perfwarden's Grafana dashboards as data: Overview, Probe detail, Load run, Alerts and
- * notifications. `dashboards/*.json` is generated from here (`npx tsx src/dashboards/write-dashboards.ts`)
- * and a test keeps the two equal, so the JSON is never edited by hand.
+ * notifications. `dashboards/*.json` is generated from here for `config/default.yaml`
+ * (`perfwarden dashboards --config config/default.yaml --out dashboards`) and a test keeps the
+ * two equal, so the JSON is never edited by hand; `perfwarden dashboards --config yours.yaml`
+ * draws the threshold lines at your alert levels.
  *
  * Every query uses the metric names of PRODUCT.md; latencies are `histogram_quantile` over the
- * real histograms. Thresholds are the alert levels of `config/default.yaml` (seed 002): p95 warning
- * 400 ms / critical 600 ms, error rate 0.5 % / 2 %, cache hit ratio below 75 % / 60 %, target CPU
- * 80 % / 95 %, memory slope 256 KiB/min / 2 MiB/min (a test keeps them equal to that file).
+ * real histograms. `$probe` and `$run` are multi-select with All (a regex match, `=~`), and the
+ * queries keep the probe or run apart so several can be compared. Links: a probe's series on the
+ * Overview opens Probe detail for it, a run on Probe detail opens Load run.
  *
  * Alert counts count *alerts*, not (alert, severity) series: a firing critical also reports its
  * warning as firing, so `sum(perfwarden_alert_state == bool 2)` would count it twice. Counts take
  * each alert's worst state (`max by (alert)`), and "by severity" splits by the highest severity.
  */
-import { SCHEMA_VERSION } from './grafana-model.js';
-import type { Dashboard, TemplateVariable, ValueMapping } from './grafana-model.js';
+import type { AlertRuleConfig } from '../config/sections/alerts.js';
+import { DATASOURCE, SCHEMA_VERSION } from './grafana-model.js';
+import type { Dashboard, DataLink, TemplateVariable, ValueMapping } from './grafana-model.js';
 import { datasourceVariable, labelVariable, layout, stat, stateTimeline, timeseries } from './panels.js';
 import type { Levels, Section } from './panels.js';
 
-/** Alert levels of `config/default.yaml` shown as thresholds, in base units (s, ratio, bytes/s). */
-export const DEFAULT_LEVELS = {
-  latencyP95Seconds: { warning: 0.4, critical: 0.6 },
-  errorRatio: { warning: 0.005, critical: 0.02 },
-  cacheHitRatio: { warning: 0.75, critical: 0.6, direction: 'below' },
-  cpuRatio: { warning: 0.8, critical: 0.95 },
-  memorySlopeBytesPerSecond: { warning: (256 * 1024) / 60, critical: (2 * 1024 * 1024) / 60 },
-} as const satisfies Record<string, Levels>;
+/** The threshold lines the panels draw, in base units (s, ratio, bytes/s); absent: no line. */
+export interface DashboardLevels {
+  latencyP95Seconds?: Levels;
+  errorRatio?: Levels;
+  cacheHitRatio?: Levels;
+  cpuRatio?: Levels;
+  memorySlopeBytesPerSecond?: Levels;
+}
 
-/** Which `config/default.yaml` alert each level mirrors (checked by test/dashboards). */
-export const LEVEL_SOURCES: Readonly<Record<keyof typeof DEFAULT_LEVELS, string>> = {
-  latencyP95Seconds: 'api-latency',
-  errorRatio: 'api-errors',
-  cacheHitRatio: 'cache-hit-rate',
-  cpuRatio: 'cpu-usage',
-  memorySlopeBytesPerSecond: 'memory-leak',
+/** Which alert measure each level comes from (the first alert with that measure wins). */
+export const LEVEL_MEASURES: Readonly<Record<keyof DashboardLevels, string>> = {
+  latencyP95Seconds: 'latency.p95',
+  errorRatio: 'error_rate',
+  cacheHitRatio: 'cache_hit_ratio',
+  cpuRatio: 'cpu_ratio',
+  memorySlopeBytesPerSecond: 'memory_slope',
 };
+
+/** The levels of the configured alerts: warning and critical of the first alert per measure. */
+export function levelsFromAlerts(alerts: readonly AlertRuleConfig[]): DashboardLevels {
+  const out: DashboardLevels = {};
+  for (const [key, measure] of Object.entries(LEVEL_MEASURES) as [keyof DashboardLevels, string][]) {
+    const alert = alerts.find((a) => a.measure === measure && (a.warning !== undefined || a.critical !== undefined));
+    const line = alert?.critical ?? alert?.warning;
+    if (alert === undefined || line === undefined) continue;
+    out[key] = {
+      ...(alert.warning === undefined ? {} : { warning: alert.warning.value }),
+      critical: line.value,
+      direction: line.op.startsWith('<') ? 'below' : 'above',
+    };
+  }
+  return out;
+}
 
 /** Anything at all is worth a red: one step, no orange at the same value. */
 const ANY: Levels = { critical: 1 };
@@ -77,6 +96,16 @@ function errorRatio(by: string, selector = ''): string {
   return `sum by (${by}) (rate(perfwarden_probe_runs_total{${inner}outcome="failure"}[${W}])) / sum by (${by}) (rate(perfwarden_probe_runs_total${selector === '' ? '' : `{${selector}}`}[${W}]))`;
 }
 
+/**
+ * A mark at each latency change the detector confirmed: the gauge's value is the moment of the
+ * change (Unix seconds), so the annotation sits where the level moved, not where it was noticed.
+ */
+const LATENCY_CHANGES = {
+  name: 'Latency changes', datasource: { ...DATASOURCE }, enable: true, hide: false, iconColor: 'rgba(255, 152, 48, 1)',
+  expr: 'max by (probe) (perfwarden_probe_change_time_seconds) * 1000', step: '1m', useValueForTime: true,
+  titleFormat: 'latency change', textFormat: '{{probe}}', tagKeys: 'probe',
+};
+
 function dashboard(uid: string, title: string, description: string, variables: TemplateVariable[], sections: Section[]): Dashboard {
   return {
     uid,
@@ -95,21 +124,26 @@ function dashboard(uid: string, title: string, description: string, variables: T
       list: [{
         builtIn: 1, datasource: { type: 'grafana', uid: '-- Grafana --' }, enable: true, hide: true,
         iconColor: 'rgba(0, 211, 255, 1)', name: 'Annotations & Alerts', type: 'dashboard',
-      }],
+      }, LATENCY_CHANGES],
     },
     links: [{ type: 'dashboards', tags: ['perfwarden'], asDropdown: true, title: 'perfwarden', includeVars: false, keepTime: true }],
     panels: layout(sections),
   };
 }
 
-function overview(): Dashboard {
+/** Opens Probe detail for the clicked probe (Overview → Probe detail). */
+const PROBE_LINK: DataLink[] = [{ title: 'Probe detail for ${__field.labels.probe}', url: '/d/perfwarden-probe/perfwarden-probe-detail?var-probe=${__field.labels.probe}&${__url_time_range}' }];
+/** Opens Load run for the clicked run (Probe detail → Load run). */
+const RUN_LINK: DataLink[] = [{ title: 'Load run ${__field.labels.run}', url: '/d/perfwarden-load/perfwarden-load-run?var-run=${__field.labels.run}&${__url_time_range}' }];
+
+function overview(L: DashboardLevels): Dashboard {
   return dashboard('perfwarden-overview', 'perfwarden / Overview', 'Every probe and target at a glance: success, latency, errors, alerts, memory and cache.', [], [
     {
       title: 'Probes',
       panels: [
-        stat({ title: 'Probe success (last run)', queries: [{ expr: 'perfwarden_probe_success', legend: '{{probe}}' }], unit: 'none', min: 0, max: 1, mappings: SUCCESS_MAPPINGS, levels: { warning: 1, critical: 0.5, direction: 'below' }, width: 24, height: 5 }),
-        timeseries({ title: 'p95 latency by probe', queries: [{ expr: quantile(0.95, 'perfwarden_probe_duration_seconds', '', 'probe'), legend: '{{probe}}', exemplar: true }], unit: 's', min: 0, levels: DEFAULT_LEVELS.latencyP95Seconds }),
-        timeseries({ title: 'Error rate by probe', description: 'Failed runs / all runs over 5 m.', queries: [{ expr: errorRatio('probe'), legend: '{{probe}}' }], unit: 'percentunit', min: 0, levels: DEFAULT_LEVELS.errorRatio }),
+        stat({ title: 'Probe success (last run; click a probe for its detail)', queries: [{ expr: 'perfwarden_probe_success', legend: '{{probe}}' }], unit: 'none', min: 0, max: 1, mappings: SUCCESS_MAPPINGS, levels: { warning: 1, critical: 0.5, direction: 'below' }, links: PROBE_LINK, width: 24, height: 5 }),
+        timeseries({ title: 'p95 latency by probe', queries: [{ expr: quantile(0.95, 'perfwarden_probe_duration_seconds', '', 'probe'), legend: '{{probe}}', exemplar: true }], unit: 's', min: 0, levels: L.latencyP95Seconds, links: PROBE_LINK }),
+        timeseries({ title: 'Error rate by probe', description: 'Failed runs / all runs over 5 m.', queries: [{ expr: errorRatio('probe'), legend: '{{probe}}' }], unit: 'percentunit', min: 0, levels: L.errorRatio, links: PROBE_LINK }),
       ],
     },
     {
@@ -124,16 +158,16 @@ function overview(): Dashboard {
       title: 'Targets',
       panels: [
         timeseries({ title: 'Target memory', queries: [{ expr: 'perfwarden_target_memory_bytes', legend: '{{target}}' }], unit: 'bytes', min: 0, width: 6 }),
-        timeseries({ title: 'Target memory slope (leak trend)', description: 'Robust (Theil–Sen) slope of target memory; sustained positive values suggest a leak. Lines: the memory-leak alert (256 KiB/min warning, 2 MiB/min critical).', queries: [{ expr: 'perfwarden_target_memory_slope_bytes_per_second', legend: '{{target}}' }], unit: 'Bps', levels: DEFAULT_LEVELS.memorySlopeBytesPerSecond, width: 6 }),
-        timeseries({ title: 'Target CPU', description: 'CPU of the target, core-seconds per second (1 = one core busy). Lines: the cpu-usage alert.', queries: [{ expr: 'perfwarden_target_cpu_ratio', legend: '{{target}}' }], unit: 'percentunit', min: 0, levels: DEFAULT_LEVELS.cpuRatio, width: 6 }),
-        timeseries({ title: 'Cache hit ratio', queries: [{ expr: 'perfwarden_cache_hit_ratio', legend: '{{target}}' }], unit: 'percentunit', min: 0, max: 1, levels: DEFAULT_LEVELS.cacheHitRatio, width: 6 }),
+        timeseries({ title: 'Target memory slope (leak trend)', description: 'Robust (Theil–Sen) slope of target memory; sustained positive values suggest a leak. Lines: the levels of the memory_slope alert.', queries: [{ expr: 'perfwarden_target_memory_slope_bytes_per_second', legend: '{{target}}' }], unit: 'Bps', levels: L.memorySlopeBytesPerSecond, width: 6 }),
+        timeseries({ title: 'Target CPU', description: 'CPU of the target, core-seconds per second (1 = one core busy). Lines: the levels of the cpu_ratio alert.', queries: [{ expr: 'perfwarden_target_cpu_ratio', legend: '{{target}}' }], unit: 'percentunit', min: 0, levels: L.cpuRatio, width: 6 }),
+        timeseries({ title: 'Cache hit ratio', queries: [{ expr: 'perfwarden_cache_hit_ratio', legend: '{{target}}' }], unit: 'percentunit', min: 0, max: 1, levels: L.cacheHitRatio, width: 6 }),
       ],
     },
     {
       title: 'WebSocket probes',
       panels: [
-        timeseries({ title: 'WebSocket handshake p95', queries: [{ expr: quantile(0.95, 'perfwarden_ws_connect_duration_seconds', '', 'probe'), legend: '{{probe}}', exemplar: true }], unit: 's', min: 0, levels: DEFAULT_LEVELS.latencyP95Seconds }),
-        timeseries({ title: 'WebSocket message round trip p95', queries: [{ expr: quantile(0.95, 'perfwarden_ws_message_rtt_seconds', '', 'probe'), legend: '{{probe}}', exemplar: true }], unit: 's', min: 0, levels: DEFAULT_LEVELS.latencyP95Seconds }),
+        timeseries({ title: 'WebSocket handshake p95', queries: [{ expr: quantile(0.95, 'perfwarden_ws_connect_duration_seconds', '', 'probe'), legend: '{{probe}}', exemplar: true }], unit: 's', min: 0, levels: L.latencyP95Seconds }),
+        timeseries({ title: 'WebSocket message round trip p95', queries: [{ expr: quantile(0.95, 'perfwarden_ws_message_rtt_seconds', '', 'probe'), legend: '{{probe}}', exemplar: true }], unit: 's', min: 0, levels: L.latencyP95Seconds }),
       ],
     },
     {
@@ -147,42 +181,50 @@ function overview(): Dashboard {
   ]);
 }
 
-function probeDetail(): Dashboard {
-  const sel = '{probe="$probe"}';
-  return dashboard('perfwarden-probe', 'perfwarden / Probe detail', 'One probe: phases, percentiles, failures by reason.', [
+function probeDetail(L: DashboardLevels): Dashboard {
+  const sel = '{probe=~"$probe"}';
+  return dashboard('perfwarden-probe', 'perfwarden / Probe detail', 'Probes (one, several or all): phases, percentiles, failures by reason, and the load runs of the same hour.', [
     labelVariable('probe', 'probe', 'perfwarden_probe_runs_total', 'Probe'),
   ], [
     {
-      title: 'Probe $probe',
+      title: 'Probes $probe',
       panels: [
-        stat({ title: 'Last run', queries: [{ expr: `perfwarden_probe_success${sel}`, legend: '{{target}}' }], unit: 'none', min: 0, max: 1, mappings: SUCCESS_MAPPINGS, levels: { warning: 1, critical: 0.5, direction: 'below' }, width: 8, height: 5 }),
-        stat({ title: 'Error rate (5 m)', queries: [{ expr: errorRatio('probe', 'probe="$probe"'), legend: 'errors' }], unit: 'percentunit', min: 0, levels: DEFAULT_LEVELS.errorRatio, width: 8, height: 5 }),
-        stat({ title: 'p95 (5 m)', queries: [{ expr: quantile(0.95, 'perfwarden_probe_duration_seconds', sel, ''), legend: 'p95' }], unit: 's', levels: DEFAULT_LEVELS.latencyP95Seconds, width: 8, height: 5 }),
-        timeseries({ title: 'Latency percentiles', queries: [0.5, 0.95, 0.99].map((q) => ({ expr: quantile(q, 'perfwarden_probe_duration_seconds', sel, ''), legend: `p${Math.round(q * 100)}`, exemplar: true })), unit: 's', min: 0, levels: DEFAULT_LEVELS.latencyP95Seconds, width: 24 }),
-        timeseries({ title: 'Phases (mean, stacked)', description: 'Mean time per phase: dns, connect, tls, ttfb, transfer.', queries: [{ expr: `sum by (phase) (rate(perfwarden_probe_phase_duration_seconds_sum${sel}[${W}])) / sum by (phase) (rate(perfwarden_probe_phase_duration_seconds_count${sel}[${W}]))`, legend: '{{phase}}' }], unit: 's', min: 0, stacked: true }),
-        timeseries({ title: 'Failures by reason', queries: [{ expr: `sum by (reason) (increase(perfwarden_probe_runs_total{probe="$probe", outcome="failure"}[${W}]))`, legend: '{{reason}}' }], unit: 'short', min: 0, stacked: true }),
+        stat({ title: 'Last run', queries: [{ expr: `perfwarden_probe_success${sel}`, legend: '{{probe}}' }], unit: 'none', min: 0, max: 1, mappings: SUCCESS_MAPPINGS, levels: { warning: 1, critical: 0.5, direction: 'below' }, width: 8, height: 5 }),
+        stat({ title: 'Error rate (5 m)', queries: [{ expr: errorRatio('probe', 'probe=~"$probe"'), legend: '{{probe}}' }], unit: 'percentunit', min: 0, levels: L.errorRatio, width: 8, height: 5 }),
+        stat({ title: 'p95 (5 m)', queries: [{ expr: quantile(0.95, 'perfwarden_probe_duration_seconds', sel, 'probe'), legend: '{{probe}}' }], unit: 's', levels: L.latencyP95Seconds, width: 8, height: 5 }),
+        timeseries({ title: 'Latency percentiles', queries: [0.5, 0.95, 0.99].map((q) => ({ expr: quantile(q, 'perfwarden_probe_duration_seconds', sel, 'probe'), legend: `{{probe}} p${Math.round(q * 100)}`, exemplar: true })), unit: 's', min: 0, levels: L.latencyP95Seconds, width: 24 }),
+        timeseries({ title: 'Phases (mean, stacked)', description: 'Mean time per phase over the selected probes: dns, connect, tls, ttfb, transfer.', queries: [{ expr: `sum by (phase) (rate(perfwarden_probe_phase_duration_seconds_sum${sel}[${W}])) / sum by (phase) (rate(perfwarden_probe_phase_duration_seconds_count${sel}[${W}]))`, legend: '{{phase}}' }], unit: 's', min: 0, stacked: true }),
+        timeseries({ title: 'Failures by reason', queries: [{ expr: `sum by (probe, reason) (increase(perfwarden_probe_runs_total{probe=~"$probe", outcome="failure"}[${W}]))`, legend: '{{probe}} {{reason}}' }], unit: 'short', min: 0, stacked: true }),
+      ],
+    },
+    {
+      title: 'Load runs',
+      panels: [
+        stat({ title: 'Load runs in the last hour (requests; click one to open it)', description: 'Each load run that sent requests in the last hour: did one of them coincide with the probes getting slower?', queries: [{ expr: 'sum by (run) (increase(perfwarden_load_requests_total[1h]))', legend: '{{run}}' }], unit: 'short', min: 0, links: RUN_LINK, width: 24, height: 4 }),
       ],
     },
   ]);
 }
 
-function loadRun(): Dashboard {
-  const sel = '{run="$run"}';
+function loadRun(L: DashboardLevels): Dashboard {
+  const sel = '{run=~"$run"}';
   const requests = `perfwarden_load_requests_total${sel}`;
-  return dashboard('perfwarden-load', 'perfwarden / Load run', 'One load run: throughput, latency percentiles, errors by class, VUs, dropped iterations, generator lag.', [
+  const failed = `perfwarden_load_requests_total{run=~"$run", status_class!~"2xx|3xx"}`;
+  return dashboard('perfwarden-load', 'perfwarden / Load run', 'Load runs (one, several or all): throughput, latency percentiles, errors by class, VUs, dropped iterations, generator lag.', [
     labelVariable('run', 'run', 'perfwarden_load_requests_total', 'Run'),
   ], [
     {
-      title: 'Load run $run',
+      title: 'Load runs $run',
       panels: [
-        timeseries({ title: 'Requests per second', queries: [{ expr: `sum by (endpoint) (rate(${requests}[${LOAD_W}]))`, legend: '{{endpoint}}' }, { expr: `sum(rate(${requests}[${LOAD_W}]))`, legend: 'total' }], unit: 'reqps', min: 0 }),
-        timeseries({ title: 'Latency percentiles', queries: [0.5, 0.95, 0.99].map((q) => ({ expr: `histogram_quantile(${q}, sum by (le) (rate(perfwarden_load_request_duration_seconds_bucket${sel}[${LOAD_W}])))`, legend: `p${Math.round(q * 100)}` })), unit: 's', min: 0, levels: DEFAULT_LEVELS.latencyP95Seconds }),
-        timeseries({ title: 'Errors by class', description: 'Everything that is not 2xx/3xx: 4xx, 5xx, timeout, reset …', queries: [{ expr: `sum by (status_class) (rate(perfwarden_load_requests_total{run="$run", status_class!~"2xx|3xx"}[${LOAD_W}]))`, legend: '{{status_class}}' }], unit: 'reqps', min: 0, stacked: true }),
-        timeseries({ title: 'Error rate', queries: [{ expr: `(sum(rate(perfwarden_load_requests_total{run="$run", status_class!~"2xx|3xx"}[${LOAD_W}])) or vector(0)) / sum(rate(${requests}[${LOAD_W}]))`, legend: 'error rate' }], unit: 'percentunit', min: 0, levels: DEFAULT_LEVELS.errorRatio }),
-        timeseries({ title: 'Active virtual users', queries: [{ expr: `perfwarden_load_active_vus${sel}`, legend: 'VUs' }], unit: 'short', min: 0, width: 8 }),
-        timeseries({ title: 'Dropped iterations', description: 'Open model: iterations that could not start (in-flight cap reached). Non-zero means the generator, not the target, limited the rate.', queries: [{ expr: `sum(increase(perfwarden_load_dropped_iterations_total${sel}[${LOAD_W}]))`, legend: 'dropped' }], unit: 'short', min: 0, levels: { warning: 1, critical: 100 }, width: 8 }),
-        timeseries({ title: 'Generator lag', description: 'How far behind its intended schedule the load generator is.', queries: [{ expr: `perfwarden_load_generator_lag_seconds${sel}`, legend: 'lag' }], unit: 's', min: 0, levels: { warning: 0.05, critical: 0.25 }, width: 8 }),
-        stat({ title: 'Regression vs baseline', queries: [{ expr: `perfwarden_load_regression${sel}`, legend: 'regressed' }], unit: 'none', mappings: [{ type: 'value', options: { 0: { text: 'no regression', color: 'green', index: 0 }, 1: { text: 'REGRESSED', color: 'red', index: 1 } } }], levels: ANY, width: 24, height: 4 }),
+        timeseries({ title: 'Requests per second', queries: [{ expr: `sum by (run, endpoint) (rate(${requests}[${LOAD_W}]))`, legend: '{{run}} {{endpoint}}' }, { expr: `sum by (run) (rate(${requests}[${LOAD_W}]))`, legend: '{{run}} total' }], unit: 'reqps', min: 0 }),
+        timeseries({ title: 'Latency percentiles', queries: [0.5, 0.95, 0.99].map((q) => ({ expr: `histogram_quantile(${q}, sum by (run, le) (rate(perfwarden_load_request_duration_seconds_bucket${sel}[${LOAD_W}])))`, legend: `{{run}} p${Math.round(q * 100)}` })), unit: 's', min: 0, levels: L.latencyP95Seconds }),
+        timeseries({ title: 'Errors by class', description: 'Everything that is not 2xx/3xx: 4xx, 5xx, timeout, reset …', queries: [{ expr: `sum by (run, status_class) (rate(${failed}[${LOAD_W}]))`, legend: '{{run}} {{status_class}}' }], unit: 'reqps', min: 0, stacked: true }),
+        // A run without errors has no failed series: `or` fills it with the run's own zero.
+        timeseries({ title: 'Error rate', queries: [{ expr: `(sum by (run) (rate(${failed}[${LOAD_W}])) or (sum by (run) (rate(${requests}[${LOAD_W}])) * 0)) / sum by (run) (rate(${requests}[${LOAD_W}]))`, legend: '{{run}}' }], unit: 'percentunit', min: 0, levels: L.errorRatio }),
+        timeseries({ title: 'Active virtual users', queries: [{ expr: `perfwarden_load_active_vus${sel}`, legend: '{{run}}' }], unit: 'short', min: 0, width: 8 }),
+        timeseries({ title: 'Dropped iterations', description: 'Open model: iterations that could not start (in-flight cap reached). Non-zero means the generator, not the target, limited the rate.', queries: [{ expr: `sum by (run) (increase(perfwarden_load_dropped_iterations_total${sel}[${LOAD_W}]))`, legend: '{{run}}' }], unit: 'short', min: 0, levels: { warning: 1, critical: 100 }, width: 8 }),
+        timeseries({ title: 'Generator lag', description: 'How far behind its intended schedule the load generator is.', queries: [{ expr: `perfwarden_load_generator_lag_seconds${sel}`, legend: '{{run}}' }], unit: 's', min: 0, levels: { warning: 0.05, critical: 0.25 }, width: 8 }),
+        stat({ title: 'Regression vs baseline', queries: [{ expr: `perfwarden_load_regression${sel}`, legend: '{{run}}' }], unit: 'none', mappings: [{ type: 'value', options: { 0: { text: 'no regression', color: 'green', index: 0 }, 1: { text: 'REGRESSED', color: 'red', index: 1 } } }], levels: ANY, width: 24, height: 4 }),
       ],
     },
   ]);
@@ -209,11 +251,11 @@ function alerts(): Dashboard {
 }
 
 /** Every dashboard by its file name under `dashboards/`. */
-export function buildDashboards(): Record<string, Dashboard> {
+export function buildDashboards(levels: DashboardLevels): Record<string, Dashboard> {
   return {
-    'overview.json': overview(),
-    'probe-detail.json': probeDetail(),
-    'load-run.json': loadRun(),
+    'overview.json': overview(levels),
+    'probe-detail.json': probeDetail(levels),
+    'load-run.json': loadRun(levels),
     'alerts.json': alerts(),
   };
 }

@@ -40,6 +40,15 @@ export interface ValueMapping {
   options: Record<string, { text: string; color: string; index: number }>;
 }
 
+/**
+ * A data link. `url` may use Grafana's link variables: `${__field.labels.probe}` (the clicked
+ * series' label) and `${__url_time_range}` (the current time range).
+ */
+export interface DataLink {
+  title: string;
+  url: string;
+}
+
 /** A panel's field defaults. */
 export interface FieldDefaults {
   unit: string;
@@ -48,6 +57,8 @@ export interface FieldDefaults {
   decimals?: number;
   thresholds: { mode: 'absolute'; steps: ThresholdStep[] };
   mappings: ValueMapping[];
+  /** Data links: a click on a series opens another dashboard for it. */
+  links?: DataLink[];
   color: { mode: string };
   custom: Record<string, unknown>;
 }
@@ -87,6 +98,8 @@ export interface TemplateVariable {
   hide: number;
   refresh: number;
   includeAll: boolean;
+  /** What "All" sends: `.*` matches every value (the queries use `=~`). */
+  allValue?: string;
   multi: boolean;
   regex: string;
   sort?: number;

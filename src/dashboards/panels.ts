@@ -4,7 +4,7 @@
  * panel never means renumbering ids or shifting coordinates.
  */
 import { DATASOURCE } from './grafana-model.js';
-import type { FieldDefaults, Panel, PromTarget, TemplateVariable, ThresholdStep, ValueMapping } from './grafana-model.js';
+import type { DataLink, FieldDefaults, Panel, PromTarget, TemplateVariable, ThresholdStep, ValueMapping } from './grafana-model.js';
 
 /** One query of a panel: PromQL plus its legend. */
 export interface Query {
@@ -31,7 +31,10 @@ export interface PanelSpec {
   queries: Query[];
   /** A Grafana unit id: s, bytes, Bps, percentunit, reqps, short, none. */
   unit: string;
-  levels?: Levels;
+  /** Threshold lines; undefined (no alert configured for it) draws none. */
+  levels?: Levels | undefined;
+  /** Data links on every series. */
+  links?: DataLink[];
   /** Width in grid columns (24 = full); default 12. */
   width?: number;
   height?: number;
@@ -95,6 +98,7 @@ function fieldDefaults(draft: PanelDraft): FieldDefaults {
     ...(spec.max === undefined ? {} : { max: spec.max }),
     thresholds: { mode: 'absolute', steps: thresholdSteps(spec.levels) },
     mappings: spec.mappings ?? [],
+    ...(spec.links === undefined ? {} : { links: spec.links }),
     color: { mode: draft.type === 'timeseries' ? 'palette-classic' : 'thresholds' },
     custom,
   };
@@ -174,13 +178,16 @@ export function datasourceVariable(): TemplateVariable {
   };
 }
 
-/** A variable listing the values of `label` on `metric` (e.g. probe names). */
+/**
+ * A multi-select variable over the values of `label` on `metric` (e.g. probe names), with All
+ * (`.*`); queries match it with `=~"$name"`.
+ */
 export function labelVariable(name: string, label: string, metric: string, title: string): TemplateVariable {
   const definition = `label_values(${metric}, ${label})`;
   return {
     name, label: title, type: 'query',
     query: { query: definition, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
     datasource: { ...DATASOURCE }, definition,
-    current: {}, hide: 0, refresh: 2, includeAll: false, multi: false, regex: '', sort: 1, options: [],
+    current: { selected: true, text: ['All'], value: ['$__all'] }, hide: 0, refresh: 2, includeAll: true, allValue: '.*', multi: true, regex: '', sort: 1, options: [],
   };
 }

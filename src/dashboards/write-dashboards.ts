@@ -1,23 +1,19 @@
 /**
- * Writes `dashboards/*.json` from the builder: `npx tsx src/dashboards/write-dashboards.ts [dir]`.
- * The only I/O of the dashboards domain; a test fails when the committed files drift.
+ * Writes the dashboards for a config into a folder: the I/O half of `perfwarden dashboards`.
+ * `dashboards/*.json` in the repository is this for config/default.yaml; a test fails when the
+ * committed files drift from the builder.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildDashboards, renderDashboard } from './dashboards.js';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { buildDashboards, levelsFromAlerts, renderDashboard } from './dashboards.js';
 
-/** Writes every dashboard into `dir`; returns the paths written. */
-export function writeDashboards(dir: string): string[] {
+/** Writes every dashboard for `config` into `dir`; returns the paths written. */
+export function writeDashboards(config: Config, dir: string): string[] {
   mkdirSync(dir, { recursive: true });
-  return Object.entries(buildDashboards()).map(([file, d]) => {
+  return Object.entries(buildDashboards(levelsFromAlerts(config.alerts))).map(([file, d]) => {
     const path = join(dir, file);
     writeFileSync(path, renderDashboard(d));
     return path;
   });
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const dir = process.argv[2] ?? fileURLToPath(new URL('../../dashboards/', import.meta.url));
-  for (const path of writeDashboards(dir)) process.stdout.write(`wrote ${path}\n`);
 }

@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import type { HistoryConfig } from '../config/sections/history.js';
 import { compareRuns } from '../regression/compare-runs.js';
+import { detectRunTrends, withTrends } from '../regression/run-trend.js';
 import { renderComparisonHtml, renderComparisonMarkdown } from '../regression/render-comparison.js';
 import { createRegressionGauge } from '../regression/regression-gauge.js';
 import type { LoadResultLike, RegressionReport } from '../regression/types.js';
@@ -72,6 +73,11 @@ export function createHistoryService(options: HistoryServiceOptions): HistorySer
           baseline === undefined || baseline.result === undefined ? undefined : { id: baseline.id, result: baseline.result as LoadResultLike },
           rule,
         );
+        if (rule.trend.runs > 0) {
+          const history = runs.finishedBefore(run, rule.trend.runs - 1).filter((r) => r.result !== undefined);
+          const series = [...history, run].map((r) => ({ id: r.id, startedAt: r.startedAt, result: r.result as LoadResultLike }));
+          regression = withTrends(regression, detectRunTrends(series, rule));
+        }
         gauge?.observe(run.load, regression);
       }
       const withComparison: RunReports = {};

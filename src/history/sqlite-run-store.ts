@@ -47,6 +47,8 @@ export interface SqliteRunStore {
   pinnedBaseline(load: string): string | undefined;
   /** The baseline a run is compared with: pinned, else the previous passing run of the same load. */
   baselineFor(run: Pick<StoredRun, 'id' | 'load' | 'startedAt'>): StoredRun | undefined;
+  /** Up to `limit` finished runs of a load started before `run`, oldest first (the trend's history). */
+  finishedBefore(run: Pick<StoredRun, 'id' | 'load' | 'startedAt'>, limit: number): StoredRun[];
 }
 
 /** The columns of `load_runs` that the load engine's store reads too. */
@@ -115,6 +117,9 @@ export function createSqliteRunStore(db: SqliteDatabase): SqliteRunStore {
   const previousPassing = db.prepare(`SELECT * FROM load_runs WHERE load = ? AND id != ? AND started_at < ? AND status = 'finished' AND verdict = 'pass'
     ORDER BY started_at DESC LIMIT 1`);
 
+  const finishedBefore = db.prepare(`SELECT * FROM load_runs WHERE load = ? AND id != ? AND started_at < ? AND status = 'finished'
+    ORDER BY started_at DESC LIMIT ?`);
+
   const get = (id: string): StoredRun | undefined => {
     const row = selectOne.get(id) as RunRow | undefined;
     return row === undefined ? undefined : fromRow(row);
@@ -161,6 +166,9 @@ export function createSqliteRunStore(db: SqliteDatabase): SqliteRunStore {
       }
       const row = previousPassing.get(run.load, run.id, Math.round(run.startedAt)) as RunRow | undefined;
       return row === undefined ? undefined : fromRow(row);
+    },
+    finishedBefore(run, limit) {
+      return (finishedBefore.all(run.load, run.id, Math.round(run.startedAt), limit) as RunRow[]).map(fromRow).reverse();
     },
   };
 }

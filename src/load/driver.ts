@@ -11,17 +11,20 @@ import { randomUUID } from 'node:crypto';
 import type { LoadConfig } from '../config/sections/loads.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { coerceError } from '../core/errors.js';
+import { PwError, coerceError } from '../core/errors.js';
 import type { LoadMetrics, BoundLoadMetrics } from './metrics.js';
 import { maxParallelism, planDurationMs, planLoad } from './plan/plan.js';
 import type { LoadBase, LoadPlan, PlanPhase } from './plan/plan.js';
-import { WHOLE, segmentLabel, splitSegment } from './plan/segment.js';
+import { WHOLE, segmentLabel, shareOf, splitSegment } from './plan/segment.js';
 import type { Segment } from './plan/segment.js';
 import { buildResult } from './result/measure.js';
 import type { AbortCause, LoadProgress, LoadResult } from './result/result.js';
 import { SeriesBuilder, pointSeconds } from './result/series.js';
 import type { MergedSecond } from './result/series.js';
-import { evaluateThresholds } from './thresholds.js';
+import { TARGET_METRIC_KINDS, evaluateThresholds } from './thresholds.js';
+import { RunHealth } from './target/run-health.js';
+import type { RunHealthConfig } from './target/run-health.js';
+import { withTarget } from './result/measure.js';
 import { RunAggregate, decodeWindow } from './window/aggregate.js';
 import { createLatencyHistogram, percentileMs } from './window/histogram.js';
 import { addWsCounters, emptyWsCounters } from './window/snapshot.js';
@@ -45,6 +48,8 @@ export interface LoadRunOptions {
   workers?: number | 'auto';
   /** The share of the plan this process runs (`--shard`); default the whole plan. */
   segment?: Segment;
+  /** Wall-clock time (epoch ms) to start the first phase at, so shards on several machines start together. */
+  startAt?: number;
   /** Live metrics; absent in plain CLI runs. */
   metrics?: LoadMetrics;
   /** Called once a second and at the end. */
@@ -52,6 +57,8 @@ export interface LoadRunOptions {
   tracer?: LoadRunTracer;
   /** Wall clock for timestamps and the stop grace (default: the system clock). */
   clock?: Clock;
+  /** The target's health sources, sampled through the run (`runHealthConfig`). */
+  health?: RunHealthConfig;
 }
 
 /** A run in progress. */
@@ -70,10 +77,15 @@ const STOP_GRACE_MS = 5000;
 /** Lead time between telling the workers to start and the start, so they start together. */
 const START_LEAD_MS = 20;
 
-/** The number of workers a run uses: the option (or the cores), at most what the plan can split. */
-export function resolveWorkers(option: number | 'auto' | undefined, plan: Pick<LoadPlan, 'phases' | 'ws'>): number {
+/**
+ * The number of workers a run uses: the option (or the cores), at most what this process's share
+ * of the plan can split. Throws PW_ERR_INVALID_ARGUMENT when the share is empty (more shards than VUs).
+ */
+export function resolveWorkers(option: number | 'auto' | undefined, plan: Pick<LoadPlan, 'phases'>, segment: Segment = WHOLE): number {
   const wanted = option === undefined || option === 'auto' ? availableParallelism() : option;
-  return Math.max(1, Math.min(wanted, maxParallelism(plan)));
+  const share = shareOf(segment, maxParallelism(plan));
+  if (share < 1) throw new PwError('PW_ERR_INVALID_ARGUMENT', `shard ${segmentLabel(segment)} gets nothing to run: the plan has ${maxParallelism(plan)} VUs (or iterations) to share between ${segment.stride} shards`);
+  return Math.max(1, Math.min(wanted, share));
 }
 
 /** Starts a load run (HTTP or WebSocket) against a resolved base URL. Throws for a plan that cannot run. */
@@ -82,13 +94,15 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
   const runId = options.runId ?? randomUUID();
   const plan = planLoad(load, base);
   const segment = options.segment ?? WHOLE;
-  const count = resolveWorkers(options.workers, plan);
+  const count = resolveWorkers(options.workers, plan, segment);
   const segments = splitSegment(segment, count);
   const bound: BoundLoadMetrics | undefined = options.metrics?.bind(plan.name, plan.endpoints);
   const startedAt = clock.now();
   const totalSeconds = planDurationMs(plan) / 1000;
 
   const run = new RunAggregate(plan.endpoints);
+  const health = options.health === undefined ? undefined : new RunHealth(options.health, clock, planDurationMs(plan));
+  const judgesTarget = plan.thresholds.some((t) => TARGET_METRIC_KINDS.has(t.metric.kind));
   const steps = new Map<number, RunAggregate>();
   const ws = emptyWsCounters();
   const wsPeak = { open: 0 };
@@ -99,6 +113,7 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
   let measureEnd: number | undefined;
   let phaseIndex = -1;
   let aborted: AbortCause | null = null;
+  const warnings: string[] = [];
   let stopping = false;
   let maxLagMs = 0;
   let saturatedSeconds = 0;
@@ -198,7 +213,7 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
     // A sweep is meant to go past the SLO (that is how it finds the knee): never aborted.
     if (plan.abortOnFail && phase?.kind === 'run' && measureStart !== undefined && clock.now() - measureStart >= plan.abortDelayMs && plan.thresholds.length > 0) {
       const elapsed = (clock.now() - measureStart) / 1000;
-      const failed = evaluateThresholds(plan.thresholds, (e) => run.thresholdInput(e, elapsed)).find((o) => !o.ok);
+      const failed = evaluateThresholds(plan.thresholds, withTarget(run, elapsed, judgesTarget ? health?.input() : undefined)).find((o) => !o.ok);
       if (failed !== undefined) stop({ cause: 'threshold', outcome: failed, atSeconds: round1(elapsed) });
     }
   };
@@ -274,10 +289,16 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
         for (const w of workers) w.send({ type: 'prepare', phase: i });
         await Promise.race([prepared, stopped]);
         if (stopping) break;
-        const startAt = clock.now() + START_LEAD_MS;
+        // The first phase may wait for an agreed instant (`--start-at`): every shard starts together.
+        const startAt = Math.max(clock.now() + START_LEAD_MS, phaseIndex === 0 ? options.startAt ?? 0 : 0);
+        if (phaseIndex === 0 && options.startAt !== undefined && startAt - options.startAt > 100) {
+          warnings.push(`started ${Math.round(startAt - options.startAt)} ms after --start-at: the workers were not ready in time (give the shards more lead)`);
+        }
         if (phase.kind !== 'warmup' && measureStart === undefined) {
           measureStart = startAt;
           series = new SeriesBuilder(startAt, pointSeconds(planDurationMs({ phases: plan.phases.filter((p) => p.kind !== 'warmup') })));
+          const origin = startAt;
+          clock.setTimeout(() => health?.start(origin), Math.max(0, startAt - clock.now()));
         }
         options.tracer?.phase(phase, plan);
         const finished = all(`done:${i}`, alive);
@@ -300,12 +321,14 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
     completeSeconds();
     await Promise.all(workers.map((w) => w.terminate().catch(() => undefined)));
     bound?.setActiveVus(0);
+    const targetResult = health === undefined || measureStart === undefined ? undefined : await health.stop();
     const end = measureEnd;
     const durationSeconds = measureStart === undefined ? 0 : Math.max(0, (end - measureStart) / 1000);
     const result = buildResult({
       plan, runId, run, steps, ws, wsPeak: wsPeak.open,
       series: series?.finish() ?? [],
-      startedAt, finishedAt: end, durationSeconds, aborted,
+      startedAt, measuredFrom: measureStart ?? startedAt, finishedAt: end, durationSeconds, aborted, warnings,
+      ...(targetResult === undefined || health === undefined ? {} : { target: { result: targetResult, input: health.input() } }),
       generator: {
         workers: count,
         segment: segmentLabel(segment),

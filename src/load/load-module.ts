@@ -24,7 +24,9 @@ import { LoadMetrics } from './metrics.js';
 import { startLoad } from './driver.js';
 import type { LoadRunHandle } from './driver.js';
 import { resolveLoadBase } from './plan/plan.js';
+import type { Segment } from './plan/segment.js';
 import { abortText } from './result/judge.js';
+import { runHealthConfig } from './target/run-health.js';
 import type { LoadResult } from './result/result.js';
 import { LOAD_RUN_STORE_SERVICE, createMemoryRunStore } from './run-store.js';
 import type { RunStore, StoredLoadRun } from './run-store.js';
@@ -38,6 +40,8 @@ export interface LoadModuleOptions {
   store?: RunStore;
   /** The clock of the engine (default: the system clock). */
   engineClock?: Clock;
+  /** The share of every scheduled load this daemon runs (`perfwarden start --shard i/N`). */
+  segment?: Segment;
 }
 
 interface HistoryLike {
@@ -94,6 +98,11 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
         return typeof h?.recordFinishedRun === 'function' ? (h as HistoryLike) : undefined;
       };
 
+      const healthOf = (load: LoadConfig, baseUrl: string) => {
+        const h = runHealthConfig(load.health, ctx.config.targets.find((t) => t.name === load.target)?.resources, baseUrl);
+        return h === undefined ? {} : { health: h };
+      };
+
       const execute = (load: LoadConfig, trigger: 'schedule' | 'manual'): { runId: string } => {
         if (current !== undefined) throw new PwError('PW_ERR_CONFLICT', `load run ${current.runId} (${current.load}) is in progress; one run at a time`);
         const runId = randomUUID();
@@ -118,6 +127,10 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
               runId,
               metrics,
               workers: load.workers,
+              ...healthOf(load, base.url),
+              // A shard of a scheduled load starts on the second boundary two seconds after the tick,
+              // the same instant on every replica whatever its worker start-up took.
+              ...(options.segment === undefined ? {} : { segment: options.segment, ...(trigger === 'schedule' ? { startAt: (Math.floor(Date.now() / 1000) + 2) * 1000 } : {}) }),
               ...(options.engineClock === undefined ? {} : { clock: options.engineClock }),
               onProgress: (p) => ctx.events.emit('load:progress', p),
               ...(tracer === undefined ? {} : { tracer }),
@@ -155,6 +168,9 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
 
       scheduler = createScheduler({
         clock: ctx.clock,
+        // Loads start at their cron time exactly (no spread): the shards of a load, each on its
+        // own replica, must fire at the same tick.
+        spread: false,
         onSkipped: (job) => log.warn({ load: job }, 'load still running when due again; run skipped'),
         onError: (job, err) => log.error({ load: job, err }, 'scheduled load threw'),
       });

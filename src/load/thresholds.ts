@@ -4,12 +4,31 @@
  * abort-on-fail watcher and the reports all agree on what a threshold means.
  */
 import { PwError } from '../core/errors.js';
-import { isDuration, parseDuration } from '../core/units.js';
+import { isDuration, isSize, parseDuration, parseSize } from '../core/units.js';
 
 /** The statistic a threshold is about. */
 export type ThresholdMetric =
   | { kind: 'percentile'; percentile: number }
-  | { kind: 'avg' | 'max' | 'min' | 'error_rate' | 'rps' | 'checks' | 'dropped' };
+  | { kind: 'avg' | 'max' | 'min' | 'error_rate' | 'rps' | 'checks' | 'dropped' }
+  /** The target's health during the run (`health:` sources): whole-run only, never per endpoint. */
+  | { kind: TargetMetric };
+
+/** Threshold metrics about the target rather than the requests. */
+export type TargetMetric = 'cache_hit_ratio' | 'memory_slope' | 'memory_max' | 'cpu' | 'leak';
+
+/** What the target's health sources measured during the run (NaN or absent: no data). */
+export interface TargetInput {
+  /** 0..1. */
+  cacheHitRatio?: number;
+  /** Bytes per second, the fitted memory trend. */
+  memorySlope?: number;
+  /** Bytes. */
+  memoryMax?: number;
+  /** 0..1 of one core, the average over the run. */
+  cpu?: number;
+  /** 1 when the verdict is a leak, 0 when not, absent when the data did not allow a verdict. */
+  leak?: number;
+}
 
 /** Comparison operator. */
 export type ThresholdOp = '<' | '<=' | '>' | '>=';
@@ -38,6 +57,8 @@ export interface ThresholdInput {
   /** Ratio of passed checks; 1 when nothing was checked. */
   checks: number;
   dropped: number;
+  /** The target's health; absent without `health:` sources. */
+  target?: TargetInput;
 }
 
 /** A threshold's outcome. */
@@ -50,7 +71,11 @@ export interface ThresholdOutcome {
   ok: boolean;
 }
 
-const METRIC = /^\s*(?:p\((\d+(?:\.\d+)?)\)|(avg|max|min|med|error_rate|rps|checks|dropped))\s*$/;
+const METRIC = /^\s*(?:p\((\d+(?:\.\d+)?)\)|(avg|max|min|med|error_rate|rps|checks|dropped|cache_hit_ratio|memory_slope|memory_max|cpu|leak))\s*$/;
+const TARGET_METRICS: readonly string[] = ['cache_hit_ratio', 'memory_slope', 'memory_max', 'cpu', 'leak'];
+
+/** The metric kinds judged on the target's health rather than the requests. */
+export const TARGET_METRIC_KINDS: ReadonlySet<ThresholdMetric['kind']> = new Set(TARGET_METRICS as TargetMetric[]);
 const EXPR = /^\s*(<=|>=|<|>)\s*(\S+)\s*$/;
 
 /** True when `key` is a metric name a threshold may use. */
@@ -62,7 +87,12 @@ export function isThresholdMetric(key: string): boolean {
 /** Parses `key` + `expression` ("p(95)", "<200ms"). Throws PW_ERR_THRESHOLD. */
 export function parseThreshold(key: string, expression: string, endpoint?: string): Threshold {
   const m = METRIC.exec(key);
-  if (m === null) throw bad(`unknown threshold metric "${key}" (use p(N), avg, med, min, max, error_rate, rps, checks, dropped)`);
+  if (m === null) throw bad(`unknown threshold metric "${key}" (use p(N), avg, med, min, max, error_rate, rps, checks, dropped; about the target: cache_hit_ratio, memory_slope, memory_max, cpu, leak)`);
+  if (m[2] !== undefined && TARGET_METRICS.includes(m[2]) && endpoint !== undefined) throw bad(`"${key}" is about the target: use it in the load's thresholds, not an endpoint's`);
+  if (m[2] === 'leak') {
+    if (expression.trim() !== 'none') throw bad(`expected "none" for leak (no leak verdict), got "${expression}"`);
+    return { name: 'leak', expression: 'leak: none', metric: { kind: 'leak' }, op: '<=', bound: 0 };
+  }
   let metric: ThresholdMetric;
   if (m[1] !== undefined) {
     const p = Number(m[1]);
@@ -95,7 +125,16 @@ function parseBound(metric: ThresholdMetric, raw: string, key: string): number {
     if (isDuration(raw)) return parseDuration(raw);
     throw bad(`expected a duration like "200ms" for "${key}", got "${raw}"`);
   }
-  if (metric.kind === 'error_rate' || metric.kind === 'checks') {
+  if (metric.kind === 'memory_max') {
+    if (isSize(raw)) return parseSize(raw);
+    throw bad(`expected a size like "512MiB" for "${key}", got "${raw}"`);
+  }
+  if (metric.kind === 'memory_slope') {
+    const sm = /^(.+)\/(s|min|h)$/.exec(raw);
+    if (sm !== null && isSize(sm[1] ?? '')) return parseSize(sm[1] ?? '') / (sm[2] === 's' ? 1 : sm[2] === 'min' ? 60 : 3600);
+    throw bad(`expected a rate like "1MiB/min" or "100KiB/s" for "${key}", got "${raw}"`);
+  }
+  if (metric.kind === 'error_rate' || metric.kind === 'checks' || metric.kind === 'cache_hit_ratio' || metric.kind === 'cpu') {
     const pm = /^(\d+(?:\.\d+)?)%$/.exec(raw);
     if (pm !== null) return Number(pm[1]) / 100;
     if (/^\d+(\.\d+)?$/.test(raw) && Number(raw) <= 1) return Number(raw);
@@ -128,6 +167,16 @@ export function measure(metric: ThresholdMetric, input: ThresholdInput): number 
       return input.checks;
     case 'dropped':
       return input.dropped;
+    case 'cache_hit_ratio':
+      return input.target?.cacheHitRatio ?? Number.NaN;
+    case 'memory_slope':
+      return input.target?.memorySlope ?? Number.NaN;
+    case 'memory_max':
+      return input.target?.memoryMax ?? Number.NaN;
+    case 'cpu':
+      return input.target?.cpu ?? Number.NaN;
+    case 'leak':
+      return input.target?.leak ?? Number.NaN;
   }
 }
 

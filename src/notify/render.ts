@@ -1,6 +1,7 @@
 /** Human text of a notification: subject, plain text and HTML (what, how bad, since when, value vs threshold, link). */
 import type { AlertTransition } from '../alerts/types.js';
 import type { Notification } from './types.js';
+import { describeChange } from '../alerts/change-text.js';
 
 const VERB: Record<AlertTransition['kind'], string> = {
   firing: 'FIRING', escalated: 'ESCALATED', downgraded: 'DOWNGRADED', resolved: 'RESOLVED', repeat: 'STILL FIRING',
@@ -19,6 +20,7 @@ function line(t: AlertTransition): string {
   const since = new Date(t.since).toISOString();
   const rule = t.kind === 'resolved' ? `cleared: ${t.threshold}` : `threshold: ${t.threshold}`;
   return `${VERB[t.kind]} ${t.severity} — ${t.alert} on ${t.subjectKind.slice(0, -1)} ${t.subject}: ${t.measure} = ${t.valueText} (${rule}); since ${since}`
+    + (t.change === undefined ? '' : `\n  ${describeChange(t.subject, t.change, t.at)}`)
     + (t.summary === undefined ? '' : `\n  ${t.summary}`);
 }
 
@@ -41,7 +43,8 @@ export function htmlBody(n: Notification): string {
     + `<td style="padding:4px 8px">${esc(t.alert)} · ${esc(t.subject)}</td>`
     + `<td style="padding:4px 8px">${esc(t.measure)} = <b>${esc(t.valueText)}</b></td>`
     + `<td style="padding:4px 8px">${esc(t.kind === 'resolved' ? `cleared ${t.threshold}` : t.threshold)}</td>`
-    + `<td style="padding:4px 8px">since ${esc(new Date(t.since).toISOString())}</td></tr>`).join('');
+    + `<td style="padding:4px 8px">since ${esc(new Date(t.since).toISOString())}</td></tr>`
+    + (t.change === undefined ? '' : `<tr><td></td><td colspan="4" style="padding:0 8px 4px">${esc(describeChange(t.subject, t.change, t.at))}</td></tr>`)).join('');
   const link = n.dashboardUrl === undefined ? '' : `<p><a href="${esc(n.dashboardUrl)}">Open the dashboard</a></p>`;
   return `<div style="font-family:sans-serif"><h2 style="color:${colour}">${esc(subjectLine(n))}</h2>`
     + `<table style="border-collapse:collapse">${rows}</table>${link}`

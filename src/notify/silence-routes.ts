@@ -53,7 +53,7 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 })
 const security = [{ bearerAuth: [] }];
 
 /** The rate limiter's 429, shaped by the API's error handler (same as the API module's). */
-function rateLimitError(_request: FastifyRequest, context: { max: number; after: string; statusCode: number }): Error {
+export function rateLimitError(_request: FastifyRequest, context: { max: number; after: string; statusCode: number }): Error {
   const err = new Error(`rate limit exceeded: at most ${context.max} changes per minute; retry in ${context.after}`) as Error & { statusCode: number };
   err.statusCode = context.statusCode;
   return err;

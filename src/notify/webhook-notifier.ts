@@ -3,6 +3,7 @@ import { request } from 'undici';
 import type { AlertmanagerChannelConfig, WebhookChannelConfig } from '../config/sections/notifications.js';
 import { subjectLine, textBody } from './render.js';
 import type { Notification, Notifier } from './types.js';
+import { describeChange } from '../alerts/change-text.js';
 
 async function postJson(url: string, body: unknown, headers: Readonly<Record<string, string>>, timeout: number): Promise<void> {
   const res = await request(url, {
@@ -60,6 +61,7 @@ export function createAlertmanagerNotifier(config: AlertmanagerChannelConfig, no
           value: t.valueText,
           threshold: t.threshold,
           ...(t.summary === undefined ? {} : { description: t.summary }),
+          ...(t.change === undefined ? {} : { change: describeChange(t.subject, t.change, t.at) }),
         },
         startsAt: new Date(Math.floor(t.since)).toISOString(),
         endsAt: t.kind === 'resolved' ? new Date(Math.floor(t.at)).toISOString() : firingEndsAt,

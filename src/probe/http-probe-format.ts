@@ -7,7 +7,7 @@ function ms(seconds: number | undefined): string {
 }
 
 /**
- * A table of the phases in milliseconds (`-` for a phase that did not happen), the total, the
+ * A table of the phases (for a WebSocket probe: connect and rtt) in milliseconds (`-` for a phase that did not happen), the total, the
  * status and the outcome, e.g.
  * ```
  * phase          ms
@@ -22,13 +22,19 @@ function ms(seconds: number | undefined): string {
 export function formatPhaseTable(result: ProbeResult): string {
   const rows: [string, string][] = [['phase', 'ms']];
   let measured = 0;
-  for (const phase of PHASES) {
-    rows.push([phase, ms(result.phases[phase])]);
-    measured += result.phases[phase] ?? 0;
+  // A WebSocket run has a handshake (connect) and a message round trip; the HTTP phases after
+  // connect never happen there, so it shows its own `rtt` row instead of leaving it in `other`.
+  const timed: [string, number | undefined][] = result.kind === 'ws'
+    ? [['connect', result.phases.connect], ['rtt', result.ws?.rttSeconds]]
+    : PHASES.map((phase) => [phase, result.phases[phase]]);
+  for (const [label, seconds] of timed) {
+    rows.push([label, ms(seconds)]);
+    measured += seconds ?? 0;
   }
   // The client's own work (building the request, writing it, a first-run JIT) is in no phase;
   // showing it keeps the table honest when the phases do not add up to the total.
-  if (result.ok || measured > 0) rows.push(['other', ms(Math.max(0, result.durationSeconds - measured))]);
+  // A WebSocket run's duration is handshake + round trip by definition: nothing to show there.
+  if (result.kind !== 'ws' && (result.ok || measured > 0)) rows.push(['other', ms(Math.max(0, result.durationSeconds - measured))]);
   rows.push(['total', ms(result.durationSeconds)]);
   rows.push(['status', result.status === undefined ? '-' : String(result.status)]);
   const labelWidth = 'transfer'.length + 2;

@@ -40,6 +40,11 @@ export interface RegressionRule {
   errorRate: { abs: number; rel: number };
   /** Endpoints with fewer requests (either side) are reported but never flagged. */
   minRequests: number;
+  /**
+   * Drift across the last `runs` finished runs (0: off): the change detector over per-endpoint p95
+   * flags a level that rose by more than `pct` (and by more than `p95.ms`).
+   */
+  trend: { runs: number; pct: number };
 }
 
 /** Defaults: p95 +10 % and +20 ms, p99 +20 % and +50 ms, error rate +0.5 points and doubled. */
@@ -48,13 +53,15 @@ export const DEFAULT_REGRESSION_RULE: RegressionRule = {
   p99: { pct: 0.20, ms: 50 },
   errorRate: { abs: 0.005, rel: 1 },
   minRequests: 30,
+  trend: { runs: 20, pct: 0.3 },
 };
 
 /** One compared figure. */
 export interface ComparisonRow {
   /** `overall` or the endpoint's name. */
   endpoint: string;
-  metric: 'p95' | 'p99' | 'error_rate';
+  /** `p95_trend`: p95 drifted across the run history (baseline = the level before the drift). */
+  metric: 'p95' | 'p99' | 'error_rate' | 'p95_trend';
   baseline: number | undefined;
   current: number | undefined;
   /** current − baseline, when both exist. */
@@ -62,6 +69,8 @@ export interface ComparisonRow {
   /** delta / baseline, when both exist and the baseline is not 0. */
   deltaRatio: number | undefined;
   regressed: boolean;
+  /** `p95_trend` only: how many runs the drift spans (from the estimated change to this run). */
+  runs?: number;
 }
 
 /** The outcome of comparing a run with its baseline. */
@@ -76,11 +85,12 @@ export interface RegressionReport {
 }
 
 /** The rule from the decoded `history.regression` config. */
-export function ruleFromConfig(c: { p95Percent: number; p95Delta: number; p99Percent: number; p99Delta: number; errorRatePoints: number; errorRateRelative: number; minRequests: number }): RegressionRule {
+export function ruleFromConfig(c: { p95Percent: number; p95Delta: number; p99Percent: number; p99Delta: number; errorRatePoints: number; errorRateRelative: number; minRequests: number; trendRuns: number; trendPercent: number }): RegressionRule {
   return {
     p95: { pct: c.p95Percent, ms: c.p95Delta },
     p99: { pct: c.p99Percent, ms: c.p99Delta },
     errorRate: { abs: c.errorRatePoints, rel: c.errorRateRelative },
     minRequests: c.minRequests,
+    trend: { runs: c.trendRuns, pct: c.trendPercent },
   };
 }

@@ -30,10 +30,27 @@ export function fmtNum(n: number, decimals = 0): string {
 /** A threshold's measured value in the unit its metric uses. */
 export function fmtThresholdValue(name: string, value: number | null): string {
   if (value === null) return 'no data';
-  if (name === 'error_rate' || name === 'checks') return fmtPct(value);
+  if (name === 'error_rate' || name === 'checks' || name === 'cache_hit_ratio' || name === 'cpu') return fmtPct(value);
+  if (name === 'memory_max') return fmtBytes(value);
+  if (name === 'memory_slope') return `${fmtBytes(value * 60)}/min`;
+  if (name === 'leak') return value > 0 ? 'leak' : 'no leak';
   if (name === 'rps') return `${fmtNum(value, 1)}/s`;
   if (name === 'dropped') return fmtNum(value);
   return fmtMs(value);
+}
+
+/** Bytes in binary units: "512 B", "3.2 KiB", "1.50 MiB", "2.00 GiB" (negative for a falling trend). */
+export function fmtBytes(bytes: number): string {
+  const abs = Math.abs(bytes);
+  if (abs < 1024) return `${Math.round(bytes)} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(Math.abs(v) < 10 ? 2 : 1)} ${units[i] ?? 'TiB'}`;
 }
 
 /** Escapes text for HTML and XML. */

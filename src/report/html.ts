@@ -4,6 +4,7 @@
  */
 import type { LoadResult } from '../load/result/result.js';
 import { abortText, kneeText } from '../load/result/judge.js';
+import { healthRows, leakText } from './health-section.js';
 import { escapeXml, fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
 import { lineChart } from './svg-chart.js';
 
@@ -21,7 +22,7 @@ export function renderHtml(r: LoadResult): string {
   const bands = ts.filter((p) => p.saturated).map((p) => [p.t, p.t + p.width] as const);
   const mid = (p: { t: number; width: number }) => p.t + p.width / 2;
   const body: string[] = [];
-  body.push(`<h1>Load run “${e(r.name)}” — <span class="${r.verdict}">${r.verdict.toUpperCase()}</span></h1>`);
+  body.push(`<h1>Load run “${e(r.name)}” — <span class="${r.verdict}">${r.verdict.toUpperCase()}</span>${r.health === undefined ? '' : ` · <span class="${r.health.leak?.verdict === 'leak' ? 'fail' : 'pass'}">${e(leakText(r.health))}</span>`}</h1>`);
   body.push(`<p>Target <code>${e(r.target)}</code> · executor <code>${e(r.executor)}</code> · ${e(r.startedAt)} → ${e(r.finishedAt)} · run <code>${e(r.runId)}</code></p>`);
   if (r.aborted !== null) body.push(`<p class="note"><b>Stopped early</b> after ${fmtSeconds(r.aborted.atSeconds)}: ${e(abortText(r.aborted))}${r.verdict === 'aborted' ? ' — the numbers cover only the part that ran' : ''}</p>`);
   if (r.verdictReason !== undefined) body.push(`<p class="note"><b>${r.verdict.toUpperCase()}</b>: ${e(r.verdictReason)}</p>`);
@@ -71,6 +72,26 @@ export function renderHtml(r: LoadResult): string {
       ['fan-out', `${w.fanout.delivered}/${w.fanout.expectedDeliveries}`, ...[w.fanoutMs.p50, w.fanoutMs.p95, w.fanoutMs.p99, w.fanoutMs.max].map(fmtMs)],
     ], true));
     body.push(`<p>Reconnect: ${w.reconnect.recovered}/${w.reconnect.dropped} back in ${fmtMs(w.reconnect.recoveryMs)}.</p>`);
+  }
+  if (r.health !== undefined) {
+    const h = r.health;
+    body.push('<h2>Target health</h2>');
+    body.push(table(['', ''], healthRows(h).map(([k, v]) => [k, v])));
+    const mem = h.memory;
+    if (mem !== null && mem.series.length > 1) {
+      const mib = (b: number) => b / 1048576;
+      const first = mem.series[0]!;
+      const last = mem.series[mem.series.length - 1]!;
+      const slope = h.leak?.slopeBytesPerSecond ?? 0;
+      // The fitted trend through the run's median memory, so a leak shows as a rising line.
+      const sorted = mem.series.map((p) => p.bytes).sort((a, b) => a - b);
+      const midT = (first.t + last.t) / 2;
+      const midB = sorted[Math.floor(sorted.length / 2)] ?? first.bytes;
+      body.push(lineChart([
+        { name: 'memory', color: '#1f77b4', points: mem.series.map((p) => [p.t, mib(p.bytes)]) },
+        { name: 'trend', color: '#d62728', points: [[first.t, mib(midB + slope * (first.t - midT))], [last.t, mib(midB + slope * (last.t - midT))]] },
+      ], { title: `Target memory (${leakText(h)})`, yLabel: 'MiB' }));
+    }
   }
   const g = r.generator;
   body.push(`<h2>Generator</h2><p>Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated ${fmtSeconds(g.saturatedSeconds)}.</p>`);

@@ -4,6 +4,7 @@
  */
 import type { LoadResult } from '../load/result/result.js';
 import { abortText, kneeText } from '../load/result/judge.js';
+import { healthRows, leakText } from './health-section.js';
 import { fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
 
 const VERDICT = { pass: '✅ PASS', fail: '❌ FAIL', aborted: '⏹️ ABORTED' } as const;
@@ -11,7 +12,7 @@ const VERDICT = { pass: '✅ PASS', fail: '❌ FAIL', aborted: '⏹️ ABORTED' 
 /** Renders a result as GitHub-flavoured Markdown. */
 export function renderMarkdown(r: LoadResult): string {
   const out: string[] = [];
-  out.push(`# Load run "${r.name}" — ${VERDICT[r.verdict]}`, '');
+  out.push(`# Load run "${r.name}" — ${VERDICT[r.verdict]}${r.health === undefined ? '' : ` · memory: ${leakText(r.health)}`}`, '');
   out.push(`Target \`${r.target}\` · executor \`${r.executor}\` · ${r.startedAt} → ${r.finishedAt} · run \`${r.runId}\``, '');
   if (r.aborted !== null) out.push(`> **Stopped early** after ${fmtSeconds(r.aborted.atSeconds)}: ${abortText(r.aborted)}${r.verdict === 'aborted' ? ' — the numbers cover only the part that ran' : ''}`, '');
   if (r.verdictReason !== undefined) out.push(`> **${r.verdict.toUpperCase()}**: ${r.verdictReason}`, '');
@@ -56,6 +57,9 @@ export function renderMarkdown(r: LoadResult): string {
     out.push(`| echo RTT | ${w.echo.received}/${w.echo.sent} (${w.echo.lost} lost) | ${fmtMs(w.echoRttMs.p50)} | ${fmtMs(w.echoRttMs.p95)} | ${fmtMs(w.echoRttMs.p99)} | ${fmtMs(w.echoRttMs.max)} |`);
     out.push(`| fan-out delivery | ${w.fanout.delivered}/${w.fanout.expectedDeliveries} | ${fmtMs(w.fanoutMs.p50)} | ${fmtMs(w.fanoutMs.p95)} | ${fmtMs(w.fanoutMs.p99)} | ${fmtMs(w.fanoutMs.max)} |`);
     out.push('', `Reconnect: ${w.reconnect.recovered}/${w.reconnect.dropped} dropped connections back in ${fmtMs(w.reconnect.recoveryMs)}.`, '');
+  }
+  if (r.health !== undefined) {
+    out.push('## Target health', '', '| | |', '|---|---|', ...healthRows(r.health).map(([k, v]) => `| ${k} | ${v} |`), '');
   }
   const g = r.generator;
   out.push('## Generator', '', `Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated for ${fmtSeconds(g.saturatedSeconds)}${g.saturatedSeconds > 0 ? ' — in those seconds the numbers describe the generator, not the target' : ''}.`, '');

@@ -19,7 +19,9 @@ export interface Readiness {
 /** Creates the server with the built-in routes. */
 export function createHttpServer(options: { logger: Logger; registry: Registry; readiness: Readiness }): FastifyInstance {
   const app = Fastify({
-    loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Fastify's own info lines are its request log (off) and "Server listening at …", which the
+    // daemon's "perfwarden listening" line already says with the /metrics URL: warn and up only.
+    loggerInstance: options.logger.child({ component: 'http' }, { level: options.logger.isLevelEnabled('info') ? 'warn' : options.logger.level }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     return503OnClosing: true,

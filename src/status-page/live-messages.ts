@@ -18,6 +18,8 @@ export interface FiringAlert {
   severity: string;
   since: number | null;
   value: string | null;
+  /** Change alerts: when the level moved (epoch ms), marked on the probe's sparkline. */
+  changeAt?: number;
 }
 
 /** A run as the page lists it. */
@@ -86,7 +88,13 @@ export function firingAlert(input: AlertStateLike | Record<string, unknown>): Fi
     severity: level,
     since: num(a.firingSince) ?? num(a.since),
     value: str(a.valueText) ?? (num(a.lastValue) === null ? null : String(a.lastValue)),
+    ...changeAt(a.change),
   };
+}
+
+function changeAt(change: unknown): { changeAt?: number } {
+  const at = typeof change === 'object' && change !== null ? num((change as Record<string, unknown>).at) : null;
+  return at === null ? {} : { changeAt: at };
 }
 
 /** The snapshot: probes, firing alerts (null without alerting), recent runs (null without storage), the running load. */

@@ -15,6 +15,7 @@ import { attachLiveSocket } from './live-socket.js';
 import type { LiveSocket } from './live-socket.js';
 import { buildSnapshot, firingAlert, pageProbeResult, pageRun } from './live-messages.js';
 import type { LoadProgress } from '../load/result/result.js';
+import type { MaintenanceService, MaintenanceView } from '../maintenance/maintenance-module.js';
 
 const html = readFileSync(new URL('./assets/index.html', import.meta.url), 'utf8');
 const script = readFileSync(new URL('./assets/app.js', import.meta.url), 'utf8');
@@ -24,8 +25,36 @@ function inlineJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** What the status page shows besides the live data. */
+export interface StatusPageOptions {
+  /** Maintenance windows, for the banner (active now, or starting within a day). */
+  maintenance?: () => MaintenanceService | undefined;
+}
+
+const DAY = 86_400_000;
+
+function escapeHtml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', '\'': '&#39;' })[c] ?? c);
+}
+
+/** The maintenance banner: one line per window active now or starting within a day; empty without any. */
+export function maintenanceBanner(windows: readonly MaintenanceView[], now: number): string {
+  const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const scope = (w: MaintenanceView) => {
+    const parts = [...(w.select.probes ?? []), ...(w.select.targets ?? []), ...(w.select.loads ?? [])];
+    return parts.length === 0 ? 'everything' : parts.join(', ');
+  };
+  const lines = windows.flatMap((w) => {
+    const comment = w.comment === undefined ? '' : ` — ${w.comment}`;
+    if (w.active !== null) return [`<p><strong>Maintenance now:</strong> ${escapeHtml(w.name)} (${escapeHtml(scope(w))}) until ${time(w.active.endsAt)}${escapeHtml(comment)}; its alerts are silenced.</p>`];
+    if (w.next !== null && w.next.startsAt - now <= DAY) return [`<p><strong>Maintenance planned:</strong> ${escapeHtml(w.name)} (${escapeHtml(scope(w))}) ${time(w.next.startsAt)} – ${time(w.next.endsAt)}${escapeHtml(comment)}.</p>`];
+    return [];
+  });
+  return lines.length === 0 ? '' : `<div id="maintenance" class="maintenance" role="status">${lines.join('')}</div>`;
+}
+
 /** Creates the status-page module. Register it after the API module. */
-export function createStatusPageModule(): DaemonModule {
+export function createStatusPageModule(options: StatusPageOptions = {}): DaemonModule {
   let live: LiveSocket | undefined;
   const unsubscribe: (() => void)[] = [];
   let currentLoad: LoadProgress | null = null;
@@ -51,7 +80,9 @@ export function createStatusPageModule(): DaemonModule {
         return reply
           .type('text/html; charset=utf-8')
           .header('cache-control', 'no-store')
-          .send(html.replace('__SNAPSHOT__', () => inlineJson(snapshot)));
+          .send(html
+            .replace('__MAINTENANCE__', () => maintenanceBanner(options.maintenance?.()?.list() ?? [], ctx.clock.now()))
+            .replace('__SNAPSHOT__', () => inlineJson(snapshot)));
       });
       ctx.app.get('/status-page/app.js', { schema: { hide: true } }, async (_request, reply) =>
         reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(script));

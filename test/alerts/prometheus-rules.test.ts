@@ -38,14 +38,14 @@ test('`perfwarden rules` output equals the shipped alerts/perfwarden.rules.yml (
   assert.equal(body(cli.out()), body(shipped));
   const doc = parse(cli.out()) as { groups: { rules: { alert: string; labels: { severity: string }; for?: string; keep_firing_for?: string }[] }[] };
   const rules = doc.groups[0]?.rules ?? [];
-  assert.deepEqual(new Set(rules.map((r) => r.alert)), new Set(['api-latency', 'api-errors', 'cache-hit-rate', 'memory-usage', 'cpu-usage', 'memory-leak']));
+  assert.deepEqual(new Set(rules.map((r) => r.alert)), new Set(['api-latency', 'api-errors', 'cache-hit-rate', 'memory-usage', 'cpu-usage', 'memory-leak', 'latency-change']));
   assert.ok(rules.every((r) => r.labels.severity === 'warning' || r.labels.severity === 'critical'));
   assert.equal(rules.find((r) => r.alert === 'cpu-usage')?.keep_firing_for, '2m');
 });
 
 test('promtool accepts the shipped rules and its unit tests pass', { timeout: 60_000 }, async () => {
   const check = await run('promtool', ['check', 'rules', join(ROOT, 'alerts/perfwarden.rules.yml')]);
-  assert.match(check.stdout, /SUCCESS: 12 rules found/);
+  assert.match(check.stdout, /SUCCESS: 14 rules found/);
   const unit = await run('promtool', ['test', 'rules', 'perfwarden.rules.test.yml'], { cwd: join(ROOT, 'alerts') });
   assert.match(unit.stdout + unit.stderr, /SUCCESS/);
 });

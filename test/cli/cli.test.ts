@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { runCli } from '../../src/cli/program.js';
 import { captureIo } from '../helpers/capture-io.js';
 
@@ -59,4 +60,28 @@ test('a failing probe exits 1 and says why', async () => {
   await runCli(['probe', `${base}/fail`, '--json'], io);
   assert.equal(io.code, 1);
   assert.equal((JSON.parse(io.stdout) as { reason: string }).reason, 'status');
+});
+
+test('probe ws:// --send with plain text gets the echo back and shows an rtt row', async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => wss.once('listening', resolve));
+  t.after(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+  wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+  const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`;
+
+  const io = captureIo();
+  await runCli(['probe', url, '--send', 'hello'], io);
+  assert.equal(io.code, 0, io.stderr);
+  assert.equal(io.stderr, '');
+  assert.match(io.stdout, /^connect\s+\d+\.\d\d$/m);
+  assert.match(io.stdout, /^rtt\s+\d+\.\d\d$/m);
+  assert.doesNotMatch(io.stdout, /^ttfb/m, 'no HTTP phases in a WebSocket table');
+  assert.match(io.stdout, /^outcome\s+success$/m);
+
+  // A JSON object with an id is matched by id: the echo has the same id.
+  const json = captureIo();
+  await runCli(['probe', url, '--ws', '--send', '{"id":7,"op":"ping"}', '--json'], json);
+  assert.equal(json.code, 0, json.stderr);
+  const result = JSON.parse(json.stdout) as { ok: boolean; ws: { rttSeconds: number } };
+  assert.ok(result.ok && result.ws.rttSeconds > 0);
 });

@@ -23,8 +23,9 @@ interface Service {
   command?: string[];
   volumes?: string[];
   ports?: string[];
-  depends_on?: string[];
+  depends_on?: Record<string, { condition: string }>;
   environment?: Record<string, string>;
+  healthcheck?: { test: string[]; interval?: string; timeout?: string; retries?: number; start_period?: string };
 }
 interface Compose { services: Record<string, Service>; volumes?: Record<string, unknown> }
 
@@ -59,7 +60,7 @@ test('the compose file has the whole stack', () => {
   const build = services.perfwarden?.build;
   assert.equal(typeof build === 'string' ? build : build?.context, '.');
   for (const [name, s] of Object.entries(services)) {
-    for (const dep of s.depends_on ?? []) assert.ok(services[dep], `${name} depends on unknown service ${dep}`);
+    for (const dep of Object.keys(s.depends_on ?? {})) assert.ok(services[dep], `${name} depends on unknown service ${dep}`);
     for (const v of s.volumes ?? []) {
       const [source] = v.split(':');
       if (source !== undefined && !source.startsWith('.') && !source.startsWith('/')) {
@@ -150,7 +151,7 @@ test('one path to Alertmanager: perfwarden notifies it, Prometheus only evaluate
   const config = loadConfigFile(at('config/compose.yaml'), {});
   const am = config.notifications.channels.filter((c) => c.type === 'alertmanager');
   assert.equal(am.length, 1);
-  assert.ok((services.perfwarden?.depends_on ?? []).includes('alertmanager'));
+  assert.ok(Object.keys(services.perfwarden?.depends_on ?? {}).includes('alertmanager'));
 });
 
 test('the Alertmanager config passes amtool check-config and mails Mailpit', { skip: !existsSync('/usr/bin/amtool') && 'amtool not installed' }, () => {
@@ -170,7 +171,9 @@ test("perfwarden's compose config is valid and points at the stack's services", 
   const published = publishedPorts(services.perfwarden!).map((p) => p.container);
   assert.equal(config.server.host, '0.0.0.0');
   assert.ok(published.includes(config.server.port), 'the daemon port is published');
-  assert.ok(published.includes(config.demo.port), 'the demo port is published');
+  assert.ok(!published.includes(config.demo.port), 'the demo target (unauthenticated /admin/knobs) is not published');
+  // The healthcheck asks the port the daemon listens on.
+  assert.match((services.perfwarden?.healthcheck?.test ?? []).join(' '), new RegExp(`127\\.0\\.0\\.1:${config.server.port}/readyz`));
   const otlp = config.telemetry.otlp.endpoint;
   assert.ok(otlp !== undefined);
   assert.deepEqual(hostPart(otlp), { host: 'jaeger', port: 4318 });
@@ -212,4 +215,77 @@ test('the Dockerfile copies only what the repository has and runs the built CLI'
   assert.deepEqual([build.compilerOptions.rootDir, build.compilerOptions.outDir], ['src', 'dist'], 'src/cli.ts compiles to dist/cli.js');
   const ignored = readFileSync(at('.dockerignore'), 'utf8').split('\n');
   for (const entry of ['node_modules', '.git', 'data']) assert.ok(ignored.includes(entry), `.dockerignore has ${entry}`);
+});
+
+/** The host address of a `host:port:container` mapping, after compose's `${VAR:-default}`. */
+function bindAddress(mapping: string, env: Record<string, string> = {}): string {
+  const resolved = mapping.replace(/\$\{(\w+):-([^}]*)\}/g, (_m, name: string, fallback: string) => env[name] ?? fallback);
+  const parts = resolved.split(':');
+  return parts.length === 3 ? parts[0]! : '0.0.0.0';
+}
+
+test('only the UIs a person opens are published, on 127.0.0.1 unless BIND_ADDRESS says otherwise', () => {
+  const published = Object.fromEntries(Object.entries(services).map(([name, s]) => [name, publishedPorts(s).map((p) => p.container)]));
+  assert.deepEqual(published, { perfwarden: [9464], prometheus: [9090], alertmanager: [9093], grafana: [3000], jaeger: [16686], mailpit: [8025] });
+  for (const [name, s] of Object.entries(services)) {
+    for (const mapping of s.ports ?? []) {
+      assert.equal(bindAddress(mapping), '127.0.0.1', `${name}: ${mapping}`);
+      assert.equal(bindAddress(mapping, { BIND_ADDRESS: '0.0.0.0' }), '0.0.0.0', `${name}: ${mapping} follows BIND_ADDRESS`);
+    }
+  }
+});
+
+test('every service has a healthcheck, and depends_on waits for it', () => {
+  for (const [name, s] of Object.entries(services)) {
+    const hc = s.healthcheck;
+    assert.ok(hc, `${name} has a healthcheck`);
+    assert.equal(hc.test[0], 'CMD', `${name}: exec form, no shell needed in the image`);
+    assert.ok(hc.test.length >= 2);
+    assert.match(hc.interval ?? '', /^\d+s$/, `${name} interval`);
+    assert.match(hc.timeout ?? '', /^\d+s$/, `${name} timeout`);
+    // An HTTP check asks a port the service listens on inside its container.
+    const url = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(hc.test.join(' '));
+    if (url !== null && publishedPorts(s).length > 0 && name !== 'jaeger') {
+      assert.ok(publishedPorts(s).some((p) => p.container === Number(url[1])), `${name} healthcheck port ${url[1]}`);
+    }
+    for (const [dep, how] of Object.entries(s.depends_on ?? {})) {
+      assert.equal(how.condition, 'service_healthy', `${name} waits for ${dep} to be healthy`);
+    }
+  }
+  assert.ok(Object.keys(services.grafana?.depends_on ?? {}).includes('prometheus'));
+  assert.ok(Object.keys(services.prometheus?.depends_on ?? {}).includes('perfwarden'));
+  // No cycle: every service can start.
+  const started = new Set<string>();
+  for (let round = 0; round < Object.keys(services).length; round++) {
+    for (const [name, s] of Object.entries(services)) if (Object.keys(s.depends_on ?? {}).every((d) => started.has(d))) started.add(name);
+  }
+  assert.equal(started.size, Object.keys(services).length, 'depends_on has no cycle');
+});
+
+test('Alertmanager (silences, notification log) and Grafana keep their state on named volumes', () => {
+  const named = (s: Service, container: string) => (s.volumes ?? []).some((v) => {
+    const [source, target] = v.split(':');
+    return target === container && source !== undefined && compose.volumes !== undefined && source in compose.volumes;
+  });
+  assert.ok(services.alertmanager?.command?.includes('--storage.path=/alertmanager'));
+  assert.ok(named(services.alertmanager!, '/alertmanager'), 'alertmanager /alertmanager');
+  assert.ok(named(services.grafana!, '/var/lib/grafana'), 'grafana /var/lib/grafana');
+  assert.ok(named(services.prometheus!, '/prometheus'));
+  assert.ok(named(services.perfwarden!, '/data'));
+});
+
+test('credentials come from .env: required, no default; .env.example lists every variable, secrets empty', () => {
+  const text = readFileSync(at('docker-compose.yml'), 'utf8');
+  const used = new Set([...text.matchAll(/\$\{(\w+)/g)].map((m) => m[1]!));
+  assert.match(services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD ?? '', /^\$\{GRAFANA_ADMIN_PASSWORD:\?/, 'no admin/admin');
+  assert.match(services.perfwarden?.environment?.PERFWARDEN_API_TOKEN ?? '', /^\$\{PERFWARDEN_API_TOKEN:\?/, 'no default token');
+  const example = new Map(readFileSync(at('.env.example'), 'utf8').split('\n')
+    .filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+  assert.deepEqual([...used].sort(), [...example.keys()].sort(), '.env.example documents exactly the variables the compose file reads');
+  assert.equal(example.get('GRAFANA_ADMIN_PASSWORD'), '', 'a secret has no shipped value');
+  assert.equal(example.get('PERFWARDEN_API_TOKEN'), '');
+  assert.equal(example.get('BIND_ADDRESS'), '127.0.0.1');
+  for (const ignoreFile of ['.gitignore', '.dockerignore']) {
+    assert.ok(readFileSync(at(ignoreFile), 'utf8').split('\n').includes('.env'), `${ignoreFile} keeps .env out`);
+  }
 });

@@ -18,3 +18,17 @@ test('secrets are redacted from log lines, JSON by default when not on a TTY', a
   assert.match(line, /\[redacted\]/);
   assert.match(line, /"accept":"json"/);
 });
+
+test('on a TTY (format pretty) every event is one human line: time, level, message, fields', async () => {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c.toString()));
+  const logger = createLogger({ format: 'pretty', destination: stream });
+  logger.info({ probe: 'trade', nested: { reason: 'timeout', token: 'abc' } }, 'probe failed');
+  logger.warn('second event');
+  await new Promise((resolve) => setImmediate(resolve));
+  const lines = chunks.join('').split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 2, chunks.join(''));
+  assert.match(lines[0]!, /^\[?\d\d:\d\d:\d\d\.\d{3}\]? INFO: probe failed \{"probe":"trade","nested":\{"reason":"timeout","token":"\[redacted\]"\}\}$/);
+  assert.match(lines[1]!, /WARN: second event$/);
+});

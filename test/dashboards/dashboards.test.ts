@@ -5,20 +5,24 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/config/load-config.js';
-import { buildDashboards, DEFAULT_LEVELS, LEVEL_SOURCES, renderDashboard } from '../../src/dashboards/dashboards.js';
+import { buildDashboards, levelsFromAlerts, renderDashboard } from '../../src/dashboards/dashboards.js';
+import { runCli } from '../../src/cli/program.js';
+import { captureIo } from '../helpers/capture-io.js';
 import type { Dashboard, Panel } from '../../src/dashboards/grafana-model.js';
 import { SCHEMA_VERSION } from '../../src/dashboards/grafana-model.js';
 
 const DIR = new URL('../../dashboards/', import.meta.url).pathname;
-const built = buildDashboards();
+const defaultConfig = loadConfigFile(new URL('../../config/default.yaml', import.meta.url).pathname, {});
+const built = buildDashboards(levelsFromAlerts(defaultConfig.alerts));
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 const committed: Record<string, Dashboard> = Object.fromEntries(files.map((f) => [f, JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Dashboard]));
 const panelsOf = (d: Dashboard): Panel[] => d.panels.filter((p) => p.type !== 'row');
 
-test('dashboards/*.json is exactly what the builder generates (run src/dashboards/write-dashboards.ts)', () => {
+test('dashboards/*.json is exactly what the builder generates for config/default.yaml (perfwarden dashboards --out dashboards)', () => {
   assert.deepEqual(files, Object.keys(built).sort());
   for (const [file, d] of Object.entries(built)) {
     assert.equal(readFileSync(join(DIR, file), 'utf8'), renderDashboard(d), `${file} is stale`);
@@ -85,7 +89,7 @@ test('units and thresholds: latency in seconds at 400/600 ms, error rates at 0.5
   for (const p of latency) {
     assert.equal(p.fieldConfig?.defaults.unit, 's', p.title);
     const steps = p.fieldConfig?.defaults.thresholds.steps.map((s) => s.value);
-    assert.deepEqual(steps, [null, DEFAULT_LEVELS.latencyP95Seconds.warning, DEFAULT_LEVELS.latencyP95Seconds.critical], p.title);
+    assert.deepEqual(steps, [null, 0.4, 0.6], p.title);
   }
   const errors = all.filter((p) => /error rate/i.test(p.title));
   assert.ok(errors.length >= 3);
@@ -114,15 +118,25 @@ test('no panel has two threshold steps at one value (orange and red at the same 
   }
 });
 
-test('the threshold levels are the alert levels of config/default.yaml', () => {
-  const config = loadConfigFile(new URL('../../config/default.yaml', import.meta.url).pathname, {});
-  for (const [key, alertName] of Object.entries(LEVEL_SOURCES) as [keyof typeof DEFAULT_LEVELS, string][]) {
-    const alert = config.alerts.find((a) => a.name === alertName);
-    assert.ok(alert, `config/default.yaml has alert ${alertName}`);
-    const levels = DEFAULT_LEVELS[key];
-    assert.ok(Math.abs((alert.warning?.value ?? NaN) - levels.warning) < 1e-9, `${key} warning = ${alertName} ${alert.warning?.text}`);
-    assert.ok(Math.abs((alert.critical?.value ?? NaN) - levels.critical) < 1e-9, `${key} critical = ${alertName} ${alert.critical?.text}`);
-  }
+test('perfwarden dashboards --config draws the threshold lines at that config\'s alert levels', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-dash-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'strict.yaml');
+  writeFileSync(file, `targets: [{ name: api, url: "http://127.0.0.1:8000" }]
+probes: [{ name: status, target: api, every: 15s, http: { path: /status } }]
+alerts:
+  - { name: fast, select: { probes: [status] }, measure: latency.p95, warning: "> 150ms", critical: "> 250ms" }
+  - { name: errors, select: { probes: [status] }, measure: error_rate, critical: "> 1%" }
+`);
+  const io = captureIo();
+  await runCli(['dashboards', '--config', file, '--out', join(dir, 'out')], io);
+  assert.equal(io.code, 0, io.stderr);
+  assert.match(io.stdout, /wrote 4 dashboards .* \(threshold lines: latencyP95Seconds, errorRatio\)/);
+  const overview = JSON.parse(readFileSync(join(dir, 'out', 'overview.json'), 'utf8')) as Dashboard;
+  const steps = (title: string) => panelsOf(overview).find((p) => p.title === title)?.fieldConfig?.defaults.thresholds.steps.map((s) => s.value);
+  assert.deepEqual(steps('p95 latency by probe'), [null, 0.15, 0.25]);
+  assert.deepEqual(steps('Error rate by probe'), [null, 0.01], 'critical only: one red line');
+  assert.deepEqual(steps('Target CPU'), [null], 'no cpu_ratio alert: no line');
 });
 
 test('targets: CPU panel and memory-slope thresholds at the cpu-usage and memory-leak alert levels', () => {
@@ -145,4 +159,31 @@ test('every query names only metrics of the PRODUCT.md contract, the daemon or t
       }
     }
   }
+});
+
+test('$probe and $run are multi-select with All, and every query matches them with =~', () => {
+  for (const [file, name] of [['probe-detail.json', 'probe'], ['load-run.json', 'run']] as const) {
+    const v = committed[file]!.templating.list.find((x) => x.name === name);
+    assert.equal(v?.multi, true, `${file} $${name} multi`);
+    assert.equal(v?.includeAll, true, `${file} $${name} All`);
+    assert.equal(v?.allValue, '.*');
+    for (const p of panelsOf(committed[file]!)) {
+      for (const t of p.targets ?? []) {
+        assert.doesNotMatch(t.expr, new RegExp(`${name}="\\$${name}"`), `${file} "${p.title}": = would not match several values`);
+        // Several probes or runs stay apart: the legend names which one a series is.
+        if (t.expr.includes(`$${name}`) && p.title !== 'Phases (mean, stacked)') assert.match(t.legendFormat, new RegExp(`\\{\\{${name}\\}\\}`), `${file} "${p.title}" legend`);
+      }
+    }
+  }
+});
+
+test('links: Overview probe panels open Probe detail for the probe, Probe detail lists runs that open Load run', () => {
+  const uid = (file: string) => committed[file]!.uid;
+  const overviewLinks = panelsOf(committed['overview.json']!).flatMap((p) => p.fieldConfig?.defaults.links ?? []);
+  assert.ok(overviewLinks.length >= 3);
+  for (const l of overviewLinks) assert.match(l.url, new RegExp(`^/d/${uid('probe-detail.json')}/.*var-probe=\\$\\{__field\\.labels\\.probe\\}`));
+  const runLinks = panelsOf(committed['probe-detail.json']!).flatMap((p) => (p.fieldConfig?.defaults.links ?? []).map((l) => ({ l, p })));
+  assert.equal(runLinks.length, 1);
+  assert.match(runLinks[0]!.l.url, new RegExp(`^/d/${uid('load-run.json')}/.*var-run=\\$\\{__field\\.labels\\.run\\}`));
+  assert.match(runLinks[0]!.p.targets?.[0]?.expr ?? '', /by \(run\)/, 'the linked panel has a run label to link with');
 });

@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { Daemon } from '../../src/daemon/create-daemon.js';
-import { buildDashboards } from '../../src/dashboards/dashboards.js';
+import { buildDashboards, levelsFromAlerts } from '../../src/dashboards/dashboards.js';
+import { loadConfigFile } from '../../src/config/load-config.js';
 import type { Panel } from '../../src/dashboards/grafana-model.js';
 import { PROMETHEUS_BIN, startPrometheus } from './prometheus-process.js';
 import type { PrometheusProcess } from './prometheus-process.js';
@@ -76,7 +77,8 @@ test('every dashboard panel returns data from a real Prometheus', { skip, timeou
 
   const skipped: string[] = [];
   let checked = 0;
-  for (const [file, dashboard] of Object.entries(buildDashboards())) {
+  const levels = levelsFromAlerts(loadConfigFile(new URL('../../config/default.yaml', import.meta.url).pathname, {}).alerts);
+  for (const [file, dashboard] of Object.entries(buildDashboards(levels))) {
     const panels = dashboard.panels.filter((p: Panel) => p.type !== 'row');
     for (const panel of panels) {
       for (const target of panel.targets ?? []) {

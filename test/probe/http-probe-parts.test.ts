@@ -45,6 +45,12 @@ describe('formatPhaseTable', () => {
     ]);
   });
 
+  it('shows a WebSocket run as connect and rtt', () => {
+    const ws: ProbeResult = { ...base, kind: 'ws', url: 'ws://x/', durationSeconds: 0.0029, phases: { connect: 0.002 }, ws: { connectSeconds: 0.002, rttSeconds: 0.0009 } };
+    const lines = formatPhaseTable(ws).split('\n').map((l) => l.split(/\s+/));
+    assert.deepEqual(lines.slice(0, 5), [['phase', 'ms'], ['connect', '2.00'], ['rtt', '0.90'], ['total', '2.90'], ['status', '200']]);
+  });
+
   it('shows the reason and message of a failure', () => {
     const text = formatPhaseTable({ ...base, ok: false, reason: 'timeout', message: 'timed out after 300ms', phases: { connect: 0.001 } });
     assert.match(text, /^outcome\s+failure: timeout$/m);

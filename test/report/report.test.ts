@@ -5,13 +5,13 @@ import type { LoadResult, StepResult } from '../../src/load/result/result.js';
 import { renderHtml, renderJunit, renderMarkdown, renderReport, reportFormatOf } from '../../src/report/index.js';
 
 const lat = (p95: number) => ({ count: 100, avg: p95 / 2, min: 1, p50: p95 / 2, p90: p95 * 0.9, p95, p99: p95 * 1.4, p999: p95 * 2, max: p95 * 2.5 });
-const step = (index: number, vus: number, p95: number, ok: boolean): StepResult => ({ index, vus, requests: 1000, errors: 0, errorRate: 0, rps: 360, droppedIterations: 0, latencyMs: lat(p95), thresholds: [], ok });
+const step = (index: number, vus: number, p95: number, ok: boolean): StepResult => ({ index, vus, requests: 1000, errors: 0, errorRate: 0, rps: 360, droppedIterations: 0, latencyMs: lat(p95), histogram: '', durationSeconds: 60, thresholds: [], ok });
 
 function fixture(): LoadResult {
   const steps = [step(0, 5, 20, true), step(1, 10, 27, true), step(2, 50, 1000, false)];
   return {
     version: 2, runId: 'run-1', name: 'gate-3.2', executor: 'sweep', target: 'http://127.0.0.1:3000',
-    startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:13:00.000Z', aborted: null,
+    startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:13:00.000Z', measuredFrom: '2026-01-01T00:00:00.000Z', aborted: null,
     summary: { requests: 42_554, errors: 8766, errorRate: 0.206, rps: 54.47, durationSeconds: 781, iterations: 42_553, droppedIterations: 0, checks: { passed: 10, failed: 5 }, errorsByClass: { '5xx': 8766 } },
     latencyMs: lat(1450),
     endpoints: [

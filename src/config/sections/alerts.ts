@@ -5,7 +5,9 @@ import { Duration, Name, Strict } from '../types.js';
 import type { ReportProblem } from '../problem.js';
 import { isThreshold, parseThreshold } from '../../alerts/threshold.js';
 import type { Threshold } from '../../alerts/threshold.js';
-import { MEASURE_NAMES, MEASURE_SELECTIONS, MEASURE_UNITS, parseMeasure } from '../../alerts/measures.js';
+import { CHANGE_MEASURES, MEASURE_NAMES, MEASURE_SELECTIONS, MEASURE_UNITS, parseMeasure } from '../../alerts/measures.js';
+import type { MeasureKind } from '../../alerts/measures.js';
+import { isDuration, isPercent } from '../../core/units.js';
 
 /** "> 400ms" decoded to a {@link import('../../alerts/threshold.js').Threshold}. */
 function ThresholdT() {
@@ -71,6 +73,16 @@ export const AlertRuleSchema = Strict({
   minSamples: Type.Integer({ minimum: 1, default: 1 }),
   labels: Type.Optional(Type.Record(Type.String(), Type.String())),
   summary: Type.Optional(Type.String()),
+  /**
+   * Change measures only (README "Change alerts"): the smallest change the detector confirms
+   * (ratio, and a duration for latency_change or a percentage for error_rate_change), and how
+   * long a confirmed change keeps the alert firing unless acknowledged through the API.
+   */
+  change: Type.Optional(Strict({
+    minRatio: Type.Optional(Type.Number({ minimum: 1.05, maximum: 100, errorMessage: 'expected a ratio between 1.05 and 100' })),
+    minDelta: Type.Optional(Type.String({ minLength: 1 })),
+    resolveAfter: Type.Optional(Duration()),
+  })),
 });
 
 /** `alerts`. */
@@ -99,6 +111,7 @@ export function checkAlerts(raw: { alerts?: unknown; probes?: unknown; targets?:
       report(['alerts', i, 'measure'], `unknown measure "${a.measure}" (${MEASURE_NAMES})`);
     }
     if (a.warning === undefined && a.critical === undefined) report(['alerts', i], 'expected "warning", "critical" or both');
+    checkChange(a, i, measure?.kind, report);
     const parsed: Partial<Record<'warning' | 'critical', Threshold>> = {};
     const clears: { path: (string | number)[]; text: unknown; severity: 'warning' | 'critical' | undefined }[] = [];
     const clear = a.clear;
@@ -153,6 +166,20 @@ export function checkAlerts(raw: { alerts?: unknown; probes?: unknown; targets?:
       }
     }
   });
+}
+
+/** `change:` belongs to change measures, and its `minDelta` is in the measure's unit. */
+function checkChange(a: Record<string, unknown>, i: number, kind: MeasureKind | undefined, report: ReportProblem): void {
+  const change = a.change as Record<string, unknown> | undefined;
+  if (typeof change !== 'object' || change === null || kind === undefined) return;
+  if (!CHANGE_MEASURES.has(kind)) {
+    report(['alerts', i, 'change'], `"change" tunes the change detector: only for latency_change and error_rate_change, not "${kind}"`);
+    return;
+  }
+  const delta = change.minDelta;
+  if (typeof delta !== 'string') return;
+  if (kind === 'latency_change' && !isDuration(delta)) report(['alerts', i, 'change', 'minDelta'], `expected a duration like "2ms" for latency_change, got "${delta}"`);
+  if (kind === 'error_rate_change' && !isPercent(delta)) report(['alerts', i, 'change', 'minDelta'], `expected a percentage like "5%" for error_rate_change, got "${delta}"`);
 }
 
 /** A clear line must lie on the other side of (or on) its trigger line: "> 400ms" → "< 350ms" is fine, "< 450ms" is not. */

@@ -31,6 +31,10 @@ export const HistorySection = Strict({
     errorRateRelative: Percent({ default: '100%' }),
     /** Endpoints with fewer requests on either side are shown but never flagged. */
     minRequests: Type.Integer({ minimum: 0, default: 30 }),
+    /** Drift across scheduled runs: the change detector over the last N finished runs' per-endpoint p95 (0 = off). */
+    trendRuns: Type.Integer({ minimum: 0, maximum: 200, default: 20 }),
+    /** … flags a p95 level that rose by more than this (and by more than `p95Delta`). */
+    trendPercent: Percent({ default: '30%' }),
   }, { default: {} }),
 }, { default: {} });
 

@@ -5,7 +5,8 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
-import { Cron, Duration, DurationRangeT, Headers, JsonPathT, Name, Strict } from '../types.js';
+import { Cron, Duration, DurationRangeT, Headers, JsonPathT, Name, Size, Strict } from '../types.js';
+import { ResourceSourceSchema } from './resources.js';
 import type { ReportProblem } from '../problem.js';
 import { StatusSpec, JsonAssertion } from './probes.js';
 import { parseThreshold } from '../../load/thresholds.js';
@@ -138,6 +139,14 @@ export const LoadSchema = Strict({
   abortDelay: Duration({ default: '10s' }),
   /** Run inside the daemon on this schedule. */
   cron: Type.Optional(Cron()),
+  /** The target's health during the run (default: the target's `resources.sources`). */
+  health: Type.Optional(Strict({
+    every: Duration({ default: '1s' }),
+    sources: Type.Array(ResourceSourceSchema, { minItems: 1 }),
+    memoryLimit: Type.Optional(Size()),
+  })),
+  /** Run once this long after the daemon has started (then on `cron`), so dashboards have a run to show. */
+  runAfterStart: Type.Optional(Duration()),
   /** Event-loop lag above this marks a second as "generator saturated". */
   saturationLag: Duration({ default: '50ms' }),
 });

@@ -5,7 +5,8 @@
 import type { LoadPlan } from '../plan/plan.js';
 import { specDurationMs } from '../plan/plan.js';
 import { evaluateThresholds } from '../thresholds.js';
-import type { Threshold } from '../thresholds.js';
+import type { TargetInput, Threshold, ThresholdInput } from '../thresholds.js';
+import type { TargetResult } from '../target/run-health.js';
 import { errorsByClass } from '../window/counts.js';
 import type { RunAggregate } from '../window/aggregate.js';
 import { createLatencyHistogram, encodeHistogram, summarize } from '../window/histogram.js';
@@ -25,10 +26,24 @@ export interface Measured {
   wsPeak: number;
   series: SeriesPoint[];
   startedAt: number;
+  /** When measurement began (the first phase after warmup); `startedAt` when it never did. */
+  measuredFrom: number;
   finishedAt: number;
   durationSeconds: number;
   aborted: AbortCause | null;
   generator: GeneratorResult;
+  /** What went differently from the plan (e.g. a start later than `--start-at`). */
+  warnings: readonly string[];
+  /** The target's health during the run, and what its thresholds see. */
+  target?: { result: TargetResult; input: TargetInput };
+}
+
+/** Threshold input of an endpoint, or of the whole run with the target's health added. */
+export function withTarget(run: RunAggregate, seconds: number, target: TargetInput | undefined): (endpoint: string | undefined) => ThresholdInput | undefined {
+  return (endpoint) => {
+    const input = run.thresholdInput(endpoint, seconds);
+    return input === undefined || endpoint !== undefined || target === undefined ? input : { ...input, target };
+  };
 }
 
 /** The result of a run. */
@@ -36,14 +51,14 @@ export function buildResult(m: Measured): LoadResult {
   const { plan, run } = m;
   const seconds = m.durationSeconds;
   const c = run.overall.counts;
-  const thresholds = evaluateThresholds(plan.thresholds, (e) => run.thresholdInput(e, seconds));
+  const thresholds = evaluateThresholds(plan.thresholds, withTarget(run, seconds, m.target?.input));
   const steps: StepResult[] = [];
   plan.phases.forEach((phase, i) => {
     const agg = m.steps.get(i);
     if (phase.step === undefined || agg === undefined) return;
     steps.push(stepResult(phase.step, agg, plan.thresholds.filter((t) => t.endpoint === undefined), specDurationMs(phase.executor) / 1000));
   });
-  const warnings = [...plan.warnings];
+  const warnings = [...plan.warnings, ...m.warnings];
   const ws = plan.ws === undefined ? undefined : wsResult(plan, m, warnings);
   const summary = {
     requests: c.requests,
@@ -65,6 +80,7 @@ export function buildResult(m: Measured): LoadResult {
     target: plan.origin,
     startedAt: new Date(m.startedAt).toISOString(),
     finishedAt: new Date(m.finishedAt).toISOString(),
+    measuredFrom: new Date(m.measuredFrom).toISOString(),
     aborted: m.aborted,
     summary,
     latencyMs: summarize(run.overall.hist),
@@ -76,13 +92,15 @@ export function buildResult(m: Measured): LoadResult {
     timeSeries: m.series,
     histogram: encodeHistogram(run.overall.hist),
     ...(ws === undefined ? {} : { ws }),
+    ...(m.target === undefined ? {} : { health: m.target.result }),
     verdict: judged.verdict,
     ...(judged.reason === undefined ? {} : { verdictReason: judged.reason }),
     warnings,
   };
 }
 
-function stepResult(step: NonNullable<LoadPlan['phases'][number]['step']>, agg: RunAggregate, thresholds: readonly Threshold[], seconds: number): StepResult {
+/** A sweep step's result from its merged windows (or merged shard steps). */
+export function stepResult(step: { index: number; mode: 'vus' | 'rate'; level: number }, agg: RunAggregate, thresholds: readonly Threshold[], seconds: number): StepResult {
   const c = agg.overall.counts;
   const outcomes = evaluateThresholds(thresholds, (e) => agg.thresholdInput(e, seconds));
   return {
@@ -94,6 +112,8 @@ function stepResult(step: NonNullable<LoadPlan['phases'][number]['step']>, agg: 
     rps: seconds > 0 ? Math.round((c.requests / seconds) * 100) / 100 : 0,
     droppedIterations: agg.dropped,
     latencyMs: summarize(agg.overall.hist),
+    histogram: encodeHistogram(agg.overall.hist),
+    durationSeconds: Math.round(seconds * 1000) / 1000,
     thresholds: outcomes,
     ok: outcomes.every((t) => t.ok),
   };

@@ -8,6 +8,7 @@ import type { EndpointStats } from '../window/aggregate.js';
 import type { LatencySummary } from '../window/histogram.js';
 import type { OutcomeClass } from '../window/outcome.js';
 import type { ThresholdOutcome } from '../thresholds.js';
+import type { TargetResult } from '../target/run-health.js';
 
 export type { EndpointStats };
 
@@ -39,6 +40,9 @@ export interface StepResult {
   rps: number;
   droppedIterations: number;
   latencyMs: LatencySummary;
+  /** The step's latency histogram, encoded, and how long it ran: steps of shards merge exactly. */
+  histogram: string;
+  durationSeconds: number;
   /** The run's overall thresholds evaluated on this step alone. */
   thresholds: ThresholdOutcome[];
   ok: boolean;
@@ -105,6 +109,8 @@ export interface LoadResult {
   target: string;
   startedAt: string;
   finishedAt: string;
+  /** When measurement began (after warmup): time-series points are seconds from here. */
+  measuredFrom: string;
   /** Set when the run stopped before its plan ended. */
   aborted: AbortCause | null;
   summary: {
@@ -132,6 +138,8 @@ export interface LoadResult {
   /** The overall latency histogram, compressed (microseconds), for merging shards. */
   histogram: string;
   ws?: WsResult;
+  /** The target's health during the run (loads with `health:` sources, or whose target has some). */
+  health?: TargetResult;
   verdict: LoadVerdict;
   /** Why the verdict is what it is when the thresholds alone do not say (e.g. "every request failed"). */
   verdictReason?: string;

@@ -106,6 +106,11 @@ export class RunAggregate {
     this.dropped += w.dropped;
   }
 
+  /** The aggregate of an endpoint by name (the overall one when the run has one endpoint). */
+  endpoint(name: string): EndpointAggregate | undefined {
+    return this.perEndpoint[this.names.indexOf(name)];
+  }
+
   /** Threshold input of an endpoint by name, or of the whole run (`undefined`). */
   thresholdInput(endpoint: string | undefined, seconds: number): ThresholdInput | undefined {
     const agg = endpoint === undefined ? this.overall : this.perEndpoint[this.names.indexOf(endpoint)];

@@ -4,7 +4,7 @@
 (function () {
   const HOUR = 3600e3;
   const SVG = 'http://www.w3.org/2000/svg';
-  const state = { probes: new Map(), alerts: new Map(), alertsAvailable: true, runs: null, load: null, loadSeries: [] };
+  const state = { probes: new Map(), alerts: new Map(), alertsAvailable: true, runs: null, load: null, loadSeries: [], changes: new Map() };
   const $ = (id) => document.getElementById(id);
 
   function el(tag, attrs, ...children) {
@@ -50,7 +50,10 @@
     }
     state.alertsAvailable = s.alerts !== null;
     state.alerts.clear();
-    for (const a of s.alerts || []) state.alerts.set(a.key, a);
+    for (const a of s.alerts || []) {
+      state.alerts.set(a.key, a);
+      noteChange(a);
+    }
     state.runs = s.runs;
     state.load = s.load || null;
     renderAll();
@@ -75,7 +78,15 @@
     renderProbe(p, true);
   }
 
-  function sparkline(points) {
+  // A change alert dates the moment a probe's level moved; the mark stays on the sparkline (last
+  // hour) after the alert resolves.
+  function noteChange(a) {
+    if (!a.changeAt || !a.subject) return false;
+    state.changes.set(a.subject, a.changeAt);
+    return true;
+  }
+
+  function sparkline(points, changeAt) {
     const w = 240, h = 44, pad = 3;
     const node = svg('svg', { class: 'spark', viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: 'none', 'aria-label': 'latency, last hour' });
     if (points.length === 0) return node;
@@ -91,6 +102,13 @@
       node.append(svg('polyline', { class: 'line', points: coords.join(' ') }));
     }
     for (const p of points) if (!p.ok || points.length === 1) node.append(svg('circle', { class: p.ok ? 'line' : 'fail', cx: x(p.t).toFixed(1), cy: y(p.ms).toFixed(1), r: 2.5 }));
+    if (changeAt && changeAt >= t0 && changeAt <= now) {
+      const mark = svg('line', { class: 'change', 'data-role': 'change', x1: x(changeAt).toFixed(1), x2: x(changeAt).toFixed(1), y1: 0, y2: h });
+      const title = svg('title');
+      title.textContent = `level changed at ${new Date(changeAt).toLocaleTimeString()}`;
+      mark.append(title);
+      node.append(mark);
+    }
     return node;
   }
 
@@ -106,7 +124,7 @@
         el('span', null, 'success ', el('b', null, fmtPct(p.success))),
         el('span', { 'data-role': 'ago', 'data-t': p.last ? p.last.t : '' }, p.last ? ago(p.last.t) : 'no result yet')),
       el('div', { class: 'reason' }, p.last && !p.last.ok ? `${p.last.reason || 'failed'}${p.last.message ? ': ' + p.last.message : ''}` : ''),
-      sparkline(p.points));
+      sparkline(p.points, state.changes.get(p.name)));
     const old = document.querySelector(`[data-probe="${CSS.escape(p.name)}"]`);
     if (old) old.replaceWith(card);
     else $('probes').append(card);
@@ -139,6 +157,7 @@
   function onAlert(tr) {
     if (tr.kind === 'resolved') state.alerts.delete(tr.alert.key);
     else state.alerts.set(tr.alert.key, tr.alert);
+    if (noteChange(tr.alert) && state.probes.has(tr.alert.subject)) renderProbe(state.probes.get(tr.alert.subject), false);
     state.alertsAvailable = true;
     renderAlerts();
   }
