@@ -86,8 +86,6 @@ export function childPids(pid: number): number[] {
 
 /** One /proc sample of a measured process. */
 export interface Sample {
-  /** ms since the process was spawned. */
-  t: number;
   /** Wall clock (epoch ms), to match a generator's own start and end times. */
   wall: number;
   cpuSeconds: number;
@@ -104,8 +102,6 @@ export interface Measured {
   samples: Sample[];
   /** Wall clock (epoch ms) when the process exited. */
   exitedAt: number;
-  /** Total CPU of the process over its life, seconds. */
-  totalCpuSeconds: number;
   maxRssMiB: number;
 }
 
@@ -134,7 +130,6 @@ export interface RunOptions {
 /** Runs `cmd` to its exit (pinned), sampling its CPU and RSS from /proc. */
 export async function runMeasured(cmd: string, args: string[], opts: RunOptions): Promise<Measured> {
   const [c, a] = pinned(opts.cores, cmd, args);
-  const started = performance.now();
   const child = spawn(c, a, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let stdout = '';
   let stderr = '';
@@ -147,7 +142,7 @@ export async function runMeasured(cmd: string, args: string[], opts: RunOptions)
     const main = cpuSeconds(pid, pid);
     const rss = rssMiB(pid);
     if (cpu === undefined || main === undefined || rss === undefined) return;
-    const s = { t: performance.now() - started, wall: Date.now(), cpuSeconds: cpu, mainCpuSeconds: main, rssMiB: rss };
+    const s = { wall: Date.now(), cpuSeconds: cpu, mainCpuSeconds: main, rssMiB: rss };
     samples.push(s);
     opts.onSample?.(s);
   };
@@ -155,7 +150,7 @@ export async function runMeasured(cmd: string, args: string[], opts: RunOptions)
   const timer = setInterval(sample, SAMPLE_MS);
   const code = await new Promise<number | null>((r) => child.once('exit', (exitCode) => r(exitCode)));
   clearInterval(timer);
-  return { stdout, stderr, code, samples, exitedAt: Date.now(), totalCpuSeconds: samples.at(-1)?.cpuSeconds ?? Number.NaN, maxRssMiB: Math.max(0, ...samples.map((s) => s.rssMiB)) };
+  return { stdout, stderr, code, samples, exitedAt: Date.now(), maxRssMiB: Math.max(0, ...samples.map((s) => s.rssMiB)) };
 }
 
 /** A long-lived child (a target or the daemon) whose CPU can be read between runs. */

@@ -33,7 +33,16 @@ export async function soak(ctx: BenchContext): Promise<Section> {
     closed.push(await perfwarden(gen, 'closed 1 VU', closedArgs));
     ctx.log(`  closed 1 VU before: p99 ${fmt(closed[0]?.p99Ms, 3)} ms`);
     ctx.log(`  soak ${RATE}/s for ${s} s …`);
-    run = await perfwarden(gen, 'soak', [url, '--rate', String(RATE), '-d', `${s}s`, '--workers', '1', '--max-duration', `${s + 60}s`], (x) => samples.push(x));
+    // Live, once a minute: the process's RSS and CPU from /proc (the latency per minute needs the result).
+    let reported = 0;
+    run = await perfwarden(gen, 'soak', [url, '--rate', String(RATE), '-d', `${s}s`, '--workers', '1', '--max-duration', `${s + 60}s`], (x) => {
+      samples.push(x);
+      const first = samples[0];
+      if (first === undefined || x.wall - first.wall < (reported + 1) * 60_000) return;
+      reported++;
+      const prev = samples.find((y) => y.wall >= x.wall - 60_000) ?? first;
+      ctx.log(`  minute ${reported}: RSS ${fmt(x.rssMiB * MB)} MB, process CPU ${fmt((x.cpuSeconds - prev.cpuSeconds) / ((x.wall - prev.wall) / 1000), 2)} cores`);
+    });
     closed.push(await perfwarden(gen, 'closed 1 VU', closedArgs));
     ctx.log(`  closed 1 VU after: p99 ${fmt(closed[1]?.p99Ms, 3)} ms`);
   } finally {
