@@ -14,6 +14,7 @@
  * warning as firing, so `sum(perfwarden_alert_state == bool 2)` would count it twice. Counts take
  * each alert's worst state (`max by (alert)`), and "by severity" splits by the highest severity.
  */
+import { scopeToInstances } from './scope.js';
 import type { AlertRuleConfig } from '../config/sections/alerts.js';
 import { DATASOURCE, SCHEMA_VERSION } from './grafana-model.js';
 import type { Dashboard, DataLink, TemplateVariable, ValueMapping } from './grafana-model.js';
@@ -69,8 +70,9 @@ const FIRING_BY_SEVERITY = [
 ];
 
 /** The rate window of the panels. */
-const W = '5m';
-const LOAD_W = '1m';
+/** Rate windows follow Grafana's `$__rate_interval` (at least four scrapes), not a fixed length. */
+const W = '$__rate_interval';
+const LOAD_W = '$__rate_interval';
 
 const ALERT_STATE_MAPPINGS: ValueMapping[] = [{
   type: 'value',
@@ -102,9 +104,13 @@ function errorRatio(by: string, selector = ''): string {
  */
 const LATENCY_CHANGES = {
   name: 'Latency changes', datasource: { ...DATASOURCE }, enable: true, hide: false, iconColor: 'rgba(255, 152, 48, 1)',
-  expr: 'max by (probe) (perfwarden_probe_change_time_seconds) * 1000', step: '1m', useValueForTime: true,
+  expr: scopeToInstances('max by (probe) (perfwarden_probe_change_time_seconds) * 1000'), step: '1m', useValueForTime: true,
   titleFormat: 'latency change', textFormat: '{{probe}}', tagKeys: 'probe',
 };
+
+/** Which perfwarden jobs and instances (replicas, shards, load pods) a dashboard shows: all by default. */
+const JOB_VARIABLE = labelVariable('job', 'job', 'up', 'Job');
+const INSTANCE_VARIABLE = labelVariable('instance', 'instance', 'up{job=~"$job"}', 'Instance');
 
 function dashboard(uid: string, title: string, description: string, variables: TemplateVariable[], sections: Section[]): Dashboard {
   return {
@@ -119,7 +125,7 @@ function dashboard(uid: string, title: string, description: string, variables: T
     schemaVersion: SCHEMA_VERSION,
     version: 1,
     time: { from: 'now-1h', to: 'now' },
-    templating: { list: [datasourceVariable(), ...variables] },
+    templating: { list: [datasourceVariable(), JOB_VARIABLE, INSTANCE_VARIABLE, ...variables] },
     annotations: {
       list: [{
         builtIn: 1, datasource: { type: 'grafana', uid: '-- Grafana --' }, enable: true, hide: true,
@@ -143,7 +149,7 @@ function overview(L: DashboardLevels): Dashboard {
       panels: [
         stat({ title: 'Probe success (last run; click a probe for its detail)', queries: [{ expr: 'perfwarden_probe_success', legend: '{{probe}}' }], unit: 'none', min: 0, max: 1, mappings: SUCCESS_MAPPINGS, levels: { warning: 1, critical: 0.5, direction: 'below' }, links: PROBE_LINK, width: 24, height: 5 }),
         timeseries({ title: 'p95 latency by probe', queries: [{ expr: quantile(0.95, 'perfwarden_probe_duration_seconds', '', 'probe'), legend: '{{probe}}', exemplar: true }], unit: 's', min: 0, levels: L.latencyP95Seconds, links: PROBE_LINK }),
-        timeseries({ title: 'Error rate by probe', description: 'Failed runs / all runs over 5 m.', queries: [{ expr: errorRatio('probe'), legend: '{{probe}}' }], unit: 'percentunit', min: 0, levels: L.errorRatio, links: PROBE_LINK }),
+        timeseries({ title: 'Error rate by probe', description: 'Failed runs / all runs per rate interval.', queries: [{ expr: errorRatio('probe'), legend: '{{probe}}' }], unit: 'percentunit', min: 0, levels: L.errorRatio, links: PROBE_LINK }),
       ],
     },
     {
@@ -175,7 +181,7 @@ function overview(L: DashboardLevels): Dashboard {
       panels: [
         timeseries({ title: 'Event-loop lag p99', queries: [{ expr: 'nodejs_eventloop_lag_p99_seconds', legend: '{{instance}}' }], unit: 's', min: 0, width: 8 }),
         timeseries({ title: 'Heap used', queries: [{ expr: 'nodejs_heap_size_used_bytes', legend: '{{instance}}' }], unit: 'bytes', min: 0, width: 8 }),
-        timeseries({ title: 'Probe start delay p95', queries: [{ expr: 'histogram_quantile(0.95, sum by (le) (rate(perfwarden_probe_start_delay_seconds_bucket[5m])))', legend: 'p95' }], unit: 's', min: 0, width: 8 }),
+        timeseries({ title: 'Probe start delay p95', queries: [{ expr: `histogram_quantile(0.95, sum by (le) (rate(perfwarden_probe_start_delay_seconds_bucket[${W}])))`, legend: 'p95' }], unit: 's', min: 0, width: 8 }),
       ],
     },
   ]);
@@ -190,8 +196,8 @@ function probeDetail(L: DashboardLevels): Dashboard {
       title: 'Probes $probe',
       panels: [
         stat({ title: 'Last run', queries: [{ expr: `perfwarden_probe_success${sel}`, legend: '{{probe}}' }], unit: 'none', min: 0, max: 1, mappings: SUCCESS_MAPPINGS, levels: { warning: 1, critical: 0.5, direction: 'below' }, width: 8, height: 5 }),
-        stat({ title: 'Error rate (5 m)', queries: [{ expr: errorRatio('probe', 'probe=~"$probe"'), legend: '{{probe}}' }], unit: 'percentunit', min: 0, levels: L.errorRatio, width: 8, height: 5 }),
-        stat({ title: 'p95 (5 m)', queries: [{ expr: quantile(0.95, 'perfwarden_probe_duration_seconds', sel, 'probe'), legend: '{{probe}}' }], unit: 's', levels: L.latencyP95Seconds, width: 8, height: 5 }),
+        stat({ title: 'Error rate', queries: [{ expr: errorRatio('probe', 'probe=~"$probe"'), legend: '{{probe}}' }], unit: 'percentunit', min: 0, levels: L.errorRatio, width: 8, height: 5 }),
+        stat({ title: 'p95', queries: [{ expr: quantile(0.95, 'perfwarden_probe_duration_seconds', sel, 'probe'), legend: '{{probe}}' }], unit: 's', levels: L.latencyP95Seconds, width: 8, height: 5 }),
         timeseries({ title: 'Latency percentiles', queries: [0.5, 0.95, 0.99].map((q) => ({ expr: quantile(q, 'perfwarden_probe_duration_seconds', sel, 'probe'), legend: `{{probe}} p${Math.round(q * 100)}`, exemplar: true })), unit: 's', min: 0, levels: L.latencyP95Seconds, width: 24 }),
         timeseries({ title: 'Phases (mean, stacked)', description: 'Mean time per phase over the selected probes: dns, connect, tls, ttfb, transfer.', queries: [{ expr: `sum by (phase) (rate(perfwarden_probe_phase_duration_seconds_sum${sel}[${W}])) / sum by (phase) (rate(perfwarden_probe_phase_duration_seconds_count${sel}[${W}]))`, legend: '{{phase}}' }], unit: 's', min: 0, stacked: true }),
         timeseries({ title: 'Failures by reason', queries: [{ expr: `sum by (probe, reason) (increase(perfwarden_probe_runs_total{probe=~"$probe", outcome="failure"}[${W}]))`, legend: '{{probe}} {{reason}}' }], unit: 'short', min: 0, stacked: true }),
@@ -221,9 +227,9 @@ function loadRun(L: DashboardLevels): Dashboard {
         timeseries({ title: 'Errors by class', description: 'Everything that is not 2xx/3xx: 4xx, 5xx, timeout, reset …', queries: [{ expr: `sum by (run, status_class) (rate(${failed}[${LOAD_W}]))`, legend: '{{run}} {{status_class}}' }], unit: 'reqps', min: 0, stacked: true }),
         // A run without errors has no failed series: `or` fills it with the run's own zero.
         timeseries({ title: 'Error rate', queries: [{ expr: `(sum by (run) (rate(${failed}[${LOAD_W}])) or (sum by (run) (rate(${requests}[${LOAD_W}])) * 0)) / sum by (run) (rate(${requests}[${LOAD_W}]))`, legend: '{{run}}' }], unit: 'percentunit', min: 0, levels: L.errorRatio }),
-        timeseries({ title: 'Active virtual users', queries: [{ expr: `perfwarden_load_active_vus${sel}`, legend: '{{run}}' }], unit: 'short', min: 0, width: 8 }),
+        timeseries({ title: 'Active virtual users', description: 'All instances (shards) together.', queries: [{ expr: `sum by (run) (perfwarden_load_active_vus${sel})`, legend: '{{run}}' }], unit: 'short', min: 0, width: 8 }),
         timeseries({ title: 'Dropped iterations', description: 'Open model: iterations that could not start (in-flight cap reached). Non-zero means the generator, not the target, limited the rate.', queries: [{ expr: `sum by (run) (increase(perfwarden_load_dropped_iterations_total${sel}[${LOAD_W}]))`, legend: '{{run}}' }], unit: 'short', min: 0, levels: { warning: 1, critical: 100 }, width: 8 }),
-        timeseries({ title: 'Generator lag', description: 'How far behind its intended schedule the load generator is.', queries: [{ expr: `perfwarden_load_generator_lag_seconds${sel}`, legend: '{{run}}' }], unit: 's', min: 0, levels: { warning: 0.05, critical: 0.25 }, width: 8 }),
+        timeseries({ title: 'Generator lag', description: 'Worst event-loop lag of each instance\'s load worker threads: a question about the generator, so per instance.', queries: [{ expr: `perfwarden_load_generator_lag_seconds${sel}`, legend: '{{run}} {{instance}}' }], unit: 's', min: 0, levels: { warning: 0.05, critical: 0.25 }, width: 8 }),
         stat({ title: 'Regression vs baseline', queries: [{ expr: `perfwarden_load_regression${sel}`, legend: '{{run}}' }], unit: 'none', mappings: [{ type: 'value', options: { 0: { text: 'no regression', color: 'green', index: 0 }, 1: { text: 'REGRESSED', color: 'red', index: 1 } } }], levels: ANY, width: 24, height: 4 }),
       ],
     },

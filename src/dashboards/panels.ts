@@ -3,6 +3,7 @@
  * hand: `layout` packs panels left to right on the 24-column grid and numbers them, so adding a
  * panel never means renumbering ids or shifting coordinates.
  */
+import { scopeToInstances } from './scope.js';
 import { DATASOURCE } from './grafana-model.js';
 import type { DataLink, FieldDefaults, Panel, PromTarget, TemplateVariable, ThresholdStep, ValueMapping } from './grafana-model.js';
 
@@ -119,7 +120,7 @@ function targets(queries: readonly Query[]): PromTarget[] {
   return queries.map((q, i) => ({
     refId: String.fromCharCode(65 + i),
     datasource: { ...DATASOURCE },
-    expr: q.expr,
+    expr: scopeToInstances(q.expr),
     legendFormat: q.legend ?? '__auto',
     range: true,
     instant: false,

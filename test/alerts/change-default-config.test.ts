@@ -23,7 +23,8 @@ test('default config: the demo knob 2 ms → 6 ms fires latency-change in time f
   const rand = seededRandom(15);
   const every = config.probes.find((p) => p.name === 'status')!.every!;
   const evaluation = config.notifications.evaluationInterval;
-  const groupWait = config.notifications.routes![0]!.groupWait;
+  // The default config ships no channel (add one to get mail); a route's groupWait defaults to 30 s.
+  const groupWait = config.notifications.routes?.[0]?.groupWait ?? 30_000;
   const transitions: AlertTransition[] = [];
   const start = clock.now();
   const stepAt = start + 15 * 60_000;

@@ -35,6 +35,7 @@ probes:
 alerts:
   - { name: api-latency, select: { probes: [trade] }, measure: latency.p95, window: 10s, warning: "> 400ms", critical: "> 600ms" }
   - { name: latency-change, select: { probes: [trade] }, measure: latency_change, warning: "x1.5", critical: "x2" }
+limits: { minInterval: 100ms }
 notifications:
   evaluationInterval: 200ms
   retry: { initialBackoff: 200ms, maxBackoff: 1s }

@@ -52,5 +52,5 @@ test('cluster.replicas is a whole number of at least 1, reported with file:line'
     assert.match(e.message, /c\.yaml:2:\d+ cluster\.replicas: expected the number of daemons/);
     return true;
   });
-  assert.equal(loadConfigText('', 'c.yaml', {}).cluster.replicas, 1, 'one daemon by default');
+  assert.equal(loadConfigText('cluster: {}\n', 'c.yaml', {}).cluster.replicas, 1, 'one daemon by default');
 });

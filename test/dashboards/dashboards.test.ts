@@ -67,14 +67,22 @@ test('every panel has a datasource and a query; ids unique; no overlapping grid 
   }
 });
 
-test('template variables: DS_PROMETHEUS everywhere, $probe and $run declared where used', () => {
+/** Variables Grafana itself provides. */
+const GRAFANA_BUILTINS = new Set(['__rate_interval', '__interval', '__range']);
+
+/** A query without the `$job`/`$instance` scope every query gets. */
+const unscoped = (expr: string) => expr.replaceAll('{job=~"$job",instance=~"$instance"}', '').replaceAll('job=~"$job",instance=~"$instance",', '');
+
+test('template variables: DS_PROMETHEUS, job and instance (multi, All) everywhere, $probe and $run declared where used', () => {
   for (const [file, d] of Object.entries(committed)) {
     const declared = new Set(d.templating.list.map((v) => v.name));
     assert.ok(declared.has('DS_PROMETHEUS'), file);
     assert.equal(d.templating.list.find((v) => v.name === 'DS_PROMETHEUS')?.type, 'datasource');
+    for (const name of ['job', 'instance']) assert.equal(d.templating.list.find((v) => v.name === name)?.includeAll, true, `${file} $${name}`);
     for (const p of panelsOf(d)) {
       for (const t of p.targets ?? []) {
-        for (const [, name] of t.expr.matchAll(/\$\{?(\w+)\}?/g)) assert.ok(declared.has(name!), `${file} "${p.title}" uses undeclared $${name}`);
+        for (const [, name] of t.expr.matchAll(/\$\{?(\w+)\}?/g)) assert.ok(declared.has(name!) || GRAFANA_BUILTINS.has(name!), `${file} "${p.title}" uses undeclared $${name}`);
+        assert.match(t.expr, /job=~"\$job",instance=~"\$instance"/, `${file} "${p.title}": scoped to $job and $instance`);
       }
     }
   }
@@ -141,11 +149,11 @@ alerts:
 
 test('targets: CPU panel and memory-slope thresholds at the cpu-usage and memory-leak alert levels', () => {
   const all = panelsOf(committed['overview.json']!);
-  const cpu = all.find((p) => (p.targets ?? []).some((t) => t.expr === 'perfwarden_target_cpu_ratio'));
+  const cpu = all.find((p) => (p.targets ?? []).some((t) => unscoped(t.expr) === 'perfwarden_target_cpu_ratio'));
   assert.ok(cpu, 'a panel shows perfwarden_target_cpu_ratio');
   assert.equal(cpu.fieldConfig?.defaults.unit, 'percentunit');
   assert.deepEqual(cpu.fieldConfig?.defaults.thresholds.steps.map((s) => s.value), [null, 0.8, 0.95]);
-  const slope = all.find((p) => (p.targets ?? []).some((t) => t.expr === 'perfwarden_target_memory_slope_bytes_per_second'));
+  const slope = all.find((p) => (p.targets ?? []).some((t) => unscoped(t.expr) === 'perfwarden_target_memory_slope_bytes_per_second'));
   assert.equal(slope?.fieldConfig?.defaults.unit, 'Bps');
   assert.deepEqual(slope?.fieldConfig?.defaults.thresholds.steps.map((s) => s.value), [null, (256 * 1024) / 60, (2 * 1024 * 1024) / 60]);
 });

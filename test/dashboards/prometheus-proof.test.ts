@@ -73,7 +73,8 @@ test('every dashboard panel returns data from a real Prometheus', { skip, timeou
   const runs = await labelValues('run', 'perfwarden_load_requests_total');
   assert.ok(probes.includes('status'), `probes seen: ${probes.join(',')}`);
   assert.ok(runs.includes('smoke'), `runs seen: ${runs.join(',')}`);
-  const vars: Record<string, string> = { probe: 'status', run: 'smoke' };
+  // Variables as Grafana fills them: All for job and instance, a 1 m rate interval.
+  const vars: Record<string, string> = { probe: 'status', run: 'smoke', job: '.*', instance: '.*', __rate_interval: '1m' };
 
   const skipped: string[] = [];
   let checked = 0;
