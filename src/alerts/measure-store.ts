@@ -15,6 +15,8 @@ export interface OutcomeSample {
   ok: boolean;
   seconds: number;
   cache?: 'hit' | 'miss';
+  /** TLS probes: seconds until the certificate expires, as of `at`. */
+  certExpirySeconds?: number;
 }
 
 /** A load run's progress tick (the load module emits one a second), as the store keeps it. */
@@ -88,7 +90,11 @@ export class MeasureStore {
   /** Records a probe result (by probe and by target). */
   addProbeResult(r: ProbeResult): void {
     const cache = cacheOutcome(r.headers);
-    const s: OutcomeSample = { at: r.startedAt, ok: r.ok, seconds: r.durationSeconds, ...(cache === undefined ? {} : { cache }) };
+    const s: OutcomeSample = {
+      at: r.startedAt, ok: r.ok, seconds: r.durationSeconds,
+      ...(cache === undefined ? {} : { cache }),
+      ...(r.tls === undefined ? {} : { certExpirySeconds: r.tls.expirySeconds }),
+    };
     this.push(this.probes, r.probe, s);
     this.push(this.targetOutcomes, r.target, s);
   }
@@ -182,6 +188,11 @@ export class MeasureStore {
         return latest(health, (s) => s.memorySlopeBytesPerSecond);
       case 'cpu_ratio':
         return mean(health, (s) => s.cpuRatio);
+      case 'cert_expiry': {
+        // The newest certificate seen, counted down to now (a probe that runs daily still alerts on time).
+        const last = inWindow.findLast((s) => s.certExpirySeconds !== undefined);
+        return last?.certExpirySeconds === undefined ? undefined : { value: last.certExpirySeconds - (now - last.at) / 1000, samples: 1 };
+      }
     }
   }
 

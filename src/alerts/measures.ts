@@ -7,7 +7,7 @@ import type { ThresholdKind } from './threshold.js';
 /** A measure name without a percentile ("latency.p95" is `latency` with quantile 0.95). */
 export type MeasureKind =
   | 'latency' | 'error_rate' | 'cache_hit_ratio' | 'memory_bytes' | 'memory_ratio'
-  | 'memory_slope' | 'cpu_ratio' | 'probe_success' | 'check_rate' | 'regression' | 'source_up';
+  | 'memory_slope' | 'cpu_ratio' | 'probe_success' | 'check_rate' | 'regression' | 'source_up' | 'cert_expiry';
 
 /** A parsed measure. */
 export interface Measure {
@@ -20,7 +20,7 @@ export interface Measure {
 
 const KINDS: readonly MeasureKind[] = [
   'latency', 'error_rate', 'cache_hit_ratio', 'memory_bytes', 'memory_ratio', 'memory_slope',
-  'cpu_ratio', 'probe_success', 'check_rate', 'regression', 'source_up',
+  'cpu_ratio', 'probe_success', 'check_rate', 'regression', 'source_up', 'cert_expiry',
 ];
 
 /** Threshold kinds that make sense for each measure. */
@@ -36,6 +36,7 @@ export const MEASURE_UNITS: Readonly<Record<MeasureKind, readonly ThresholdKind[
   check_rate: ['number'],
   regression: ['number'],
   source_up: ['number'],
+  cert_expiry: ['duration', 'number'],
 };
 
 /** The selections each measure can be computed for (`validate` rejects the others). */
@@ -51,13 +52,14 @@ export const MEASURE_SELECTIONS: Readonly<Record<MeasureKind, readonly ('probes'
   cpu_ratio: ['targets'],
   regression: ['loads'],
   source_up: ['targets'],
+  cert_expiry: ['probes'],
 };
 
 /** The measure names, for messages. */
-export const MEASURE_NAMES = 'latency.pXX, error_rate, cache_hit_ratio, memory_bytes, memory_ratio, memory_slope, cpu_ratio, probe_success, check_rate, regression, source_up';
+export const MEASURE_NAMES = 'latency.pXX, error_rate, cache_hit_ratio, memory_bytes, memory_ratio, memory_slope, cpu_ratio, probe_success, check_rate, regression, source_up, cert_expiry';
 
 /** Measures computed from probe results (the rest come from target health samples). */
-export const PROBE_MEASURES: ReadonlySet<MeasureKind> = new Set(['latency', 'error_rate', 'probe_success', 'check_rate']);
+export const PROBE_MEASURES: ReadonlySet<MeasureKind> = new Set(['latency', 'error_rate', 'probe_success', 'check_rate', 'cert_expiry']);
 
 /** Parses "latency.p95", "latency.p99.9", "error_rate" …; undefined when unknown. */
 export function parseMeasure(text: string): Measure | undefined {
@@ -77,6 +79,7 @@ export function formatMeasureValue(kind: MeasureKind, value: number): string {
     case 'check_rate': return `${round(value)}/min`;
     case 'regression': return value > 0 ? 'regressed' : 'no regression';
     case 'source_up': return value >= 1 ? 'all sources up' : 'a source is down';
+    case 'cert_expiry': return value <= 0 ? 'expired' : `${round(value / 86_400)}d`;
   }
 }
 

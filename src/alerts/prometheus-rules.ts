@@ -133,12 +133,16 @@ function measureOnly(rule: CompiledRule): { expr: string; by: string } | { skip:
       return kind === 'targets'
         ? { by, expr: `min by (target) (perfwarden_target_source_up${sel()})` }
         : { skip: `${rule.name}: source_up needs select.targets` };
+    case 'cert_expiry':
+      return kind === 'probes'
+        ? { by, expr: `min by (probe) (perfwarden_tls_cert_expiry_seconds${sel()})` }
+        : { skip: `${rule.name}: cert_expiry needs select.probes` };
   }
 }
 
 function humanize(rule: CompiledRule): string {
   switch (rule.measure.kind) {
-    case 'latency': return '{{ $value | humanizeDuration }}';
+    case 'latency': case 'cert_expiry': return '{{ $value | humanizeDuration }}';
     case 'memory_bytes': return '{{ $value | humanize1024 }}B';
     case 'memory_slope': return '{{ $value | humanize1024 }}B/s';
     case 'check_rate': return '{{ $value | printf "%.1f" }}/min';

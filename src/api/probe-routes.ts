@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { isDuration, parseDuration } from '../core/units.js';
 import type { ProbeResult } from '../probe/types.js';
+import { probeKind } from '../probe/probe-kinds.js';
 import type { ProbeSummary } from '../history/probe-history.js';
 import { sendError, unavailable } from './api-errors.js';
 import type { RouteDeps } from './route-deps.js';
@@ -23,14 +24,16 @@ export function listProbes(deps: RouteDeps): ProbeInfo[] {
   if (svc !== undefined) return svc.list();
   return deps.ctx.config.probes.map((p) => ({
     name: p.name,
-    kind: p.ws === undefined ? 'http' : 'ws',
-    target: p.target ?? safeOrigin(p.http?.url ?? p.ws?.url ?? ''),
+    kind: p.type,
+    target: p.target ?? safeOrigin(probeKind(p.type).address(p)),
   }));
 }
 
+/** `scheme://host:port` of an address, as runners name a probe's target when it has no named one. */
 function safeOrigin(url: string): string {
   try {
-    return new URL(url).origin;
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
   } catch {
     return url;
   }

@@ -5,12 +5,13 @@
  * environment.
  */
 import { readFileSync } from 'node:fs';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import type { ValueError } from '@sinclair/typebox/value';
+import type { TSchema, TUnion } from '@sinclair/typebox';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { PwError, coerceError } from '../core/errors.js';
-import { ConfigSchema, SECTION_CHECKS } from './schema.js';
+import { ConfigSchema, SECTION_CHECKS, SECTION_UPGRADES } from './schema.js';
 import type { Config } from './schema.js';
 import { formatPath, formatProblem } from './problem.js';
 import type { ConfigProblem } from './problem.js';
@@ -18,8 +19,17 @@ import type { ConfigProblem } from './problem.js';
 /** Variables available to `${NAME}` substitution. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** Options of the loaders. */
+export interface LoadConfigOptions {
+  /**
+   * Receives the warnings of a valid config (a deprecated shape, a costly setting), located like
+   * problems. `perfwarden validate` prints them; the daemon logs them.
+   */
+  warnings?: ConfigProblem[];
+}
+
 /** Reads and validates a config file. Throws PW_ERR_CONFIG_READ or PW_ERR_CONFIG_INVALID. */
-export function loadConfigFile(file: string, env: Env = process.env): Config {
+export function loadConfigFile(file: string, env: Env = process.env, options: LoadConfigOptions = {}): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -27,11 +37,11 @@ export function loadConfigFile(file: string, env: Env = process.env): Config {
     const err = coerceError(thrown);
     throw new PwError('PW_ERR_CONFIG_READ', `cannot read config file ${file}: ${err.message}`, { cause: err });
   }
-  return loadConfigText(text, file, env);
+  return loadConfigText(text, file, env, options);
 }
 
 /** Validates config text. `file` is only used in messages. */
-export function loadConfigText(text: string, file = '<config>', env: Env = process.env): Config {
+export function loadConfigText(text: string, file = '<config>', env: Env = process.env, options: LoadConfigOptions = {}): Config {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
@@ -55,21 +65,61 @@ export function loadConfigText(text: string, file = '<config>', env: Env = proce
     throw invalid(file, problems);
   }
   const substituted = substituteEnv(parsed, [], env, at) as Record<string, unknown>;
+  const warnings: ConfigProblem[] = [];
+  const warn = (path: readonly (string | number)[], message: string) => {
+    warnings.push({ file, ...locate(nearestOffset(doc, path)), path: formatPath(path), message });
+  };
+  for (const upgrade of SECTION_UPGRADES) upgrade(substituted, warn);
   const withDefaults = Value.Default(ConfigSchema, structuredClone(substituted)) as Record<string, unknown>;
 
   const envFailed = new Set(problems.map((p) => p.path));
-  for (const error of Value.Errors(ConfigSchema, withDefaults)) {
+  for (const error of schemaErrors(ConfigSchema, withDefaults)) {
     const path = pointerToPath(error.path);
-    if (!envFailed.has(formatPath(path))) at(path, describe(error));
+    if (!envFailed.has(formatPath(path))) at(path, error.message);
   }
   for (const check of SECTION_CHECKS) check(withDefaults, at);
   if (problems.length > 0) throw invalid(file, dedupe(problems));
 
+  options.warnings?.push(...warnings);
   try {
     return deepFreeze(Value.Decode(ConfigSchema, withDefaults));
   } catch (thrown) {
     at([], `cannot decode: ${coerceError(thrown).message}`);
     throw invalid(file, problems);
+  }
+}
+
+/** A schema error, described for a person, with its JSON-pointer path in the whole config. */
+interface LocatedError {
+  path: string;
+  message: string;
+}
+
+/**
+ * The schema's errors, with tagged unions resolved: for a union with a `discriminator` (probes'
+ * `type`), the errors of the variant the value's tag names (after that variant's defaults), or
+ * one error on the tag itself when it names no variant. Plain TypeBox would only say the value
+ * matches none of the variants.
+ */
+function* schemaErrors(schema: TSchema, value: unknown, prefix = ''): Generator<LocatedError> {
+  for (const error of Value.Errors(schema, value)) {
+    const discriminator = (error.schema as { discriminator?: unknown }).discriminator;
+    if (error.type !== ValueErrorType.Union || typeof discriminator !== 'string') {
+      yield { path: prefix + error.path, message: describe(error) };
+      continue;
+    }
+    const variants = (error.schema as TUnion).anyOf;
+    const tags = variants.map((v) => (v as { properties?: Record<string, { const?: unknown }> }).properties?.[discriminator]?.const);
+    const item = error.value as Record<string, unknown> | null;
+    const tag = typeof item === 'object' && item !== null ? item[discriminator] : undefined;
+    const variant = variants[tags.indexOf(tag)];
+    if (variant === undefined || typeof item !== 'object' || item === null) {
+      const expected = `expected one of ${tags.map((t) => `"${String(t)}"`).join(', ')}`;
+      const message = tag === undefined ? `required: ${expected}` : `${expected}, got ${JSON.stringify(tag)}`;
+      yield { path: `${prefix}${error.path}/${discriminator}`, message };
+      continue;
+    }
+    yield* schemaErrors(variant, Value.Default(variant, structuredClone(item)), prefix + error.path);
   }
 }
 

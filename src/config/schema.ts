@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
 import { DemoSection, LogSection, ServerSection, StorageSection, TargetsSection, checkTargets } from './sections/core.js';
-import { ProbesSection, checkProbes } from './sections/probes.js';
+import { ProbesSection, checkProbes, upgradeProbes } from './sections/probes.js';
 import { ApiSection } from './sections/api.js';
 import { HistorySection } from './sections/history.js';
 import { TelemetrySection } from './sections/telemetry.js';
@@ -14,7 +14,7 @@ import { LoadsSection, checkLoads } from './sections/loads.js';
 import { AlertsSection, checkAlerts } from './sections/alerts.js';
 import { NotificationsSection, checkNotifications } from './sections/notifications.js';
 import { checkResources } from './sections/resources.js';
-import type { ReportProblem } from './problem.js';
+import type { ReportProblem, ReportWarning } from './problem.js';
 
 /** The root schema. Unknown top-level keys are errors. */
 export const ConfigSchema = Type.Object(
@@ -46,4 +46,12 @@ export const SECTION_CHECKS: readonly ((raw: Record<string, unknown>, report: Re
   checkAlerts,
   checkNotifications,
   checkResources,
+];
+
+/**
+ * Rewrites of older config shapes into the current one, run on the raw input before defaults and
+ * validation; each says what it did as a warning.
+ */
+export const SECTION_UPGRADES: readonly ((raw: Record<string, unknown>, warn: ReportWarning) => void)[] = [
+  upgradeProbes,
 ];

@@ -6,7 +6,7 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { PHASES } from '../probe/types.js';
-import type { ProbeResult } from '../probe/types.js';
+import type { ProbeResult, ProbeType } from '../probe/types.js';
 import { LATENCY_BUCKETS } from './registry.js';
 import { exemplarHistogram } from '../telemetry/exposition.js';
 
@@ -19,7 +19,7 @@ export interface ProbeMetrics {
   /** Records how late a run started relative to its due time. */
   started(probe: string, lateSeconds: number): void;
   /** Creates the series of a probe at zero so dashboards show it before its first run. */
-  declare(probe: string, target: string, kind: 'http' | 'ws'): void;
+  declare(probe: string, target: string, kind: ProbeType): void;
 }
 
 /** Options of the probe metric set. */
@@ -82,6 +82,12 @@ export function createProbeMetrics(registry: Registry, options: ProbeMetricsOpti
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     registers,
   });
+  const tlsExpiry = new Gauge({
+    name: 'perfwarden_tls_cert_expiry_seconds',
+    help: 'Seconds until the earliest notAfter of the certificate chain a tls probe last saw (negative once expired).',
+    labelNames: ['probe'] as const,
+    registers,
+  });
   const wsConnect = exemplarHistogram(registry, {
     name: 'perfwarden_ws_connect_duration_seconds',
     help: 'WebSocket handshake time of a probe run.',
@@ -107,6 +113,8 @@ export function createProbeMetrics(registry: Registry, options: ProbeMetricsOpti
       success.set({ probe: r.probe, target: r.target }, r.ok ? 1 : 0);
       runs.inc({ probe: r.probe, outcome: r.ok ? 'success' : 'failure', reason: r.ok ? '' : (r.reason ?? 'error') });
       lastRun.set({ probe: r.probe }, r.startedAt / 1000);
+      // Only when a certificate was read: a failed handshake says nothing about expiry (0 would mean "expired now").
+      if (r.tls !== undefined) tlsExpiry.set({ probe: r.probe }, r.tls.expirySeconds);
       if (r.ws !== undefined) {
         wsConnect.observe({ labels: { probe: r.probe }, value: r.ws.connectSeconds, exemplarLabels });
         if (r.ws.rttSeconds !== undefined) wsRtt.observe({ labels: { probe: r.probe }, value: r.ws.rttSeconds, exemplarLabels });

@@ -8,12 +8,12 @@ import { createScheduler } from '../scheduler/scheduler.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { newTraceContext } from './trace-context.js';
-import type { ProbeResult, ProbeRunner } from './types.js';
+import type { ProbeResult, ProbeRunner, ProbeType } from './types.js';
 
 /** What other modules can ask of the probes (service "probes"). */
 export interface ProbeService {
   /** The configured probes. */
-  list(): { name: string; kind: 'http' | 'ws'; target: string }[];
+  list(): { name: string; kind: ProbeType; target: string }[];
   /** The last result of each probe that has run. */
   last(): ReadonlyMap<string, ProbeResult>;
   /** Runs a probe now, outside its schedule (the result is published like any other). */

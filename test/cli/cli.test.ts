@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runCli } from '../../src/cli/program.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { startDnsServer } from '../probe/dns-server.js';
 
 let server: Server;
 let base = '';
@@ -52,6 +53,34 @@ test('probe prints the phase timings; --json gives a result per run', async () =
   const results = JSON.parse(json.stdout) as { ok: boolean; status: number; traceId: string }[];
   assert.equal(results.length, 3);
   assert.ok(results.every((r) => r.ok && r.status === 200 && /^[0-9a-f]{32}$/.test(r.traceId)));
+});
+
+test('probe picks the kind by scheme: tcp://, dns://, tls:// one-shot forms', async () => {
+  const port = (server.address() as AddressInfo).port;
+  const tcp = captureIo();
+  await runCli(['probe', `tcp://127.0.0.1:${port}`, '--send', 'GET / HTTP/1.0\r\n\r\n', '--expect', '^HTTP/1\\.[01] 200'], tcp);
+  assert.equal(tcp.code, 0, tcp.stderr + tcp.stdout);
+  assert.match(tcp.stdout, /received\s+"HTTP\/1\.[01] 200/);
+  const dns = await startDnsServer({ 'svc.test': { A: ['10.0.0.7'] } });
+  try {
+    const io = captureIo();
+    await runCli(['probe', `dns://${dns.tcp}/svc.test?type=A&transport=tcp`, '--expect', '10.0.0.7', '--json'], io);
+    assert.equal(io.code, 0, io.stderr + io.stdout);
+    const r = JSON.parse(io.stdout) as { kind: string; dns: { answers: string[] } };
+    assert.equal(r.kind, 'dns');
+    assert.deepEqual(r.dns.answers, ['10.0.0.7']);
+  } finally {
+    await dns.close();
+  }
+  // tls:// against a plain HTTP port: the handshake fails, as data, and the CLI exits 1
+  const tls = captureIo();
+  await runCli(['probe', `tls://127.0.0.1:${port}`, '--timeout', '2s'], tls);
+  assert.equal(tls.code, 1);
+  assert.match(tls.stdout, /failure: (tls|reset)/);
+  const bad = captureIo();
+  await runCli(['probe', 'gopher://127.0.0.1/'], bad);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unsupported scheme "gopher:"/);
 });
 
 test('a failing probe exits 1 and says why', async () => {
