@@ -15,7 +15,7 @@ import { createHttpProbe } from './http-probe.js';
 import { createTcpProbe } from './tcp-probe.js';
 import { targetHost } from './timed-socket.js';
 import { createTlsProbe } from './tls-probe.js';
-import type { ProbeResult, ProbeRunner, ResolvedTarget } from './types.js';
+import type { Phase, ProbeResult, ProbeRunner, ResolvedTarget } from './types.js';
 import { createWsProbe } from './ws-probe.js';
 
 /** Options of the one-shot `perfwarden probe URL` that a kind may read. */
@@ -36,6 +36,10 @@ export interface ProbeKind<T extends ProbeType> {
   readonly type: T;
   /** The config variant (`type: T` plus its block). */
   readonly schema: TSchema;
+  /** The phases its results can carry (each is a phase-histogram series group on /metrics). */
+  readonly phases: readonly Phase[];
+  /** Series of its own on /metrics besides the ones every probe has (WebSocket histograms, certificate expiry). */
+  readonly extraSeries: number;
   /** URL schemes of the one-shot CLI form, with the colon (`tcp:`). */
   readonly schemes: readonly string[];
   /** Builds the runner, once, at start-up. Throws PW_ERR_INVALID_ARGUMENT for an unusable address. */
@@ -55,6 +59,8 @@ export const PROBE_KINDS: { readonly [K in ProbeType]: ProbeKind<K> } = {
   http: {
     type: 'http',
     schema: HttpProbeSchema,
+    phases: ['dns', 'connect', 'tls', 'ttfb', 'transfer'],
+    extraSeries: 0,
     schemes: ['http:', 'https:'],
     create: (p, target) => createHttpProbe(p, target),
     address: (p) => p.http.url ?? p.http.path ?? '',
@@ -69,6 +75,9 @@ export const PROBE_KINDS: { readonly [K in ProbeType]: ProbeKind<K> } = {
   ws: {
     type: 'ws',
     schema: WsProbeSchema,
+    phases: ['connect'],
+    // perfwarden_ws_connect_duration_seconds and perfwarden_ws_message_rtt_seconds: 23 buckets + +Inf + sum + count each
+    extraSeries: 52,
     schemes: ['ws:', 'wss:'],
     create: (p, target) => createWsProbe(p, target),
     address: (p) => p.ws.url ?? p.ws.path ?? '',
@@ -83,6 +92,8 @@ export const PROBE_KINDS: { readonly [K in ProbeType]: ProbeKind<K> } = {
   tcp: {
     type: 'tcp',
     schema: TcpProbeSchema,
+    phases: ['dns', 'connect', 'ttfb'],
+    extraSeries: 0,
     schemes: ['tcp:'],
     create: (p, target) => createTcpProbe(p, target),
     address: (p) => `tcp://${p.tcp.host ?? ''}:${p.tcp.port ?? ''}`,
@@ -97,6 +108,8 @@ export const PROBE_KINDS: { readonly [K in ProbeType]: ProbeKind<K> } = {
   dns: {
     type: 'dns',
     schema: DnsProbeSchema,
+    phases: ['connect'],
+    extraSeries: 0,
     schemes: ['dns:'],
     create: (p) => createDnsProbe(p),
     address: (p) => {
@@ -119,6 +132,9 @@ export const PROBE_KINDS: { readonly [K in ProbeType]: ProbeKind<K> } = {
   tls: {
     type: 'tls',
     schema: TlsProbeSchema,
+    phases: ['dns', 'connect', 'tls'],
+    // perfwarden_tls_cert_expiry_seconds
+    extraSeries: 1,
     schemes: ['tls:'],
     create: (p, target) => createTlsProbe(p, target),
     address: (p) => `tls://${p.tls.host ?? ''}:${p.tls.port}`,

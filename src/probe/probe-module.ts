@@ -3,10 +3,9 @@
  * metrics and publishes it as a 'probe:result' event for alerts, history and the status page.
  */
 import type { DaemonContext, DaemonModule } from '../daemon/module.js';
-import { createProbeMetrics } from '../metrics/probe-metrics.js';
 import { createScheduler } from '../scheduler/scheduler.js';
-import type { Tracing } from '../telemetry/tracing.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { ProbeMetrics } from '../metrics/probe-metrics.js';
 import { newTraceContext } from './trace-context.js';
 import type { ProbeResult, ProbeRunner, ProbeType } from './types.js';
 
@@ -23,6 +22,8 @@ export interface ProbeService {
 /** Options for the probe module. */
 export interface ProbeModuleOptions {
   runners: readonly ProbeRunner[];
+  /** Where results are counted (built by `createDaemon`, which also serves it on `/metrics`). */
+  metrics: ProbeMetrics;
   /** Wraps each runner (tracing); identity by default. */
   wrap?: (runner: ProbeRunner) => ProbeRunner;
   /** Deterministic spread in tests. */
@@ -44,12 +45,9 @@ export function createProbeModule(options: ProbeModuleOptions): DaemonModule & {
     scheduler: () => scheduler,
     register(ctx) {
       ctxRef = ctx;
-      // Exemplars only for recorded traces: the telemetry module (registered first) publishes "tracing".
-      const tracing = ctx.services.get('tracing') as Partial<Tracing> | undefined;
-      const metrics = createProbeMetrics(ctx.registry, tracing?.enabled === true && typeof tracing.exemplarLabels === 'function'
-        ? { exemplarLabels: tracing.exemplarLabels.bind(tracing) }
-        : {});
-      for (const r of runners) metrics.declare(r.name, r.target, r.kind);
+      const { metrics } = options;
+      const phaseHistogram = new Map(ctx.config.probes.map((p) => [p.name, p.phaseHistogram]));
+      for (const r of runners) metrics.declare({ name: r.name, target: r.target, kind: r.kind, phaseHistogram: phaseHistogram.get(r.name) ?? false });
       const log = ctx.logger.child({ component: 'probes' });
       runOne = async (runner) => {
         const result = await runner.run({ traceContext: newTraceContext(), signal: abort.signal });

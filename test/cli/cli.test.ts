@@ -6,6 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { runCli } from '../../src/cli/program.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { startDnsServer } from '../probe/dns-server.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let server: Server;
 let base = '';
@@ -88,4 +91,27 @@ test('a failing probe exits 1 and says why', async () => {
   await runCli(['probe', `${base}/fail`, '--json'], io);
   assert.equal(io.code, 1);
   assert.equal((JSON.parse(io.stdout) as { reason: string }).reason, 'status');
+});
+
+test('validate warns (exit 0) about probes without type and a series budget exceeded, naming the cost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-validate-'));
+  try {
+    const file = join(dir, 'budget.yaml');
+    writeFileSync(file, `server: { seriesBudget: 100 }
+probes:
+  - { name: a, type: http, every: 10s, phaseHistogram: true, http: { url: "http://127.0.0.1:1/" } }
+  - name: b
+    every: 10s
+    ws: { url: "ws://127.0.0.1:1/" }
+`);
+    const io = captureIo();
+    await runCli(['validate', file], io);
+    assert.equal(io.code, 0, io.stderr);
+    assert.match(io.stdout, /2 probe\(s\): a, b/);
+    assert.match(io.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:5 probes\\[1\\]: no "type": read as "type: ws"`));
+    // http with phaseHistogram: 26 + 5 × 26 + 6 = 162; ws: 26 + 3 + 6 + 52 = 87
+    assert.match(io.stderr, /about 249 series on \/metrics \(1 http \(phaseHistogram\) × 162 \+ 1 ws × 87\), over server\.seriesBudget 100: turn phaseHistogram off/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
