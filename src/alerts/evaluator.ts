@@ -9,6 +9,7 @@
  * and restored so a restarted daemon does not re-announce what was already firing.
  */
 import { formatMeasureValue } from './measures.js';
+import type { MeasureKind } from './measures.js';
 import type { MeasureStore } from './measure-store.js';
 import { crosses, negate, scaleClear } from './threshold.js';
 import type { AlertRuleConfig } from '../config/sections/alerts.js';
@@ -72,6 +73,9 @@ function newInstance(rule: CompiledRule, subject: string): InstanceState {
   };
 }
 
+/** Measures computed over a window of probe results, which wait for the probe's first full window. */
+const STATISTICAL: ReadonlySet<MeasureKind> = new Set(['latency', 'error_rate', 'probe_success', 'cache_hit_ratio']);
+
 /** Evaluates rules against a store and keeps instance state. */
 export class AlertEvaluator {
   private readonly instances = new Map<string, InstanceState>();
@@ -122,7 +126,10 @@ export class AlertEvaluator {
         const inst = this.instances.get(key) ?? newInstance(rule, subject);
         const m = this.store.measure(rule.measure, rule.subjectKind, subject, rule.windowMs, now);
         // check_rate counts the samples itself: zero checks is the value it exists to catch.
-        const value = m !== undefined && (m.samples >= rule.minSamples || rule.measure.kind === 'check_rate') ? m.value : undefined;
+        const counts = rule.measure.kind === 'check_rate';
+        // A probe's statistics wait for its first full window (certificate expiry is a level, not a statistic).
+        const warmingUp = rule.subjectKind === 'probes' && STATISTICAL.has(rule.measure.kind) && this.store.inFirstWindow(subject, rule.windowMs, now);
+        const value = m !== undefined && !warmingUp && (m.samples >= rule.minSamples || counts) ? m.value : undefined;
         const t = step(rule, inst, value, now);
         this.instances.set(key, inst);
         if (t !== undefined) transitions.push(t);

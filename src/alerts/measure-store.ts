@@ -74,6 +74,8 @@ export class MeasureStore {
   private readonly retentionMs: number;
   private readonly cap: number;
   private readonly probes = new Map<string, OutcomeSample[]>();
+  /** When each probe's first result arrived (since this process started). */
+  private readonly probeFirstAt = new Map<string, number>();
   private readonly loads = new Map<string, OutcomeSample[]>();
   private readonly loadWindows = new Map<string, LoadWindowSample[]>();
   private readonly loadTotals = new Map<string, { runId: string; requests: number; errors: number }>();
@@ -95,6 +97,7 @@ export class MeasureStore {
       ...(cache === undefined ? {} : { cache }),
       ...(r.tls === undefined ? {} : { certExpirySeconds: r.tls.expirySeconds }),
     };
+    if (!this.probeFirstAt.has(r.probe)) this.probeFirstAt.set(r.probe, r.startedAt);
     this.push(this.probes, r.probe, s);
     this.push(this.targetOutcomes, r.target, s);
   }
@@ -147,6 +150,16 @@ export class MeasureStore {
    */
   setLoadRegression(name: string, regressed: boolean | undefined): void {
     if (regressed !== undefined) this.regressions.set(name, regressed ? 1 : 0);
+  }
+
+  /**
+   * True while a probe's results do not yet span `windowMs` (its first window since start): a
+   * window that holds only the first few runs (a start-up burst, a cold connection pool) says
+   * little about the service, so statistical measures wait for a full one.
+   */
+  inFirstWindow(probe: string, windowMs: number, now: number): boolean {
+    const first = this.probeFirstAt.get(probe);
+    return first === undefined || now - first < windowMs;
   }
 
   /** Records a health sample of a target. */

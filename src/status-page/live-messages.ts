@@ -4,7 +4,7 @@
  * point of view, so the same messages could feed another client.
  */
 import type { RouteDeps } from '../api/route-deps.js';
-import { probesSnapshot } from '../api/probe-routes.js';
+import { probesPage } from '../api/probe-routes.js';
 import { reportUrl } from '../api/run-routes.js';
 import type { AlertStateLike } from '../api/service-contracts.js';
 import type { ProbeResult } from '../probe/types.js';
@@ -44,7 +44,7 @@ export interface PageProbeResult {
 
 /** Messages on `/api/live`. */
 export type LiveMessage =
-  | { type: 'snapshot'; now: number; probes: ReturnType<typeof probesSnapshot>['probes']; alerts: FiringAlert[] | null; runs: PageRun[] | null; load: unknown }
+  | { type: 'snapshot'; now: number; probes: ReturnType<typeof probesPage>['probes']; alerts: FiringAlert[] | null; runs: PageRun[] | null; load: unknown }
   | { type: 'probe'; result: PageProbeResult }
   | { type: 'alert'; transition: { kind: string; alert: FiringAlert } }
   | { type: 'load'; progress: unknown }
@@ -97,5 +97,5 @@ export async function buildSnapshot(deps: RouteDeps, currentLoad: unknown): Prom
     : (await alertsSvc.list()).map((a) => firingAlert(a)).filter((a): a is FiringAlert => a !== undefined);
   const history = deps.history();
   const runs = history === undefined ? null : history.runs.list({ limit: 10 }).map(pageRun);
-  return { type: 'snapshot', now: deps.ctx.clock.now(), probes: probesSnapshot(deps).probes, alerts, runs, load: currentLoad ?? null };
+  return { type: 'snapshot', now: deps.ctx.clock.now(), probes: probesPage(deps, { limit: Number.MAX_SAFE_INTEGER }).probes, alerts, runs, load: currentLoad ?? null };
 }
