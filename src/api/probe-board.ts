@@ -67,6 +67,8 @@ export interface ProbeBoard {
    * results per query, yielding between queries so a thousand probes never hold up the loop.
    */
   seed(history: ProbeHistory, until: number): Promise<void>;
+  /** The entries of `probes`, in the given order (the status page's per-second figures). */
+  entries(probes: readonly { name: string; kind: string; target: string }[], now: number): BoardEntry[];
   /** A page of `probes` (the configured list), failing first, then in configured order. */
   page(probes: readonly { name: string; kind: string; target: string }[], query: BoardQuery, now: number): { total: number; entries: BoardEntry[] };
 }
@@ -120,6 +122,9 @@ export function createProbeBoard(): ProbeBoard {
         for (const p of history.pointsOfAll(from, Math.min(until, from + MINUTE))) insert(rowOf(p.probe).points, p);
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
+    },
+    entries(probes, now) {
+      return probes.map((p) => entry(p, now));
     },
     page(probes, query, now) {
       const q = query.q?.toLowerCase();
