@@ -56,7 +56,12 @@ export interface BoardQuery {
 interface Row {
   last: ProbeResult | undefined;
   points: BoardPoint[];
+  /** The entry as last computed, until the next result or a minute later (points age out of the hour). */
+  cached: { entry: BoardEntry; at: number } | undefined;
 }
+
+/** How long a computed entry is served without a new result. */
+const ENTRY_TTL_MS = MINUTE;
 
 /** The board. */
 export interface ProbeBoard {
@@ -79,14 +84,24 @@ export function createProbeBoard(): ProbeBoard {
   const rowOf = (name: string): Row => {
     let row = rows.get(name);
     if (row === undefined) {
-      row = { last: undefined, points: [] };
+      row = { last: undefined, points: [], cached: undefined };
       rows.set(name, row);
     }
     return row;
   };
 
+  // A page of 500 or the status page's 1,000 entries sort up to an hour of points each: cached
+  // per probe, so a page load costs the probes that ran since the last one.
   const entry = (p: { name: string; kind: string; target: string }, now: number): BoardEntry => {
     const row = rows.get(p.name);
+    const cached = row?.cached;
+    if (cached !== undefined && now >= cached.at && now - cached.at < ENTRY_TTL_MS) return cached.entry;
+    const computed = compute(p, row, now);
+    if (row !== undefined) row.cached = { entry: computed, at: now };
+    return computed;
+  };
+
+  const compute = (p: { name: string; kind: string; target: string }, row: Row | undefined, now: number): BoardEntry => {
     const from = now - HOUR;
     const points = (row?.points ?? []).filter((x) => x.t >= from && x.t <= now);
     const ok = points.filter((x) => x.ok).length;
@@ -112,14 +127,20 @@ export function createProbeBoard(): ProbeBoard {
       const row = rowOf(r.probe);
       if (row.last === undefined || r.startedAt >= row.last.startedAt) row.last = r;
       insert(row.points, { t: r.startedAt, ms: r.durationSeconds * 1000, ok: r.ok });
+      row.cached = undefined;
     },
     async seed(history, until) {
       for (const [name, last] of history.lastResults()) {
         const row = rowOf(name);
         if (row.last === undefined && last.startedAt < until) row.last = last;
+        row.cached = undefined;
       }
       for (let from = until - HOUR; from < until; from += MINUTE) {
-        for (const p of history.pointsOfAll(from, Math.min(until, from + MINUTE))) insert(rowOf(p.probe).points, p);
+        for (const p of history.pointsOfAll(from, Math.min(until, from + MINUTE))) {
+          const row = rowOf(p.probe);
+          insert(row.points, p);
+          row.cached = undefined;
+        }
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     },

@@ -2,6 +2,7 @@
  * The probe module: schedules every configured probe, records each result in the probe
  * metrics and publishes it as a 'probe:result' event for alerts, history and the status page.
  */
+import { setMaxListeners } from 'node:events';
 import type { DaemonContext, DaemonModule } from '../daemon/module.js';
 import { createScheduler } from '../scheduler/scheduler.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -35,6 +36,9 @@ export function createProbeModule(options: ProbeModuleOptions): DaemonModule & {
   const wrap = options.wrap ?? ((r: ProbeRunner) => r);
   const runners = options.runners.map(wrap);
   const abort = new AbortController();
+  // Every run in flight listens to this one signal (daemon shutdown): as many listeners as probes
+  // running at once, bounded by the config, not a leak.
+  setMaxListeners(0, abort.signal);
   const last = new Map<string, ProbeResult>();
   let scheduler: Scheduler | undefined;
   let ctxRef: DaemonContext | undefined;
