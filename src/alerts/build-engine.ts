@@ -10,6 +10,7 @@ import type { Notifier } from '../notify/types.js';
 import { AlertEngine } from './alert-engine.js';
 import type { AlertEngineOptions } from './alert-engine.js';
 import { compileRules } from './evaluator.js';
+import { alertRules } from './builtin-alerts.js';
 
 /** What besides config the engine needs. */
 export interface BuildEngineDeps {
@@ -24,14 +25,14 @@ export interface BuildEngineDeps {
   onStorageError?: AlertEngineOptions['onStorageError'];
 }
 
-/** Builds the engine for `config.alerts` and `config.notifications`. */
-export function buildAlertEngine(config: Pick<Config, 'alerts' | 'notifications'>, deps: BuildEngineDeps): AlertEngine {
+/** Builds the engine for `config.alerts` (plus the built-in alerts of `config.probes`) and `config.notifications`. */
+export function buildAlertEngine(config: Pick<Config, 'alerts' | 'notifications'> & Partial<Pick<Config, 'probes'>>, deps: BuildEngineDeps): AlertEngine {
   const n = config.notifications;
   const notifiers = deps.notifiers ?? createNotifiers(n.channels);
   return new AlertEngine({
     db: deps.db,
     clock: deps.clock,
-    rules: compileRules(config.alerts),
+    rules: compileRules(alertRules({ alerts: config.alerts, probes: config.probes ?? [] })),
     notifiers,
     routes: n.routes ?? defaultRoutes(notifiers.map((x) => x.name)),
     retry: n.retry,

@@ -88,6 +88,9 @@ function newInstance(rule: CompiledRule, subject: string): InstanceState {
   };
 }
 
+/** Measures computed over a window of probe results, which wait for the probe's first full window. */
+const STATISTICAL: ReadonlySet<MeasureKind> = new Set(['latency', 'error_rate', 'probe_success', 'cache_hit_ratio']);
+
 /** Evaluates rules against a store and keeps instance state. */
 export class AlertEvaluator {
   private readonly instances = new Map<string, InstanceState>();
@@ -141,7 +144,9 @@ export class AlertEvaluator {
         // check_rate counts the samples itself (zero checks is the value it exists to catch); a
         // change was confirmed on its own run of samples.
         const counted = rule.measure.kind === 'check_rate' || CHANGE_MEASURES.has(rule.measure.kind);
-        const value = m !== undefined && (m.samples >= rule.minSamples || counted) ? m.value : undefined;
+        // A probe's statistics wait for its first full window (certificate expiry is a level, not a statistic).
+        const warmingUp = rule.subjectKind === 'probes' && STATISTICAL.has(rule.measure.kind) && this.store.inFirstWindow(subject, rule.windowMs, now);
+        const value = m !== undefined && !warmingUp && (m.samples >= rule.minSamples || counted) ? m.value : undefined;
         if (CHANGE_MEASURES.has(rule.measure.kind) && m?.change !== undefined) inst.change = m.change;
         const t = step(rule, inst, value, now);
         if (inst.level === 'none' && t === undefined) delete inst.change;

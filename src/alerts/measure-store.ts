@@ -16,6 +16,8 @@ export interface OutcomeSample {
   ok: boolean;
   seconds: number;
   cache?: 'hit' | 'miss';
+  /** TLS probes: seconds until the certificate expires, as of `at`. */
+  certExpirySeconds?: number;
 }
 
 /** A load run's progress tick (the load module emits one a second), as the store keeps it. */
@@ -75,6 +77,8 @@ export class MeasureStore {
   private readonly retentionMs: number;
   private readonly cap: number;
   private readonly probes = new Map<string, OutcomeSample[]>();
+  /** When each probe's first result arrived (since this process started). */
+  private readonly probeFirstAt = new Map<string, number>();
   private readonly loads = new Map<string, OutcomeSample[]>();
   private readonly loadWindows = new Map<string, LoadWindowSample[]>();
   private readonly loadTotals = new Map<string, { runId: string; requests: number; errors: number }>();
@@ -91,7 +95,12 @@ export class MeasureStore {
   /** Records a probe result (by probe and by target). */
   addProbeResult(r: ProbeResult): void {
     const cache = cacheOutcome(r.headers);
-    const s: OutcomeSample = { at: r.startedAt, ok: r.ok, seconds: r.durationSeconds, ...(cache === undefined ? {} : { cache }) };
+    const s: OutcomeSample = {
+      at: r.startedAt, ok: r.ok, seconds: r.durationSeconds,
+      ...(cache === undefined ? {} : { cache }),
+      ...(r.tls === undefined ? {} : { certExpirySeconds: r.tls.expirySeconds }),
+    };
+    if (!this.probeFirstAt.has(r.probe)) this.probeFirstAt.set(r.probe, r.startedAt);
     this.push(this.probes, r.probe, s);
     this.push(this.targetOutcomes, r.target, s);
   }
@@ -146,6 +155,16 @@ export class MeasureStore {
     if (regressed !== undefined) this.regressions.set(name, regressed ? 1 : 0);
   }
 
+  /**
+   * True while a probe's results do not yet span `windowMs` (its first window since start): a
+   * window that holds only the first few runs (a start-up burst, a cold connection pool) says
+   * little about the service, so statistical measures wait for a full one.
+   */
+  inFirstWindow(probe: string, windowMs: number, now: number): boolean {
+    const first = this.probeFirstAt.get(probe);
+    return first === undefined || now - first < windowMs;
+  }
+
   /** Records a health sample of a target. */
   addHealthSample(s: HealthSample): void {
     this.push(this.health, s.target, s);
@@ -185,6 +204,11 @@ export class MeasureStore {
         return latest(health, (s) => s.memorySlopeBytesPerSecond);
       case 'cpu_ratio':
         return mean(health, (s) => s.cpuRatio);
+      case 'cert_expiry': {
+        // The newest certificate seen, counted down to now (a probe that runs daily still alerts on time).
+        const last = inWindow.findLast((s) => s.certExpirySeconds !== undefined);
+        return last?.certExpirySeconds === undefined ? undefined : { value: last.certExpirySeconds - (now - last.at) / 1000, samples: 1 };
+      }
     }
   }
 

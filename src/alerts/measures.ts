@@ -7,7 +7,7 @@ import type { ThresholdKind } from './threshold.js';
 /** A measure name without a percentile ("latency.p95" is `latency` with quantile 0.95). */
 export type MeasureKind =
   | 'latency' | 'error_rate' | 'cache_hit_ratio' | 'memory_bytes' | 'memory_ratio'
-  | 'memory_slope' | 'cpu_ratio' | 'probe_success' | 'check_rate' | 'regression' | 'source_up'
+  | 'memory_slope' | 'cpu_ratio' | 'probe_success' | 'check_rate' | 'regression' | 'source_up' | 'cert_expiry'
   | 'latency_change' | 'error_rate_change';
 
 /** A parsed measure. */
@@ -21,7 +21,7 @@ export interface Measure {
 
 const KINDS: readonly MeasureKind[] = [
   'latency', 'error_rate', 'cache_hit_ratio', 'memory_bytes', 'memory_ratio', 'memory_slope',
-  'cpu_ratio', 'probe_success', 'check_rate', 'regression', 'source_up', 'latency_change', 'error_rate_change',
+  'cpu_ratio', 'probe_success', 'check_rate', 'regression', 'source_up', 'cert_expiry', 'latency_change', 'error_rate_change',
 ];
 
 /** Threshold kinds that make sense for each measure. */
@@ -39,6 +39,7 @@ export const MEASURE_UNITS: Readonly<Record<MeasureKind, readonly ThresholdKind[
   source_up: ['number'],
   latency_change: ['factor'],
   error_rate_change: ['factor'],
+  cert_expiry: ['duration', 'number'],
 };
 
 /** The selections each measure can be computed for (`validate` rejects the others). */
@@ -54,15 +55,16 @@ export const MEASURE_SELECTIONS: Readonly<Record<MeasureKind, readonly ('probes'
   cpu_ratio: ['targets'],
   regression: ['loads'],
   source_up: ['targets'],
+  cert_expiry: ['probes'],
   latency_change: ['probes'],
   error_rate_change: ['probes'],
 };
 
 /** The measure names, for messages. */
-export const MEASURE_NAMES = 'latency.pXX, error_rate, cache_hit_ratio, memory_bytes, memory_ratio, memory_slope, cpu_ratio, probe_success, check_rate, regression, source_up, latency_change, error_rate_change';
+export const MEASURE_NAMES = 'latency.pXX, error_rate, cache_hit_ratio, memory_bytes, memory_ratio, memory_slope, cpu_ratio, probe_success, check_rate, regression, source_up, cert_expiry, latency_change, error_rate_change';
 
 /** Measures computed from probe results (the rest come from target health samples). */
-export const PROBE_MEASURES: ReadonlySet<MeasureKind> = new Set(['latency', 'error_rate', 'probe_success', 'check_rate']);
+export const PROBE_MEASURES: ReadonlySet<MeasureKind> = new Set(['latency', 'error_rate', 'probe_success', 'check_rate', 'cert_expiry']);
 
 /** Change measures: sized by the change detector (new level / old level), thresholds are factors ("x1.5"). */
 export const CHANGE_MEASURES: ReadonlySet<MeasureKind> = new Set(['latency_change', 'error_rate_change']);
@@ -86,6 +88,7 @@ export function formatMeasureValue(kind: MeasureKind, value: number): string {
     case 'regression': return value > 0 ? 'regressed' : 'no regression';
     case 'source_up': return value >= 1 ? 'all sources up' : 'a source is down';
     case 'latency_change': case 'error_rate_change': return `x${round(value)}`;
+    case 'cert_expiry': return value <= 0 ? 'expired' : `${round(value / 86_400)}d`;
   }
 }
 

@@ -141,12 +141,16 @@ function measureOnly(rule: CompiledRule): { expr: string; by: string } | { skip:
     }
     case 'error_rate_change':
       return { skip: `${rule.name}: error_rate_change is detected inside perfwarden; only latency changes are exported (perfwarden_probe_change_ratio)` };
+    case 'cert_expiry':
+      return kind === 'probes'
+        ? { by, expr: `min by (probe) (perfwarden_tls_cert_expiry_seconds${sel()})` }
+        : { skip: `${rule.name}: cert_expiry needs select.probes` };
   }
 }
 
 function humanize(rule: CompiledRule): string {
   switch (rule.measure.kind) {
-    case 'latency': return '{{ $value | humanizeDuration }}';
+    case 'latency': case 'cert_expiry': return '{{ $value | humanizeDuration }}';
     case 'memory_bytes': return '{{ $value | humanize1024 }}B';
     case 'memory_slope': return '{{ $value | humanize1024 }}B/s';
     case 'check_rate': return '{{ $value | printf "%.1f" }}/min';

@@ -16,6 +16,8 @@ import { registerAlertRoutes } from './alert-routes.js';
 import { registerProbeRoutes } from './probe-routes.js';
 import { registerRunRoutes } from './run-routes.js';
 import { serviceLookups } from './route-deps.js';
+import { createProbeBoard, PROBE_BOARD_SERVICE } from './probe-board.js';
+import { coerceError } from '../core/errors.js';
 import type { RouteDeps } from './route-deps.js';
 
 /** Options of {@link createApiModule}. */
@@ -70,12 +72,37 @@ export async function registerApi(app: FastifyInstance, ctx: DaemonContext, opti
   });
 }
 
-/** The API module: add it to `createDaemon`'s module list before modules that add routes. */
+/**
+ * The API module: add it to `createDaemon`'s module list before modules that add routes. It
+ * keeps the probe board (the probes' last hour in memory) from the probe results, and fills in
+ * the hour before start from history in the background.
+ */
 export function createApiModule(options: ApiModuleOptions = {}): DaemonModule {
+  let unsubscribe: (() => void) | undefined;
+  let startedAt = 0;
+  let ctxRef: DaemonContext | undefined;
   return {
     name: 'api',
     async register(ctx) {
+      ctxRef = ctx;
+      startedAt = ctx.clock.now();
+      const board = createProbeBoard();
+      ctx.services.set(PROBE_BOARD_SERVICE, board);
+      unsubscribe = ctx.events.on('probe:result', (r) => board.record(r));
       await registerApi(ctx.app, ctx, options);
+    },
+    start() {
+      const ctx = ctxRef;
+      if (ctx === undefined) return;
+      const deps = serviceLookups(ctx);
+      const history = deps.history();
+      const board = deps.board();
+      if (history === undefined || board === undefined) return;
+      void board.seed(history.probes, startedAt).catch((thrown: unknown) => ctx.logger.warn({ err: coerceError(thrown) }, 'api: cannot read the last hour from history'));
+    },
+    stop() {
+      unsubscribe?.();
+      unsubscribe = undefined;
     },
   };
 }

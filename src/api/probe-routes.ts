@@ -2,13 +2,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { isDuration, parseDuration } from '../core/units.js';
-import type { ProbeResult } from '../probe/types.js';
-import type { ProbeSummary } from '../history/probe-history.js';
+import { probeKind } from '../probe/probe-kinds.js';
+import { createProbeBoard } from './probe-board.js';
+import type { BoardQuery } from './probe-board.js';
 import { sendError, unavailable } from './api-errors.js';
 import type { RouteDeps } from './route-deps.js';
-import { ErrorBody, NameParams, ProbesResponse, ResultsQuery, ResultsResponse } from './schemas.js';
+import { ErrorBody, NameParams, ProbesQuery, ProbesResponse, ResultsQuery, ResultsResponse } from './schemas.js';
 
 const HOUR = 3_600_000;
+/** Probes per page unless `limit` says otherwise. */
+const DEFAULT_PAGE = 100;
 
 /** A probe as the API lists it, before its results are attached. */
 export interface ProbeInfo {
@@ -23,14 +26,16 @@ export function listProbes(deps: RouteDeps): ProbeInfo[] {
   if (svc !== undefined) return svc.list();
   return deps.ctx.config.probes.map((p) => ({
     name: p.name,
-    kind: p.ws === undefined ? 'http' : 'ws',
-    target: p.target ?? safeOrigin(p.http?.url ?? p.ws?.url ?? ''),
+    kind: p.type,
+    target: p.target ?? safeOrigin(probeKind(p.type).address(p)),
   }));
 }
 
+/** `scheme://host:port` of an address, as runners name a probe's target when it has no named one. */
 function safeOrigin(url: string): string {
   try {
-    return new URL(url).origin;
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
   } catch {
     return url;
   }
@@ -45,37 +50,26 @@ export function parseSince(text: string | undefined, now: number): number | unde
   return Number.isNaN(t) ? undefined : t;
 }
 
-/** The `GET /api/probes` body, also the status page's first paint. */
-export function probesSnapshot(deps: RouteDeps): Static<typeof ProbesResponse> {
-  const history = deps.history();
-  const now = deps.ctx.clock.now();
-  const inMemory = deps.probes()?.last();
-  const stored = history?.probes.lastResults();
-  const summaries: Map<string, ProbeSummary> = history?.probes.summaries(HOUR) ?? new Map<string, ProbeSummary>();
-  const probes = listProbes(deps).map((p) => {
-    const last: ProbeResult | undefined = inMemory?.get(p.name) ?? stored?.get(p.name);
-    const s = summaries.get(p.name);
-    const spark = history?.probes.points(p.name, now - HOUR, 2000) ?? [];
-    return {
-      ...p,
-      lastResult: last ?? null,
-      lastHour: { count: s?.count ?? 0, successRatio: s?.successRatio ?? null, p95Ms: s?.p95Ms ?? null },
-      sparkline: spark,
-    };
-  });
-  return { probes, historyAvailable: history !== undefined };
+/** A page of `GET /api/probes`, also the status page's first paint: from the board, never a query per probe. */
+export function probesPage(deps: RouteDeps, query: Partial<BoardQuery> = {}): Static<typeof ProbesResponse> {
+  const full: BoardQuery = { offset: query.offset ?? 0, limit: query.limit ?? DEFAULT_PAGE, q: query.q, status: query.status, target: query.target };
+  // Without the API module (a status page on its own) the probes are listed without figures.
+  const board = deps.board() ?? createProbeBoard();
+  const { total, entries } = board.page(listProbes(deps), full, deps.ctx.clock.now());
+  return { probes: entries, total, offset: full.offset, limit: full.limit, historyAvailable: deps.history() !== undefined };
 }
 
 /** Registers the probe routes. */
 export function registerProbeRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  app.get('/api/probes', {
+  app.get<{ Querystring: Static<typeof ProbesQuery> }>('/api/probes', {
     preHandler: deps.read,
     schema: {
       tags: ['probes'],
-      summary: 'Every probe with its last result, last-hour p95 and success ratio, and a sparkline',
-      response: { 200: ProbesResponse, 401: ErrorBody },
+      summary: 'A page of probes, failing first: last result, exact last-hour p95, success ratio, sparkline and heartbeat',
+      querystring: ProbesQuery,
+      response: { 200: ProbesResponse, 400: ErrorBody, 401: ErrorBody },
     },
-  }, async () => probesSnapshot(deps));
+  }, async (request) => probesPage(deps, request.query));
 
   app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof ResultsQuery> }>('/api/probes/:name/results', {
     preHandler: deps.read,
@@ -95,6 +89,6 @@ export function registerProbeRoutes(app: FastifyInstance, deps: RouteDeps): void
     if (since === undefined) {
       return sendError(reply, 400, 'PW_ERR_INVALID_ARGUMENT', `invalid querystring: since "${request.query.since ?? ''}" is not epoch milliseconds, an ISO 8601 time or a duration like "15m"`);
     }
-    return { probe: name, since, results: history.probes.resultsSince(name, since, request.query.limit ?? 1000) };
+    return { probe: name, since, results: history.probes.resultsSince(name, since, request.query.limit ?? 500) };
   });
 }

@@ -5,6 +5,8 @@ import type { HistoryService } from '../history/history-service.js';
 import { HISTORY_SERVICE } from '../history/history-service.js';
 import { serviceWith } from './service-contracts.js';
 import type { AlertsServiceLike, LoadsServiceLike, ProbesServiceLike } from './service-contracts.js';
+import type { ProbeBoard } from './probe-board.js';
+import { PROBE_BOARD_SERVICE } from './probe-board.js';
 
 /** Shared by the route files. Services are looked up per request: modules may register late. */
 export interface RouteDeps {
@@ -19,14 +21,17 @@ export interface RouteDeps {
   probes(): ProbesServiceLike | undefined;
   loads(): LoadsServiceLike | undefined;
   alerts(): AlertsServiceLike | undefined;
+  /** The probes' last hour in memory (the API module's), behind `GET /api/probes` and the status page. */
+  board(): ProbeBoard | undefined;
 }
 
 /** Builds the service lookups over `ctx.services`. */
-export function serviceLookups(ctx: DaemonContext): Pick<RouteDeps, 'history' | 'probes' | 'loads' | 'alerts'> {
+export function serviceLookups(ctx: DaemonContext): Pick<RouteDeps, 'history' | 'probes' | 'loads' | 'alerts' | 'board'> {
   return {
     history: () => serviceWith<HistoryService>(ctx.services, HISTORY_SERVICE, []),
     probes: () => serviceWith<ProbesServiceLike>(ctx.services, 'probes', ['list', 'last']),
     loads: () => serviceWith<LoadsServiceLike>(ctx.services, 'loads', ['list', 'trigger', 'abort']),
     alerts: () => serviceWith<AlertsServiceLike>(ctx.services, 'alerts', ['list']),
+    board: () => serviceWith<ProbeBoard>(ctx.services, PROBE_BOARD_SERVICE, ['record', 'page']),
   };
 }

@@ -31,7 +31,16 @@ export const ResultsQuery = Type.Object({
     description: 'epoch milliseconds, an ISO 8601 time, or a duration ago such as "15m" (default "1h")',
     examples: ['15m', '2026-01-01T12:00:00Z', '1767268800000'],
   })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 500, description: 'results per answer (oldest first); page on with since = the last startedAt + 1' })),
+});
+
+/** `?offset=&limit=&q=&status=&target=` of the probe list. */
+export const ProbesQuery = Type.Object({
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'substring of the probe or target name, case-insensitive' })),
+  status: Type.Optional(Type.Union([Type.Literal('failing'), Type.Literal('pending'), Type.Literal('passing')])),
+  target: Type.Optional(Type.String({ maxLength: 300, description: 'the target name (or address) exactly' })),
 });
 
 /** `?load=&limit=` of runs. */
@@ -60,7 +69,7 @@ export const ProbeResultSchema = Type.Object({
   status: Type.Optional(Type.Integer()),
 }, { additionalProperties: true });
 
-/** One point of a probe's last-hour sparkline. */
+/** One point of a probe's last-hour sparkline or heartbeat. */
 export const SparkPoint = Type.Object({
   t: Type.Number({ description: 'epoch ms' }),
   ms: Type.Number(),
@@ -72,17 +81,25 @@ export const ProbeEntry = Type.Object({
   name: Type.String(),
   kind: Type.String(),
   target: Type.String(),
+  status: Type.String({ description: 'failing (last run failed), passing, or pending (no run yet)' }),
   lastResult: Type.Union([ProbeResultSchema, Type.Null()]),
   lastHour: Type.Object({
     count: Type.Integer(),
     successRatio: Type.Union([Type.Number(), Type.Null()]),
-    p95Ms: Type.Union([Type.Number(), Type.Null()]),
+    p95Ms: Type.Union([Type.Number(), Type.Null()], { description: 'exact (nearest rank) over the raw results of the hour' }),
   }),
-  sparkline: Type.Array(SparkPoint, { description: 'results of the last hour, oldest first' }),
+  sparkline: Type.Array(SparkPoint, { description: 'one point per minute of the last hour: the slowest run, ok when all were' }),
+  heartbeat: Type.Array(SparkPoint, { description: 'the last 30 results, oldest first' }),
 });
 
 /** `GET /api/probes`. */
-export const ProbesResponse = Type.Object({ probes: Type.Array(ProbeEntry), historyAvailable: Type.Boolean() });
+export const ProbesResponse = Type.Object({
+  probes: Type.Array(ProbeEntry),
+  total: Type.Integer({ description: 'probes matching the filters' }),
+  offset: Type.Integer(),
+  limit: Type.Integer(),
+  historyAvailable: Type.Boolean(),
+});
 
 /** `GET /api/probes/:name/results`. */
 export const ResultsResponse = Type.Object({ probe: Type.String(), since: Type.Number(), results: Type.Array(ProbeResultSchema) });

@@ -3,11 +3,11 @@
  * minimal, so the API compiles and degrades (503) before those modules exist; the real services
  * satisfy these shapes.
  */
-import type { ProbeResult } from '../probe/types.js';
+import type { ProbeResult, ProbeType } from '../probe/types.js';
 
 /** Service "probes" (`src/probe/probe-module.ts`). */
 export interface ProbesServiceLike {
-  list(): { name: string; kind: 'http' | 'ws'; target: string }[];
+  list(): { name: string; kind: ProbeType; target: string }[];
   last(): ReadonlyMap<string, ProbeResult>;
 }
 

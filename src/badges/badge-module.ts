@@ -11,7 +11,6 @@ import type { MaintenanceService } from '../maintenance/maintenance-module.js';
 import { badgeValue, renderBadge } from './badge-svg.js';
 import type { BadgeFacts } from './badge-svg.js';
 
-const HOUR = 3_600_000;
 const Params = Type.Object({ probe: Type.String({ minLength: 1, maxLength: 200 }) });
 
 /** The badge module; `maintenance` tells whether a window covers a probe. */
@@ -27,7 +26,8 @@ export function createBadgeModule(deps: { maintenance: () => MaintenanceService 
         if (probe === undefined) return reply.code(404).send(renderBadge(name, 'unknown probe', '#9f9f9f'));
         const history = route.history();
         const last = route.probes()?.last().get(name) ?? history?.probes.lastResults().get(name);
-        const p95Ms = history?.probes.summaries(HOUR).get(name)?.p95Ms;
+        // The exact last-hour p95, from the probe board the API keeps (no database read per badge).
+        const p95Ms = route.board()?.entries([{ name, kind: probe.type, target: probe.target ?? '' }], Date.now())[0]?.lastHour.p95Ms ?? undefined;
         const facts: BadgeFacts = {
           state: last === undefined ? 'unknown' : last.ok ? 'up' : 'down',
           ...(last?.ok === false && last.reason !== undefined ? { reason: last.reason } : {}),

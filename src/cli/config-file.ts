@@ -4,6 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
+import { formatProblem } from '../config/problem.js';
+import type { ConfigProblem } from '../config/problem.js';
+import { seriesBudgetWarning } from '../metrics/series-budget.js';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
 
@@ -17,15 +20,28 @@ export function resolveConfigPath(file: string | undefined): string {
   return existsSync(local) ? local : resolve(PACKAGE_ROOT, 'config/default.yaml');
 }
 
-/** Loads config or prints every problem and sets exit code 2 (returns undefined). */
+/**
+ * Loads config or prints every problem and sets exit code 2 (returns undefined). Warnings (a
+ * deprecated shape, a series budget exceeded) go to stderr; they do not change the exit code.
+ */
 export function loadConfigOrReport(file: string | undefined, io: CliIo): Config | undefined {
   const path = resolveConfigPath(file);
+  const warnings: ConfigProblem[] = [];
+  let config: Config;
   try {
-    return loadConfigFile(path, io.env);
+    config = loadConfigFile(path, io.env, { warnings });
   } catch (thrown) {
     reportError(thrown, io);
     return undefined;
   }
+  for (const w of configWarnings(config, warnings)) io.err(`perfwarden: warning: ${w}\n`);
+  return config;
+}
+
+/** Every warning about a loaded config, as printed lines: the loader's (located) and the series budget's. */
+export function configWarnings(config: Config, located: readonly ConfigProblem[]): string[] {
+  const budget = seriesBudgetWarning(config);
+  return [...located.map(formatProblem), ...(budget === undefined ? [] : [budget])];
 }
 
 /** Prints an error without a stack trace (bad input or an unusable database file → 2, anything else → 1). */

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { generatePrometheusRules, renderPrometheusRules } from '../alerts/prometheus-rules.js';
+import { alertRules } from '../alerts/builtin-alerts.js';
 import { loadConfigOrReport, reportError, resolveConfigPath } from './config-file.js';
 import type { CliIo } from './io.js';
 
@@ -15,7 +16,7 @@ export function registerRulesCommand(program: Command, io: CliIo): void {
     .action((opts: { config?: string; output?: string }) => {
       const config = loadConfigOrReport(opts.config, io);
       if (config === undefined) return;
-      const generated = generatePrometheusRules(config.alerts);
+      const generated = generatePrometheusRules(alertRules(config));
       const text = renderPrometheusRules(generated, opts.config ?? 'config/default.yaml');
       for (const s of generated.skipped) io.err(`perfwarden rules: skipped ${s}\n`);
       if (opts.output === undefined) {

@@ -12,7 +12,7 @@ import type { TSchema, TUnion } from '@sinclair/typebox';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { PwError, coerceError } from '../core/errors.js';
-import { ConfigSchema, SECTION_CHECKS } from './schema.js';
+import { ConfigSchema, SECTION_CHECKS, SECTION_UPGRADES } from './schema.js';
 import type { Config } from './schema.js';
 import { formatPath, formatProblem } from './problem.js';
 import type { ConfigProblem } from './problem.js';
@@ -23,13 +23,19 @@ import { SECRET, createRedactor } from '../core/redact.js';
 /** Variables available to `${NAME}` substitution. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Values given on the command line that replace the file's (e.g. `perfwarden load --max-rate`). */
-export interface ConfigOverrides {
+/** Options of the loaders. */
+export interface LoadConfigOptions {
+  /**
+   * Receives the warnings of a valid config (a deprecated shape, a costly setting), located like
+   * problems. `perfwarden validate` prints them; the daemon logs them.
+   */
+  warnings?: ConfigProblem[];
+  /** `limits` values given on the command line, replacing the file's (`perfwarden load --max-rate`). */
   limits?: Record<string, unknown>;
 }
 
 /** Reads and validates a config file. Throws PW_ERR_CONFIG_READ or PW_ERR_CONFIG_INVALID. */
-export function loadConfigFile(file: string, env: Env = process.env, overrides: ConfigOverrides = {}): Config {
+export function loadConfigFile(file: string, env: Env = process.env, options: LoadConfigOptions = {}): Config {
   let text: string;
   try {
     // Checked before reading: a 50 MB file would otherwise cost seconds and gigabytes to reject.
@@ -41,11 +47,11 @@ export function loadConfigFile(file: string, env: Env = process.env, overrides: 
     const err = coerceError(thrown);
     throw new PwError('PW_ERR_CONFIG_READ', `cannot read config file ${file}: ${err.message}`, { cause: err });
   }
-  return loadConfigText(text, file, env, overrides);
+  return loadConfigText(text, file, env, options);
 }
 
 /** Validates config text. `file` is only used in messages. */
-export function loadConfigText(text: string, file = '<config>', env: Env = process.env, overrides: ConfigOverrides = {}): Config {
+export function loadConfigText(text: string, file = '<config>', env: Env = process.env, options: LoadConfigOptions = {}): Config {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_CONFIG_BYTES) throw tooLarge(file, bytes);
   const lineCounter = new LineCounter();
@@ -83,7 +89,12 @@ export function loadConfigText(text: string, file = '<config>', env: Env = proce
   }
   const fromEnv = new Map<string, string[]>();
   const substituted = substituteEnv(parsed, [], env, at, fromEnv) as Record<string, unknown>;
-  if (overrides.limits !== undefined) substituted.limits = { ...(substituted.limits as object | undefined), ...overrides.limits };
+  if (options.limits !== undefined) substituted.limits = { ...(substituted.limits as object | undefined), ...options.limits };
+  const warnings: ConfigProblem[] = [];
+  const warn = (path: readonly (string | number)[], message: string) => {
+    warnings.push({ file, ...locate(nearestOffset(doc, path)), path: formatPath(path), message });
+  };
+  for (const upgrade of SECTION_UPGRADES) upgrade(substituted, warn);
   const withDefaults = Value.Default(ConfigSchema, structuredClone(substituted)) as Record<string, unknown>;
 
   const envFailed = new Set(problems.map((p) => p.path));
@@ -99,6 +110,7 @@ export function loadConfigText(text: string, file = '<config>', env: Env = proce
     throw invalid(file, dedupe(problems).map((p) => ({ ...p, message: redact(p.message) })));
   }
 
+  options.warnings?.push(...warnings);
   let config: Config;
   try {
     config = deepFreeze(Value.Decode(ConfigSchema, withDefaults));

@@ -15,6 +15,9 @@ export interface ConfigProblem {
 /** Collects semantic problems by JSON-pointer-like path segments; the loader adds file positions. */
 export type ReportProblem = (path: readonly (string | number)[], message: string) => void;
 
+/** Collects warnings (the config is valid, but a person should change something) the same way. */
+export type ReportWarning = ReportProblem;
+
 /** Formats `probes[2].http.timeout` from segments. */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '';

@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
 import { DemoSection, LogSection, ServerSection, StorageSection, TargetsSection, checkTargets } from './sections/core.js';
-import { ProbesSection, checkProbes } from './sections/probes.js';
+import { ProbesSection, checkProbes, upgradeProbes } from './sections/probes.js';
 import { ApiSection } from './sections/api.js';
 import { HistorySection } from './sections/history.js';
 import { TelemetrySection } from './sections/telemetry.js';
@@ -17,7 +17,7 @@ import { NotificationsSection, checkNotifications } from './sections/notificatio
 import { checkResources } from './sections/resources.js';
 import { MaintenanceSection, checkMaintenance } from './sections/maintenance.js';
 import { ClusterSection } from './sections/cluster.js';
-import type { ReportProblem } from './problem.js';
+import type { ReportProblem, ReportWarning } from './problem.js';
 
 /** The root schema. Unknown top-level keys are errors. */
 export const ConfigSchema = Type.Object(
@@ -54,4 +54,12 @@ export const SECTION_CHECKS: readonly ((raw: Record<string, unknown>, report: Re
   checkNotifications,
   checkResources,
   checkMaintenance,
+];
+
+/**
+ * Rewrites of older config shapes into the current one, run on the raw input before defaults and
+ * validation; each says what it did as a warning.
+ */
+export const SECTION_UPGRADES: readonly ((raw: Record<string, unknown>, warn: ReportWarning) => void)[] = [
+  upgradeProbes,
 ];

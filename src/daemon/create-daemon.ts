@@ -16,6 +16,7 @@ import type { Logger } from '../core/logger.js';
 import { startDemoTarget } from '../demo/demo-target.js';
 import type { DemoTarget } from '../demo/demo-target.js';
 import { createRegistry } from '../metrics/registry.js';
+import { createProbeMetrics } from '../metrics/probe-metrics.js';
 import { buildProbeRunners, resolveTargets } from '../probe/build-probes.js';
 import { createProbeModule } from '../probe/probe-module.js';
 import { createLoadModule } from '../load/load-module.js';
@@ -92,12 +93,17 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
     ready: () => ready && (storage?.up() ?? true),
     reason: () => (notReady !== '' ? notReady : storage?.reason() ?? ''),
   };
-  const app = createHttpServer({ logger, registry, redact, readiness });
+  // Telemetry first: it wraps the probe runners, gives the probe metrics their exemplars, and stops (flushing spans) last.
+  const telemetry = createTelemetryModule(config.telemetry, { clock, logger, ...(deps.env === undefined ? {} : { env: deps.env }) });
+  // Exemplars only for recorded traces (tracing off: none).
+  const probeMetrics = createProbeMetrics(registry, telemetry.tracing.enabled ? { exemplarLabels: (id) => telemetry.tracing.exemplarLabels(id) } : {});
+  const app = createHttpServer({ logger, registry, redact, readiness, families: [probeMetrics] });
   const context: DaemonContext = { config, clock, logger, registry, events, app, services };
 
   let demo: DemoTarget | undefined;
   let db: SqliteDatabase | undefined;
-  let modules: DaemonModule[] = [];
+  // Telemetry is a module from the start, so a failed start still shuts its exporter down.
+  let modules: DaemonModule[] = [telemetry];
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => { resolveDone = resolve; });
   let stopping: Promise<void> | undefined;
@@ -149,11 +155,9 @@ export async function createDaemon(config: Config, deps: DaemonDeps = {}): Promi
         return engine === undefined ? undefined : createAlertService(engine, () => clock.now());
       },
     });
-    // Telemetry first: it wraps the probe runners, and stops (flushing spans) last.
-    const telemetry = createTelemetryModule(config.telemetry, { clock, logger, ...(deps.env === undefined ? {} : { env: deps.env }) });
     modules = [
       telemetry,
-      createProbeModule({ runners, wrap: telemetry.wrapProbe, ...(deps.random === undefined ? {} : { random: deps.random }) }),
+      createProbeModule({ runners, metrics: probeMetrics, wrap: telemetry.wrapProbe, ...(deps.random === undefined ? {} : { random: deps.random }) }),
       createHistoryModule(),
       // The API before every other module that adds routes: OpenAPI (/docs) sees only later routes.
       createApiModule(),

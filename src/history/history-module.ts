@@ -8,7 +8,9 @@ import type { SqliteDatabase } from '../storage/database.js';
 import { createHistoryService, HISTORY_SERVICE } from './history-service.js';
 import type { HistoryService } from './history-service.js';
 import { historyMigrations } from './migrations.js';
-import { startRetention } from './retention.js';
+import { startRetention, usedBytes } from './retention.js';
+import { statSync } from 'node:fs';
+import { Gauge } from 'prom-client';
 import { createSqliteLoadRunStore } from './sqlite-load-run-store.js';
 import type { RetentionJob } from './retention.js';
 import { LOAD_RUN_STORE_SERVICE } from '../load/run-store.js';
@@ -17,6 +19,13 @@ import { isStorageError } from '../storage/storage-health.js';
 import type { StorageHealth } from '../storage/storage-health.js';
 import { createProgressWriter, recoverInterruptedRuns } from './run-recovery.js';
 
+
+/** The database file plus its write-ahead log, in bytes (0 when in memory or not created yet). */
+function fileBytes(path: string): number {
+  if (path === ':memory:') return 0;
+  const size = (p: string) => statSync(p, { throwIfNoEntry: false })?.size ?? 0;
+  return size(path) + size(`${path}-wal`);
+}
 
 /** Creates the history module (it brings `historyMigrations` for the daemon's database). */
 export function createHistoryModule(): DaemonModule {
@@ -67,6 +76,22 @@ export function createHistoryModule(): DaemonModule {
         ctx.events.on('load:finished', (f) => progress.forget(f.runId)),
       ];
       unsubscribe = () => { for (const u of subscriptions) u(); };
+      new Gauge({
+        name: 'perfwarden_storage_used_bytes',
+        help: 'Bytes of the SQLite database in pages that hold data (history.maxSize bounds it; the file can be larger by its free pages, which SQLite reuses).',
+        registers: [ctx.registry],
+        collect() {
+          this.set(usedBytes(db));
+        },
+      });
+      new Gauge({
+        name: 'perfwarden_storage_file_bytes',
+        help: 'Size of the SQLite database file on disk, write-ahead log included (0 for an in-memory database).',
+        registers: [ctx.registry],
+        collect() {
+          this.set(fileBytes(ctx.config.storage.path));
+        },
+      });
     },
     start() {
       const ctx = ctxRef;
@@ -78,6 +103,7 @@ export function createHistoryModule(): DaemonModule {
       retention = startRetention(db, { rawRetentionMs: h.rawRetention, minuteRetentionMs: h.minuteRetention, maxRuns: h.maxRuns }, {
         clock: ctx.clock,
         intervalMs: h.pruneInterval,
+        ...(h.maxSize === undefined ? {} : { maxBytes: h.maxSize }),
         beforePrune: () => probes.flush(),
         onPruned: (o) => {
           if (o.raw + o.minutes + o.runs > 0) log.info(o, 'history: pruned old rows');

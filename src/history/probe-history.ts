@@ -24,16 +24,6 @@ export interface MinutePoint {
   maxMs: number;
 }
 
-/** A probe's recent behaviour. */
-export interface ProbeSummary {
-  probe: string;
-  count: number;
-  /** Fraction of successful runs, undefined without runs. */
-  successRatio: number | undefined;
-  /** Estimated p95 of the duration, ms. */
-  p95Ms: number | undefined;
-}
-
 /** Options of {@link createProbeHistory}. */
 export interface ProbeHistoryOptions {
   clock: Clock;
@@ -53,10 +43,8 @@ export interface ProbeHistory {
   lastResults(): Map<string, ProbeResult>;
   /** Results of one probe with `startedAt >= since`, oldest first, at most `limit`. */
   resultsSince(probe: string, since: number, limit?: number): ProbeResult[];
-  /** Time, duration (ms) and outcome of one probe's results since `since`, oldest first (no JSON parsing: for charts). */
-  points(probe: string, since: number, limit?: number): { t: number; ms: number; ok: boolean }[];
-  /** Count, success ratio and estimated p95 of every probe over `[now - windowMs, now]`. */
-  summaries(windowMs: number): Map<string, ProbeSummary>;
+  /** Probe, time, duration (ms) and outcome of every probe's results in `[from, to)`, oldest first (no JSON parsing: for charts). */
+  pointsOfAll(from: number, to: number): { probe: string; t: number; ms: number; ok: boolean }[];
   /** Per-minute points of one probe over `[now - windowMs, now]`, oldest first. */
   series(probe: string, windowMs: number): MinutePoint[];
   /** Flushes and stops the timer; safe to call twice. */
@@ -95,12 +83,8 @@ export function createProbeHistory(db: SqliteDatabase, options: ProbeHistoryOpti
     SELECT r.json AS json FROM probe_results r
     JOIN (SELECT probe, MAX(at) AS at FROM probe_results GROUP BY probe) m ON m.probe = r.probe AND m.at = r.at
     ORDER BY r.id`);
-  const selectPoints = db.prepare('SELECT at AS t, duration_ms AS ms, ok FROM probe_results WHERE probe = ? AND at >= ? ORDER BY at, id LIMIT ?');
+  const selectPointsOfAll = db.prepare('SELECT probe, at AS t, duration_ms AS ms, ok FROM probe_results WHERE at >= ? AND at < ? ORDER BY at, id');
   const selectSince = db.prepare('SELECT json FROM probe_results WHERE probe = ? AND at >= ? ORDER BY at, id LIMIT ?');
-  const selectSummaries = db.prepare(`
-    SELECT probe, SUM(count) AS count, SUM(failures) AS failures, MIN(min_ms) AS min_ms, MAX(max_ms) AS max_ms,
-      ${bucketNames.map((b) => `SUM(${b}) AS ${b}`).join(', ')}
-    FROM probe_minutes WHERE minute >= ? GROUP BY probe`);
   const selectSeries = db.prepare(`SELECT * FROM probe_minutes WHERE probe = ? AND minute >= ? ORDER BY minute`);
 
   let buffer: ProbeResult[] = [];
@@ -172,25 +156,10 @@ export function createProbeHistory(db: SqliteDatabase, options: ProbeHistoryOpti
       flush();
       return (selectSince.all(probe, Math.floor(from), limit) as { json: string }[]).map((row) => JSON.parse(row.json) as ProbeResult);
     },
-    points(probe, from, limit = 10_000) {
+    pointsOfAll(from, to) {
       flush();
-      return (selectPoints.all(probe, Math.floor(from), limit) as { t: number; ms: number; ok: number }[]).map((r) => ({ t: r.t, ms: r.ms, ok: r.ok === 1 }));
-    },
-    summaries(windowMs) {
-      flush();
-      const out = new Map<string, ProbeSummary>();
-      const fromMinute = Math.floor(since(windowMs) / MINUTE) * MINUTE;
-      for (const row of selectSummaries.all(fromMinute) as Record<string, number | string>[]) {
-        const count = Number(row.count);
-        const buckets = bucketNames.map((b) => Number(row[b] ?? 0));
-        out.set(String(row.probe), {
-          probe: String(row.probe),
-          count,
-          successRatio: count === 0 ? undefined : (count - Number(row.failures)) / count,
-          p95Ms: estimateQuantile(buckets, 0.95, Number(row.min_ms), Number(row.max_ms)),
-        });
-      }
-      return out;
+      return (selectPointsOfAll.all(Math.floor(from), Math.floor(to)) as { probe: string; t: number; ms: number; ok: number }[])
+        .map((r) => ({ probe: r.probe, t: r.t, ms: r.ms, ok: r.ok === 1 }));
     },
     series(probe, windowMs) {
       flush();

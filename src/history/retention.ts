@@ -55,6 +55,42 @@ async function chunked(step: () => number, yieldFn: () => Promise<void>): Promis
   }
 }
 
+/** Bytes in pages that hold data (the file less its free pages, which SQLite reuses before growing). */
+export function usedBytes(db: SqliteDatabase): number {
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  const free = db.pragma('freelist_count', { simple: true }) as number;
+  const size = db.pragma('page_size', { simple: true }) as number;
+  return (pages - free) * size;
+}
+
+/** Rows deleted per statement when over the size budget: small, so each step stays well under 20 ms. */
+const SIZE_CHUNK = 1000;
+
+/**
+ * Deletes the oldest raw results, then the oldest minute aggregates, until the used bytes are
+ * under 90 % of `maxBytes` (the margin keeps it from pruning on every check). Returns the rows
+ * deleted. Load runs are never deleted for size: they are few and bounded by `maxRuns`.
+ */
+export async function pruneToSize(db: SqliteDatabase, maxBytes: number, yieldFn: () => Promise<void> = defaultYield): Promise<PruneOutcome> {
+  const outcome: PruneOutcome = { raw: 0, minutes: 0, runs: 0 };
+  if (usedBytes(db) <= maxBytes) return outcome;
+  const target = maxBytes * 0.9;
+  const delRaw = db.prepare(`DELETE FROM probe_results WHERE id IN (SELECT id FROM probe_results ORDER BY id LIMIT ${SIZE_CHUNK})`);
+  const delMinutes = db.prepare(`DELETE FROM probe_minutes WHERE (probe, minute) IN (SELECT probe, minute FROM probe_minutes ORDER BY minute LIMIT ${SIZE_CHUNK})`);
+  while (usedBytes(db) > target) {
+    const raw = delRaw.run().changes;
+    outcome.raw += raw;
+    if (raw === 0) {
+      const minutes = delMinutes.run().changes;
+      outcome.minutes += minutes;
+      if (minutes === 0) break;
+    }
+    await yieldFn();
+  }
+  db.pragma('wal_checkpoint(PASSIVE)');
+  return outcome;
+}
+
 /** A running retention job. */
 export interface RetentionJob {
   /** Runs a prune now (also what the schedule calls). */
@@ -67,6 +103,10 @@ export interface RetentionJob {
 export interface RetentionJobOptions {
   clock: Clock;
   intervalMs: number;
+  /** The size budget (`history.maxSize`), checked every `sizeCheckIntervalMs`. */
+  maxBytes?: number;
+  /** Default 10 s. */
+  sizeCheckIntervalMs?: number;
   /** Called before each prune (the probe store flushes here so nothing stale is kept back). */
   beforePrune?: () => void;
   onPruned?: (outcome: PruneOutcome) => void;
@@ -104,12 +144,31 @@ export function startRetention(db: SqliteDatabase, policy: RetentionPolicy, opti
     }, options.intervalMs);
   };
 
+  // The size check is a few pragmas: cheap enough to run far more often than the age prune, so
+  // a fast writer (500 results/s) overshoots the budget by seconds of data, not minutes.
+  const { maxBytes } = options;
+  let sizeTimer: TimerHandle | undefined;
+  const checkSize = () => {
+    if (stopped || maxBytes === undefined) return;
+    sizeTimer = options.clock.setTimeout(() => {
+      options.beforePrune?.();
+      void pruneToSize(db, maxBytes)
+        .then((outcome) => {
+          if (outcome.raw + outcome.minutes > 0) options.onPruned?.(outcome);
+        })
+        .catch((thrown: unknown) => options.onError?.(coerceError(thrown)))
+        .finally(checkSize);
+    }, options.sizeCheckIntervalMs ?? 10_000);
+  };
+
   void runNow().finally(schedule);
+  checkSize();
   return {
     runNow,
     stop() {
       stopped = true;
       timer?.cancel();
+      sizeTimer?.cancel();
     },
   };
 }

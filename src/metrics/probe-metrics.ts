@@ -1,17 +1,37 @@
 /**
- * Probe metrics with the names of PRODUCT.md. Label values come only from config (probe and
- * target names) or closed sets (phase, outcome, reason), so cardinality is bounded by config.
- * Latencies are real histograms; percentiles are PromQL's job (histogram_quantile).
+ * Probe metrics with the names of PRODUCT.md, rendered by perfwarden itself rather than by
+ * prom-client: each probe keeps the text of its series and re-renders it only after its own
+ * next result, so a scrape of a thousand probes costs the probes that changed since the last
+ * scrape plus one string join per family (prom-client re-formatted all 120,000 lines and blocked
+ * the event loop for 0.25–0.7 s). Label values come only from config (probe and target names) or
+ * closed sets (phase, outcome, reason), so cardinality is bounded by config.
+ *
+ * Series per probe (see README "Metrics"): the full latency histogram (26 series), the phase
+ * histogram with only its +Inf bucket, sum and count per phase (mean time per phase; 3 series a
+ * phase) unless the probe sets `phaseHistogram: true` (26 a phase), success, runs by
+ * outcome/reason, skipped, last run, and per kind: WebSocket handshake and round-trip histograms,
+ * TLS certificate expiry. The scheduler's start delay is one unlabelled histogram.
  */
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { PHASES } from '../probe/types.js';
-import type { ProbeResult } from '../probe/types.js';
+import type { Phase, ProbeResult, ProbeType } from '../probe/types.js';
+import type { ExpositionFormat, TextFamilies } from '../telemetry/exposition.js';
 import { LATENCY_BUCKETS } from './registry.js';
-import { exemplarHistogram } from '../telemetry/exposition.js';
+import { emptyHistogram, familyHeader, formatValue, histogramLines, labelText, observeHistogram } from './text-exposition.js';
+import type { HistogramState } from './text-exposition.js';
 
-/** The probe metric set, bound to one registry. */
-export interface ProbeMetrics {
+/** A probe as the metrics know it. */
+export interface ProbeSeriesInfo {
+  name: string;
+  target: string;
+  kind: ProbeType;
+  /** Full phase buckets (`phaseHistogram: true`), else +Inf, sum and count only. */
+  phaseHistogram: boolean;
+}
+
+/** The probe metric set. */
+export interface ProbeMetrics extends TextFamilies {
   /** Records one probe result. */
   observe(result: ProbeResult): void;
   /** Counts a run skipped because the previous one was still going. */
@@ -19,7 +39,7 @@ export interface ProbeMetrics {
   /** Records how late a run started relative to its due time. */
   started(probe: string, lateSeconds: number): void;
   /** Creates the series of a probe at zero so dashboards show it before its first run. */
-  declare(probe: string, target: string, kind: 'http' | 'ws'): void;
+  declare(probe: ProbeSeriesInfo): void;
 }
 
 /** Options of the probe metric set. */
@@ -32,101 +52,211 @@ export interface ProbeMetricsOptions {
   exemplarLabels?: (traceId: string | undefined) => Record<string, string>;
 }
 
-const NO_EXEMPLAR: Record<string, string> = {};
+const NEWLINE = Buffer.from('\n');
 
-/** Registers the probe metrics on `registry`. */
+/** Longest stretch of re-rendering before a scrape yields to the event loop. */
+const RENDER_SLICE_MS = 2;
+
+/** Bounds of a phase histogram without `phaseHistogram`: only +Inf (sum and count give the mean). */
+const NO_BOUNDS: readonly number[] = [];
+
+interface ProbeSeries {
+  info: ProbeSeriesInfo;
+  /** `probe="…"` and `probe="…",target="…"`, escaped once. */
+  p: string;
+  pt: string;
+  duration: HistogramState;
+  phases: Map<Phase, HistogramState>;
+  success: number | undefined;
+  /** `outcome\0reason` → count, in first-seen order. */
+  runs: Map<string, number>;
+  skipped: number;
+  lastRun: number | undefined;
+  tlsExpiry: number | undefined;
+  wsConnect: HistogramState | undefined;
+  wsRtt: HistogramState | undefined;
+  /**
+   * Rendered text per family, per format, as UTF-8 bytes; dropped when the probe changes. Bytes,
+   * not strings: strings built by concatenation are ropes that every join walks again, while a
+   * scrape of flat buffers is one copy.
+   */
+  text: Partial<Record<ExpositionFormat, Buffer[]>>;
+}
+
+interface Family {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  lines(s: ProbeSeries, format: ExpositionFormat): string;
+}
+
+const phaseBounds = (s: ProbeSeries) => (s.info.phaseHistogram ? LATENCY_BUCKETS : NO_BOUNDS);
+
+const FAMILIES: readonly Family[] = [
+  {
+    name: 'perfwarden_probe_duration_seconds', type: 'histogram',
+    help: 'Wall time of a probe run (HTTP: whole request; WebSocket: handshake plus round trip; tcp/tls: until decided; dns: query to answer).',
+    lines: (s, f) => histogramLines('perfwarden_probe_duration_seconds', s.pt, LATENCY_BUCKETS, s.duration, f),
+  },
+  {
+    name: 'perfwarden_probe_phase_duration_seconds', type: 'histogram',
+    help: 'Time spent in each phase of a probe run: dns, connect, tls, ttfb, transfer (buckets only with phaseHistogram: true).',
+    lines: (s, f) => [...s.phases].map(([phase, h]) => histogramLines('perfwarden_probe_phase_duration_seconds', `${s.p},phase="${phase}"`, phaseBounds(s), h, f)).join(''),
+  },
+  {
+    name: 'perfwarden_probe_success', type: 'gauge', help: '1 if the last run of the probe succeeded, 0 if it failed.',
+    lines: (s) => (s.success === undefined ? '' : `perfwarden_probe_success{${s.pt}} ${s.success}\n`),
+  },
+  {
+    name: 'perfwarden_probe_runs_total', type: 'counter', help: 'Probe runs by outcome (success/failure) and failure reason ("" on success).',
+    lines: (s) => [...s.runs].map(([key, n]) => {
+      const [outcome = '', reason = ''] = key.split('\u0000');
+      return `perfwarden_probe_runs_total{${s.p},${labelText([['outcome', outcome], ['reason', reason]])}} ${n}\n`;
+    }).join(''),
+  },
+  {
+    name: 'perfwarden_probe_skipped_total', type: 'counter', help: 'Runs skipped because the previous run of the probe was still in flight.',
+    lines: (s) => `perfwarden_probe_skipped_total{${s.p}} ${s.skipped}\n`,
+  },
+  {
+    name: 'perfwarden_probe_last_run_timestamp_seconds', type: 'gauge', help: 'Unix time at which the last run of the probe started.',
+    lines: (s) => (s.lastRun === undefined ? '' : `perfwarden_probe_last_run_timestamp_seconds{${s.p}} ${formatValue(s.lastRun)}\n`),
+  },
+  {
+    name: 'perfwarden_tls_cert_expiry_seconds', type: 'gauge',
+    help: 'Seconds until the earliest notAfter of the certificate chain a tls probe last saw (negative once expired).',
+    lines: (s) => (s.tlsExpiry === undefined ? '' : `perfwarden_tls_cert_expiry_seconds{${s.p}} ${formatValue(s.tlsExpiry)}\n`),
+  },
+  {
+    name: 'perfwarden_ws_connect_duration_seconds', type: 'histogram', help: 'WebSocket handshake time of a probe run.',
+    lines: (s, f) => (s.wsConnect === undefined ? '' : histogramLines('perfwarden_ws_connect_duration_seconds', s.p, LATENCY_BUCKETS, s.wsConnect, f)),
+  },
+  {
+    name: 'perfwarden_ws_message_rtt_seconds', type: 'histogram', help: 'WebSocket message round trip (send to matching reply) of a probe run.',
+    lines: (s, f) => (s.wsRtt === undefined ? '' : histogramLines('perfwarden_ws_message_rtt_seconds', s.p, LATENCY_BUCKETS, s.wsRtt, f)),
+  },
+];
+
+/** One probe's text of every family: one buffer, viewed per family (fewer, larger allocations). */
+function renderProbe(s: ProbeSeries, format: ExpositionFormat): Buffer[] {
+  const texts = FAMILIES.map((family) => family.lines(s, format));
+  const all = Buffer.from(texts.join(''));
+  let offset = 0;
+  return texts.map((t) => {
+    const length = Buffer.byteLength(t);
+    const view = all.subarray(offset, offset + length);
+    offset += length;
+    return view;
+  });
+}
+
+/** Registers the probe metrics: the start-delay histogram on `registry`, the rest rendered by `render`. */
 export function createProbeMetrics(registry: Registry, options: ProbeMetricsOptions = {}): ProbeMetrics {
-  const exemplarOf = options.exemplarLabels ?? (() => NO_EXEMPLAR);
-  const registers = [registry];
-  const duration = exemplarHistogram(registry, {
-    name: 'perfwarden_probe_duration_seconds',
-    help: 'Wall time of a probe run (HTTP: whole request; WebSocket: handshake plus round trip).',
-    labelNames: ['probe', 'target'] as const,
-    buckets: [...LATENCY_BUCKETS],
-  });
-  const phase = new Histogram({
-    name: 'perfwarden_probe_phase_duration_seconds',
-    help: 'Time spent in each phase of a probe run: dns, connect, tls, ttfb, transfer.',
-    labelNames: ['probe', 'phase'] as const,
-    buckets: [...LATENCY_BUCKETS],
-    registers,
-  });
-  const success = new Gauge({
-    name: 'perfwarden_probe_success',
-    help: '1 if the last run of the probe succeeded, 0 if it failed.',
-    labelNames: ['probe', 'target'] as const,
-    registers,
-  });
-  const runs = new Counter({
-    name: 'perfwarden_probe_runs_total',
-    help: 'Probe runs by outcome (success/failure) and failure reason ("" on success).',
-    labelNames: ['probe', 'outcome', 'reason'] as const,
-    registers,
-  });
-  const skippedTotal = new Counter({
-    name: 'perfwarden_probe_skipped_total',
-    help: 'Runs skipped because the previous run of the probe was still in flight.',
-    labelNames: ['probe'] as const,
-    registers,
-  });
-  const lastRun = new Gauge({
-    name: 'perfwarden_probe_last_run_timestamp_seconds',
-    help: 'Unix time at which the last run of the probe started.',
-    labelNames: ['probe'] as const,
-    registers,
-  });
+  const exemplars = options.exemplarLabels !== undefined;
+  const exemplarOf = (traceId: string | undefined): string | undefined => {
+    const labels = options.exemplarLabels?.(traceId);
+    return labels === undefined || Object.keys(labels).length === 0 ? undefined : labelText(Object.entries(labels));
+  };
   const lateness = new Histogram({
     name: 'perfwarden_probe_start_delay_seconds',
-    help: 'How far behind its due time a probe run started (scheduler health).',
-    labelNames: ['probe'] as const,
+    help: 'How far behind its due time a probe run started, over all probes (scheduler health).',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-    registers,
+    registers: [registry],
   });
-  const wsConnect = exemplarHistogram(registry, {
-    name: 'perfwarden_ws_connect_duration_seconds',
-    help: 'WebSocket handshake time of a probe run.',
-    labelNames: ['probe'] as const,
-    buckets: [...LATENCY_BUCKETS],
-  });
-  const wsRtt = exemplarHistogram(registry, {
-    name: 'perfwarden_ws_message_rtt_seconds',
-    help: 'WebSocket message round trip (send to matching reply) of a probe run.',
-    labelNames: ['probe'] as const,
-    buckets: [...LATENCY_BUCKETS],
-  });
+  const probes = new Map<string, ProbeSeries>();
+
+  const declare = (info: ProbeSeriesInfo): ProbeSeries => {
+    const existing = probes.get(info.name);
+    if (existing !== undefined) return existing;
+    const s: ProbeSeries = {
+      info,
+      p: labelText([['probe', info.name]]),
+      pt: labelText([['probe', info.name], ['target', info.target]]),
+      duration: emptyHistogram(LATENCY_BUCKETS, exemplars),
+      phases: new Map(),
+      success: undefined,
+      runs: new Map([['success\u0000', 0], ['failure\u0000timeout', 0]]),
+      skipped: 0,
+      lastRun: undefined,
+      tlsExpiry: undefined,
+      wsConnect: info.kind === 'ws' ? emptyHistogram(LATENCY_BUCKETS, exemplars) : undefined,
+      wsRtt: info.kind === 'ws' ? emptyHistogram(LATENCY_BUCKETS, exemplars) : undefined,
+      text: {},
+    };
+    probes.set(info.name, s);
+    return s;
+  };
 
   return {
+    declare(info) {
+      declare(info);
+    },
     observe(r) {
+      const s = declare({ name: r.probe, target: r.target, kind: r.kind, phaseHistogram: false });
       // Exemplar: the run's trace id when its span was recorded, shown under OpenMetrics.
-      const exemplarLabels = exemplarOf(r.traceId);
-      duration.observe({ labels: { probe: r.probe, target: r.target }, value: r.durationSeconds, exemplarLabels });
-      for (const p of PHASES) {
-        const v = r.phases[p];
-        if (v !== undefined) phase.observe({ probe: r.probe, phase: p }, v);
+      const exemplar = exemplarOf(r.traceId);
+      observeHistogram(s.duration, LATENCY_BUCKETS, r.durationSeconds, exemplar, r.startedAt);
+      for (const phase of PHASES) {
+        const v = r.phases[phase];
+        if (v === undefined) continue;
+        let h = s.phases.get(phase);
+        if (h === undefined) {
+          h = emptyHistogram(phaseBounds(s), false);
+          s.phases.set(phase, h);
+        }
+        observeHistogram(h, phaseBounds(s), v);
       }
-      success.set({ probe: r.probe, target: r.target }, r.ok ? 1 : 0);
-      runs.inc({ probe: r.probe, outcome: r.ok ? 'success' : 'failure', reason: r.ok ? '' : (r.reason ?? 'error') });
-      lastRun.set({ probe: r.probe }, r.startedAt / 1000);
+      s.success = r.ok ? 1 : 0;
+      const key = r.ok ? 'success\u0000' : `failure\u0000${r.reason ?? 'error'}`;
+      s.runs.set(key, (s.runs.get(key) ?? 0) + 1);
+      s.lastRun = r.startedAt / 1000;
+      // Only when a certificate was read: a failed handshake says nothing about expiry (0 would mean "expired now").
+      if (r.tls !== undefined) s.tlsExpiry = r.tls.expirySeconds;
       if (r.ws !== undefined) {
-        wsConnect.observe({ labels: { probe: r.probe }, value: r.ws.connectSeconds, exemplarLabels });
-        if (r.ws.rttSeconds !== undefined) wsRtt.observe({ labels: { probe: r.probe }, value: r.ws.rttSeconds, exemplarLabels });
+        s.wsConnect ??= emptyHistogram(LATENCY_BUCKETS, exemplars);
+        observeHistogram(s.wsConnect, LATENCY_BUCKETS, r.ws.connectSeconds, exemplar, r.startedAt);
+        if (r.ws.rttSeconds !== undefined) {
+          s.wsRtt ??= emptyHistogram(LATENCY_BUCKETS, exemplars);
+          observeHistogram(s.wsRtt, LATENCY_BUCKETS, r.ws.rttSeconds, exemplar, r.startedAt);
+        }
       }
+      s.text = {};
     },
     skipped(probe) {
-      skippedTotal.inc({ probe });
+      const s = probes.get(probe);
+      if (s === undefined) return;
+      s.skipped += 1;
+      s.text = {};
     },
-    started(probe, lateSeconds) {
-      lateness.observe({ probe }, lateSeconds);
+    started(_probe, lateSeconds) {
+      lateness.observe(lateSeconds);
     },
-    declare(probe, target, kind) {
-      runs.inc({ probe, outcome: 'success', reason: '' }, 0);
-      runs.inc({ probe, outcome: 'failure', reason: 'timeout' }, 0);
-      skippedTotal.inc({ probe }, 0);
-      duration.zero({ probe, target });
-      if (kind === 'ws') {
-        wsConnect.zero({ probe });
-        wsRtt.zero({ probe });
+    async render(format) {
+      const all = [...probes.values()];
+      // Re-render the probes that changed since the last scrape, yielding every few milliseconds
+      // so that however many changed, no slice holds up a probe's timer.
+      const textOf = (s: ProbeSeries): Buffer[] => (s.text[format] ??= renderProbe(s, format));
+      let sliceStart = performance.now();
+      for (const s of all) {
+        if (s.text[format] !== undefined) continue;
+        textOf(s);
+        if (performance.now() - sliceStart > RENDER_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
       }
+      const parts: Buffer[] = [];
+      FAMILIES.forEach((family, i) => {
+        // Prometheus' text format separates families with a blank line (as prom-client does); OpenMetrics allows none.
+        if (i > 0 && format === 'prometheus') parts.push(NEWLINE);
+        parts.push(Buffer.from(familyHeader(family.name, family.help, family.type, format)));
+        for (const s of all) {
+          // A result that arrived while this render yielded dropped the probe's text: rendered again here.
+          const chunk = textOf(s)[i];
+          if (chunk !== undefined && chunk.length > 0) parts.push(chunk);
+        }
+      });
+      return parts;
     },
   };
 }

@@ -3,7 +3,6 @@
  * metrics that describe the daemon's health: event-loop lag, heap, GC, CPU, RSS.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { renderMetrics as renderExposition } from '../telemetry/exposition.js';
 
 /** Latency buckets for web backends, 1 ms … 10 s, dense around the usual SLOs (200/400/600 ms). */
 export const LATENCY_BUCKETS: readonly number[] = [
@@ -22,12 +21,4 @@ export function createRegistry(options: { defaultMetrics?: boolean } = {}): Regi
     }
   }
   return registry;
-}
-
-/**
- * Renders the registry for a scrape. `accept` is the scraper's Accept header (content
- * negotiation between Prometheus text and OpenMetrics happens here).
- */
-export async function renderMetrics(registry: Registry, accept?: string): Promise<{ contentType: string; body: string }> {
-  return renderExposition(registry, accept);
 }

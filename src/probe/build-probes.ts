@@ -1,8 +1,7 @@
 /** Turns the probe and target config into runnable probes, once, at start-up. */
 import type { Config } from '../config/schema.js';
 import { PwError } from '../core/errors.js';
-import { createHttpProbe } from './http-probe.js';
-import { createWsProbe } from './ws-probe.js';
+import { createProbeRunner } from './probe-kinds.js';
 import type { ProbeRunner, ResolvedTarget } from './types.js';
 
 /** Resolves every target's base URL; `demoUrl` is the embedded demo target's, when it runs. */
@@ -22,6 +21,6 @@ export function resolveTargets(config: Config, demoUrl: string | undefined): Map
 export function buildProbeRunners(config: Config, targets: ReadonlyMap<string, ResolvedTarget>): ProbeRunner[] {
   return config.probes.map((p) => {
     const target = p.target === undefined ? undefined : targets.get(p.target);
-    return p.ws !== undefined ? createWsProbe(p, target) : createHttpProbe(p, target);
+    return createProbeRunner(p, target);
   });
 }

@@ -10,10 +10,10 @@
  */
 import { Agent, interceptors, request } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { ProbeConfig } from '../config/sections/probes.js';
+import type { ProbeOfType } from '../config/sections/probes.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import { PwError, coerceError } from '../core/errors.js';
+import { coerceError } from '../core/errors.js';
 import type { CompiledAssertions } from './assertions.js';
 import { compileAssertions, evaluateAssertions } from './assertions.js';
 import { createTimedConnector, destroySockets, failedSetupStep, firstByteAt, newConnectTimeline, setupPhases, ttfbSeconds } from './http-connector.js';
@@ -42,10 +42,9 @@ interface Settings {
   clock: Clock;
 }
 
-/** Builds a runnable HTTP probe from config. Throws PW_ERR_INVALID_ARGUMENT for a probe without `http`. */
-export function createHttpProbe(probe: ProbeConfig, target: ResolvedTarget | undefined, options: HttpProbeOptions = {}): ProbeRunner {
+/** Builds a runnable HTTP probe from config. Throws PW_ERR_INVALID_ARGUMENT for a URL it cannot resolve. */
+export function createHttpProbe(probe: ProbeOfType<'http'>, target: ResolvedTarget | undefined, options: HttpProbeOptions = {}): ProbeRunner {
   const http = probe.http;
-  if (http === undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', `probe "${probe.name}" has no "http" section`);
   const plan = planHttpRequest(probe.name, http, target);
   const maxRedirects = http.followRedirects ? http.maxRedirects : 0;
   const settings: Settings = {

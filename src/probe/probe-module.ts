@@ -2,18 +2,18 @@
  * The probe module: schedules every configured probe, records each result in the probe
  * metrics and publishes it as a 'probe:result' event for alerts, history and the status page.
  */
+import { setMaxListeners } from 'node:events';
 import type { DaemonContext, DaemonModule } from '../daemon/module.js';
-import { createProbeMetrics } from '../metrics/probe-metrics.js';
 import { createScheduler } from '../scheduler/scheduler.js';
-import type { Tracing } from '../telemetry/tracing.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { ProbeMetrics } from '../metrics/probe-metrics.js';
 import { newTraceContext } from './trace-context.js';
-import type { ProbeResult, ProbeRunner } from './types.js';
+import type { ProbeResult, ProbeRunner, ProbeType } from './types.js';
 
 /** What other modules can ask of the probes (service "probes"). */
 export interface ProbeService {
   /** The configured probes. */
-  list(): { name: string; kind: 'http' | 'ws'; target: string }[];
+  list(): { name: string; kind: ProbeType; target: string }[];
   /** The last result of each probe that has run. */
   last(): ReadonlyMap<string, ProbeResult>;
   /** Runs a probe now, outside its schedule (the result is published like any other). */
@@ -23,6 +23,8 @@ export interface ProbeService {
 /** Options for the probe module. */
 export interface ProbeModuleOptions {
   runners: readonly ProbeRunner[];
+  /** Where results are counted (built by `createDaemon`, which also serves it on `/metrics`). */
+  metrics: ProbeMetrics;
   /** Wraps each runner (tracing); identity by default. */
   wrap?: (runner: ProbeRunner) => ProbeRunner;
   /** Deterministic spread in tests. */
@@ -34,6 +36,9 @@ export function createProbeModule(options: ProbeModuleOptions): DaemonModule & {
   const wrap = options.wrap ?? ((r: ProbeRunner) => r);
   const runners = options.runners.map(wrap);
   const abort = new AbortController();
+  // Every run in flight listens to this one signal (daemon shutdown): as many listeners as probes
+  // running at once, bounded by the config, not a leak.
+  setMaxListeners(0, abort.signal);
   const last = new Map<string, ProbeResult>();
   let scheduler: Scheduler | undefined;
   let ctxRef: DaemonContext | undefined;
@@ -44,12 +49,9 @@ export function createProbeModule(options: ProbeModuleOptions): DaemonModule & {
     scheduler: () => scheduler,
     register(ctx) {
       ctxRef = ctx;
-      // Exemplars only for recorded traces: the telemetry module (registered first) publishes "tracing".
-      const tracing = ctx.services.get('tracing') as Partial<Tracing> | undefined;
-      const metrics = createProbeMetrics(ctx.registry, tracing?.enabled === true && typeof tracing.exemplarLabels === 'function'
-        ? { exemplarLabels: tracing.exemplarLabels.bind(tracing) }
-        : {});
-      for (const r of runners) metrics.declare(r.name, r.target, r.kind);
+      const { metrics } = options;
+      const phaseHistogram = new Map(ctx.config.probes.map((p) => [p.name, p.phaseHistogram]));
+      for (const r of runners) metrics.declare({ name: r.name, target: r.target, kind: r.kind, phaseHistogram: phaseHistogram.get(r.name) ?? false });
       const log = ctx.logger.child({ component: 'probes' });
       runOne = async (runner) => {
         const result = await runner.run({ traceContext: newTraceContext(), signal: abort.signal });

@@ -3,6 +3,7 @@
  * never an exception. Results are plain serialisable objects (they go to metrics, alerts,
  * storage, the status page and the API unchanged).
  */
+import type { ProbeType } from '../config/sections/probes.js';
 
 /** Why a probe failed. Stable: dashboards and alert rules group by it. */
 export type FailureReason =
@@ -17,13 +18,17 @@ export type FailureReason =
   | 'invalid_json'
   | 'handshake_rejected'
   | 'no_reply'
+  | 'cert_expired'
   | 'error';
 
 /** Every failure reason, for pre-initialising metric series and validating input. */
 export const FAILURE_REASONS: readonly FailureReason[] = [
   'timeout', 'dns', 'connect_refused', 'reset', 'tls', 'status', 'assertion',
-  'body_too_large', 'invalid_json', 'handshake_rejected', 'no_reply', 'error',
+  'body_too_large', 'invalid_json', 'handshake_rejected', 'no_reply', 'cert_expired', 'error',
 ];
+
+/** A probe kind (`type:` in config). */
+export type { ProbeType } from '../config/sections/probes.js';
 
 /** Per-phase timings in seconds. A phase that did not happen (reused socket, plain HTTP) is absent. */
 export interface PhaseTimings {
@@ -53,7 +58,8 @@ export interface ProbeResult {
   probe: string;
   /** The target's name, or the URL's origin when the probe has no named target. */
   target: string;
-  kind: 'http' | 'ws';
+  kind: ProbeType;
+  /** Where the probe pointed: a URL (`tcp://host:port`, `dns://server/name?type=A`, `tls://host:port` for the socket kinds). */
   url: string;
   ok: boolean;
   reason?: FailureReason;
@@ -72,9 +78,33 @@ export interface ProbeResult {
   assertions?: AssertionResult[];
   /** WebSocket only: handshake time and message round trip in seconds. */
   ws?: { connectSeconds: number; rttSeconds?: number };
+  /** TCP only: what was received (UTF-8, at most 256 characters) when `expect` was set. */
+  tcp?: { received: string };
+  /** DNS only: the response code and the answers, as `expect` compares them. */
+  dns?: { rcode: string; answers: string[] };
+  /** TLS only: the certificate the server presented and how it was judged. */
+  tls?: TlsDetails;
   /** W3C trace id sent in `traceparent` (32 hex chars). */
   traceId?: string;
   spanId?: string;
+}
+
+/** What a `tls` probe learned about the server's certificate. */
+export interface TlsDetails {
+  /** The chain verified against the CAs and the name (false also when `verify: false` skipped nothing). */
+  authorized: boolean;
+  /** Why it did not verify (OpenSSL's code, e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`). */
+  authorizationError?: string;
+  subject: string;
+  issuer: string;
+  /** Epoch ms. */
+  validFrom: number;
+  /** Epoch ms of the earliest `notAfter` in the presented chain. */
+  validTo: number;
+  /** `validTo` minus the run's start, in seconds (negative once expired). */
+  expirySeconds: number;
+  /** e.g. `TLSv1.3`. */
+  protocol?: string;
 }
 
 /** A factory of `traceparent` ids, injectable so telemetry can supply real span contexts. */
@@ -103,7 +133,7 @@ export interface ProbeRunContext {
 /** A probe ready to run: built once from config, run many times. */
 export interface ProbeRunner {
   readonly name: string;
-  readonly kind: 'http' | 'ws';
+  readonly kind: ProbeType;
   /** The target name used in metric labels. */
   readonly target: string;
   run(ctx: ProbeRunContext): Promise<ProbeResult>;

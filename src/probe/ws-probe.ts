@@ -13,7 +13,7 @@ import type { RawData } from 'ws';
 import { systemClock } from '../core/clock.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { PwError, coerceError } from '../core/errors.js';
-import type { ProbeConfig, WsRequestConfig } from '../config/sections/probes.js';
+import type { ProbeOfType, WsRequestConfig } from '../config/sections/probes.js';
 import type { AssertionResult, FailureReason, ProbeResult, ProbeRunContext, ProbeRunner, ResolvedTarget } from './types.js';
 import { classifyWsError } from './ws-failure.js';
 import { compileWsExchange, tryParseJson } from './ws-reply.js';
@@ -53,12 +53,11 @@ interface Outcome {
 
 /**
  * Builds a WebSocket probe from its config. URL: `ws.url`, or the target's base URL with
- * http→ws / https→wss plus `ws.path`. Throws PW_ERR_INVALID_ARGUMENT for a probe without `ws`,
+ * http→ws / https→wss plus `ws.path`. Throws PW_ERR_INVALID_ARGUMENT for a probe
  * without a resolvable URL, or with a `matchId` the sent message lacks (bad config, not data).
  */
-export function createWsProbe(probe: ProbeConfig, target: ResolvedTarget | undefined, options: WsProbeOptions = {}): ProbeRunner {
+export function createWsProbe(probe: ProbeOfType<'ws'>, target: ResolvedTarget | undefined, options: WsProbeOptions = {}): ProbeRunner {
   const ws = probe.ws;
-  if (ws === undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', `probe "${probe.name}" has no "ws" section`);
   const url = resolveWsUrl(ws, target);
   const plan: WsPlan = {
     name: probe.name,

@@ -4,11 +4,14 @@
  * point of view, so the same messages could feed another client.
  */
 import type { RouteDeps } from '../api/route-deps.js';
-import { probesSnapshot } from '../api/probe-routes.js';
+import { listProbes } from '../api/probe-routes.js';
+import { createProbeBoard } from '../api/probe-board.js';
+import type { ProbeBoard } from '../api/probe-board.js';
 import { reportUrl } from '../api/run-routes.js';
 import type { AlertStateLike } from '../api/service-contracts.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { RunSummary } from '../history/sqlite-run-store.js';
+import type { BoardEntry, ProbeStatus } from '../api/probe-board.js';
 
 /** An alert that is firing, as the page shows it. */
 export interface FiringAlert {
@@ -44,13 +47,61 @@ export interface PageProbeResult {
   message: string | null;
 }
 
+/**
+ * A probe as the page draws it, compact because a thousand of them are inlined in the page:
+ * the sparkline as `[minutes ago, slowest ms, 1 ok | 0 failed]` per minute, the heartbeat as a
+ * string of `1` (ok) and `0` (failed), oldest first.
+ */
+export interface PageProbe {
+  name: string;
+  target: string;
+  kind: string;
+  status: ProbeStatus;
+  last: PageProbeResult | null;
+  p95Ms: number | null;
+  successRatio: number | null;
+  count: number;
+  spark: [number, number, 0 | 1][];
+  heartbeat: string;
+}
+
+/** The last-hour figures of a probe, sent once a second for the probes that ran. */
+export interface PageFigures {
+  name: string;
+  status: ProbeStatus;
+  p95Ms: number | null;
+  successRatio: number | null;
+  count: number;
+}
+
 /** Messages on `/api/live`. */
 export type LiveMessage =
-  | { type: 'snapshot'; now: number; probes: ReturnType<typeof probesSnapshot>['probes']; alerts: FiringAlert[] | null; runs: PageRun[] | null; load: unknown }
+  | { type: 'snapshot'; now: number; probes: PageProbe[]; alerts: FiringAlert[] | null; runs: PageRun[] | null; load: unknown }
   | { type: 'probe'; result: PageProbeResult }
+  | { type: 'figures'; probes: PageFigures[] }
   | { type: 'alert'; transition: { kind: string; alert: FiringAlert } }
   | { type: 'load'; progress: unknown }
   | { type: 'run'; run: PageRun };
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** A board entry as the page draws it. */
+export function pageProbe(e: BoardEntry, now: number): PageProbe {
+  return {
+    name: e.name, target: e.target, kind: e.kind, status: e.status,
+    last: e.lastResult === null ? null : pageProbeResult(e.lastResult),
+    p95Ms: e.lastHour.p95Ms === null ? null : round1(e.lastHour.p95Ms),
+    successRatio: e.lastHour.successRatio,
+    count: e.lastHour.count,
+    spark: e.sparkline.map((p) => [Math.round((now - p.t) / 60_000), round1(p.ms), p.ok ? 1 : 0]),
+    heartbeat: e.heartbeat.map((p) => (p.ok ? '1' : '0')).join(''),
+  };
+}
+
+/** The figures of a board entry. */
+export function pageFigures(e: BoardEntry): PageFigures {
+  return { name: e.name, status: e.status, p95Ms: e.lastHour.p95Ms === null ? null : round1(e.lastHour.p95Ms), successRatio: e.lastHour.successRatio, count: e.lastHour.count };
+}
 
 /** Trims a probe result. */
 export function pageProbeResult(r: ProbeResult): PageProbeResult {
@@ -97,6 +148,11 @@ function changeAt(change: unknown): { changeAt?: number } {
   return at === null ? {} : { changeAt: at };
 }
 
+/** The API module's board; without it (a page on its own), an empty one: probes listed without figures. */
+export function pageBoard(deps: RouteDeps): ProbeBoard {
+  return deps.board() ?? createProbeBoard();
+}
+
 /** The snapshot: probes, firing alerts (null without alerting), recent runs (null without storage), the running load. */
 export async function buildSnapshot(deps: RouteDeps, currentLoad: unknown): Promise<LiveMessage> {
   const alertsSvc = deps.alerts();
@@ -105,5 +161,7 @@ export async function buildSnapshot(deps: RouteDeps, currentLoad: unknown): Prom
     : (await alertsSvc.list()).map((a) => firingAlert(a)).filter((a): a is FiringAlert => a !== undefined);
   const history = deps.history();
   const runs = history === undefined ? null : history.runs.list({ limit: 10 }).map(pageRun);
-  return { type: 'snapshot', now: deps.ctx.clock.now(), probes: probesSnapshot(deps).probes, alerts, runs, load: currentLoad ?? null };
+  const now = deps.ctx.clock.now();
+  const probes = pageBoard(deps).page(listProbes(deps), { offset: 0, limit: Number.MAX_SAFE_INTEGER }, now).entries.map((e) => pageProbe(e, now));
+  return { type: 'snapshot', now, probes, alerts, runs, load: currentLoad ?? null };
 }

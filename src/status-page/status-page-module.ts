@@ -15,9 +15,14 @@ import { attachLiveSocket } from './live-socket.js';
 import { configSecrets } from '../config/load-config.js';
 import { createRedactor } from '../core/redact.js';
 import type { LiveSocket } from './live-socket.js';
-import { buildSnapshot, firingAlert, pageProbeResult, pageRun } from './live-messages.js';
+import { buildSnapshot, firingAlert, pageBoard, pageFigures, pageProbeResult, pageRun } from './live-messages.js';
+import { listProbes } from '../api/probe-routes.js';
+import type { TimerHandle } from '../core/clock.js';
 import type { LoadProgress } from '../load/result/result.js';
 import type { MaintenanceService, MaintenanceView } from '../maintenance/maintenance-module.js';
+
+/** How often the page gets the figures of the probes that ran. */
+const FIGURES_EVERY_MS = 1000;
 
 const html = readFileSync(new URL('./assets/index.html', import.meta.url), 'utf8');
 const script = readFileSync(new URL('./assets/app.js', import.meta.url), 'utf8');
@@ -60,6 +65,7 @@ export function createStatusPageModule(options: StatusPageOptions = {}): DaemonM
   let live: LiveSocket | undefined;
   const unsubscribe: (() => void)[] = [];
   let currentLoad: LoadProgress | null = null;
+  let figuresTimer: TimerHandle | undefined;
 
   return {
     name: 'status-page',
@@ -99,7 +105,23 @@ export function createStatusPageModule(options: StatusPageOptions = {}): DaemonM
       });
       const socket = live;
 
-      unsubscribe.push(ctx.events.on('probe:result', (r) => socket.broadcast({ type: 'probe', result: pageProbeResult(r) })));
+      // Each result goes out as it comes (small); the last-hour figures of the probes that ran go
+      // out once a second, computed by the board (exact p95), so a thousand probes cost the page
+      // one batch a second rather than a recomputation per result.
+      const ran = new Set<string>();
+      unsubscribe.push(ctx.events.on('probe:result', (r) => {
+        ran.add(r.probe);
+        socket.broadcast({ type: 'probe', result: pageProbeResult(r) });
+      }));
+      const sendFigures = () => {
+        if (ran.size > 0 && socket.clients() > 0) {
+          const infos = listProbes(deps).filter((p) => ran.has(p.name));
+          socket.broadcast({ type: 'figures', probes: pageBoard(deps).entries(infos, ctx.clock.now()).map(pageFigures) });
+        }
+        ran.clear();
+        figuresTimer = ctx.clock.setTimeout(sendFigures, FIGURES_EVERY_MS);
+      };
+      figuresTimer = ctx.clock.setTimeout(sendFigures, FIGURES_EVERY_MS);
       unsubscribe.push(ctx.events.on('alert:transition', (t) => {
         // a resolved transition is about the severity that ended; the page removes it by key
         const alert = firingAlert(t.kind === 'resolved' ? { ...t, to: t.severity } : t);
@@ -118,6 +140,8 @@ export function createStatusPageModule(options: StatusPageOptions = {}): DaemonM
       }));
     },
     async stop() {
+      figuresTimer?.cancel();
+      figuresTimer = undefined;
       for (const u of unsubscribe.splice(0)) u();
       await live?.close();
       live = undefined;

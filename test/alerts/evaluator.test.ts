@@ -26,12 +26,18 @@ function result(at: number, seconds: number, ok = true, headers?: Record<string,
   return { probe: 'status', target: 'api', kind: 'http', url: 'http://x/', ok, startedAt: at, durationSeconds: seconds, phases: {}, ...(headers ? { headers } : {}) };
 }
 
+/** Probes that have been running for an hour, past their first window (which alerts ignore). */
+function warmUp(store: MeasureStore, now: number, ...probes: string[]): void {
+  for (const probe of probes) store.addProbeResult({ ...result(now - 3_600_000, 0.01), probe });
+}
+
 function setup() {
   const config = loadConfigText(SEED_002, 'seed.yaml', {});
   const rules = compileRules(config.alerts);
   const store = new MeasureStore({ retentionMs: 3600_000 });
   const evaluator = new AlertEvaluator(rules, store);
   const clock = new FakeClock();
+  warmUp(store, clock.now(), 'status');
   /** Feeds a result every 5 s for `ms` with the given latency, evaluating each time. */
   const run = async (ms: number, seconds: number, extra: Partial<ProbeResult> = {}) => {
     const out = [];
@@ -152,6 +158,7 @@ alerts:
   const store = new MeasureStore({ retentionMs: 60_000 });
   const ev = new AlertEvaluator(compileRules(config.alerts), store);
   const clock = new FakeClock();
+  warmUp(store, clock.now(), 'status');
   const at = async (seconds: number) => {
     await clock.advance(5000);
     store.addProbeResult({ ...result(clock.now(), seconds) });
@@ -163,4 +170,31 @@ alerts:
   // Cleared again at T; held through T+25 s, resolved at T+30 s.
   for (let i = 0; i < 6; i++) assert.deepEqual(await at(0.1), [], `held again at ${i}`);
   assert.deepEqual(await at(0.1), ['resolved']);
+});
+
+test("a probe's first window is ignored: a start-up burst alone never fires, a full window does", async () => {
+  const config = loadConfigText(`
+probes: [{ name: status, type: http, every: 5s, http: { url: "http://127.0.0.1:1/" } }]
+alerts:
+  - { name: lat, select: { probes: [status] }, measure: latency.p95, window: 1m, for: 0s, critical: "> 400ms" }
+`, 'w.yaml', {});
+  const store = new MeasureStore({ retentionMs: 3_600_000 });
+  const ev = new AlertEvaluator(compileRules(config.alerts), store);
+  const clock = new FakeClock();
+  const kinds: string[] = [];
+  // cold start: the first runs are slow, then the service is fast
+  for (let i = 0; i < 12; i++) {
+    await clock.advance(5000);
+    store.addProbeResult(result(clock.now(), i < 3 ? 0.9 : 0.02));
+    kinds.push(...ev.evaluate(clock.now()).map((t) => t.kind));
+  }
+  assert.deepEqual(kinds, [], 'nothing fired during the first minute');
+  // a whole window of slow results after it does fire
+  const later: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    await clock.advance(5000);
+    store.addProbeResult(result(clock.now(), 0.9));
+    later.push(...ev.evaluate(clock.now()).map((t) => t.kind));
+  }
+  assert.deepEqual(later, ['firing']);
 });

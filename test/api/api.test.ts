@@ -23,17 +23,38 @@ describe('API with history and a load service (inject)', () => {
   });
   after(() => h.close());
 
-  test('GET /api/probes: every configured probe with its last result, last-hour figures and sparkline', async () => {
+  test('GET /api/probes: a page, failing then pending then passing, with exact p95, sparkline and heartbeat', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/api/probes' });
     assert.equal(res.statusCode, 200);
-    const body = res.json() as { probes: { name: string; lastResult: { durationSeconds: number } | null; lastHour: { count: number; successRatio: number }; sparkline: unknown[] }[] };
-    assert.deepEqual(body.probes.map((p) => p.name), ['status', 'trade']);
-    const status = body.probes[0];
+    type Entry = { name: string; status: string; lastResult: { durationSeconds: number } | null; lastHour: { count: number; successRatio: number; p95Ms: number }; sparkline: unknown[]; heartbeat: { ok: boolean }[] };
+    const body = res.json() as { probes: Entry[]; total: number; offset: number; limit: number };
+    assert.deepEqual(body.probes.map((p) => [p.name, p.status]), [['trade', 'pending'], ['status', 'passing']]);
+    assert.deepEqual([body.total, body.offset, body.limit], [2, 0, 100]);
+    const status = body.probes[1];
     assert.equal(status?.lastResult?.durationSeconds, 0.029);
     assert.equal(status?.lastHour.count, 10);
     assert.equal(status?.lastHour.successRatio, 0.9);
-    assert.equal(status?.sparkline.length, 10);
-    assert.equal(body.probes[1]?.lastResult, null);
+    // 20..29 ms: the nearest-rank p95 of ten results is the tenth, 29 ms exactly (no bucket edge)
+    assert.equal(status?.lastHour.p95Ms, 29);
+    assert.equal(status?.sparkline.length, 10, 'one point per minute');
+    assert.deepEqual(status?.heartbeat.map((b) => b.ok), [true, true, true, false, true, true, true, true, true, true]);
+    assert.equal(body.probes[0]?.lastResult, null);
+  });
+
+  test('GET /api/probes pages and filters; a failing probe comes first; bad bounds are 400s', async () => {
+    h.ctx.events.emit('probe:result', result('trade', Date.now(), 900, false));
+    const first = (await h.app.inject({ url: '/api/probes?limit=1' })).json() as { probes: { name: string; status: string }[]; total: number };
+    assert.deepEqual([first.probes.map((p) => [p.name, p.status]), first.total], [[['trade', 'failing']], 2]);
+    const second = (await h.app.inject({ url: '/api/probes?limit=1&offset=1' })).json() as { probes: { name: string }[] };
+    assert.deepEqual(second.probes.map((p) => p.name), ['status']);
+    const passing = (await h.app.inject({ url: '/api/probes?status=passing' })).json() as { probes: { name: string }[]; total: number };
+    assert.deepEqual([passing.probes.map((p) => p.name), passing.total], [['status'], 1]);
+    const search = (await h.app.inject({ url: '/api/probes?q=TRA' })).json() as { probes: { name: string }[] };
+    assert.deepEqual(search.probes.map((p) => p.name), ['trade']);
+    for (const bad of ['limit=0', 'limit=501', 'offset=-1', 'status=broken']) {
+      assert.equal((await h.app.inject({ url: `/api/probes?${bad}` })).statusCode, 400, bad);
+    }
+    assert.equal((await h.app.inject({ url: '/api/probes/status/results?limit=1001' })).statusCode, 400);
   });
 
   test('GET /api/probes/:name/results: since as a duration, ISO time or epoch ms; bad input is a 400', async () => {

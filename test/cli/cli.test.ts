@@ -6,6 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { runCli } from '../../src/cli/program.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { startDnsServer } from '../probe/dns-server.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let server: Server;
 let base = '';
@@ -55,6 +59,34 @@ test('probe prints the phase timings; --json gives a result per run', async () =
   assert.ok(results.every((r) => r.ok && r.status === 200 && /^[0-9a-f]{32}$/.test(r.traceId)));
 });
 
+test('probe picks the kind by scheme: tcp://, dns://, tls:// one-shot forms', async () => {
+  const port = (server.address() as AddressInfo).port;
+  const tcp = captureIo();
+  await runCli(['probe', `tcp://127.0.0.1:${port}`, '--send', 'GET / HTTP/1.0\r\n\r\n', '--expect', '^HTTP/1\\.[01] 200'], tcp);
+  assert.equal(tcp.code, 0, tcp.stderr + tcp.stdout);
+  assert.match(tcp.stdout, /received\s+"HTTP\/1\.[01] 200/);
+  const dns = await startDnsServer({ 'svc.test': { A: ['10.0.0.7'] } });
+  try {
+    const io = captureIo();
+    await runCli(['probe', `dns://${dns.tcp}/svc.test?type=A&transport=tcp`, '--expect', '10.0.0.7', '--json'], io);
+    assert.equal(io.code, 0, io.stderr + io.stdout);
+    const r = JSON.parse(io.stdout) as { kind: string; dns: { answers: string[] } };
+    assert.equal(r.kind, 'dns');
+    assert.deepEqual(r.dns.answers, ['10.0.0.7']);
+  } finally {
+    await dns.close();
+  }
+  // tls:// against a plain HTTP port: the handshake fails, as data, and the CLI exits 1
+  const tls = captureIo();
+  await runCli(['probe', `tls://127.0.0.1:${port}`, '--timeout', '2s'], tls);
+  assert.equal(tls.code, 1);
+  assert.match(tls.stdout, /failure: (tls|reset)/);
+  const bad = captureIo();
+  await runCli(['probe', 'gopher://127.0.0.1/'], bad);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unsupported scheme "gopher:"/);
+});
+
 test('a failing probe exits 1 and says why', async () => {
   const io = captureIo();
   await runCli(['probe', `${base}/fail`, '--json'], io);
@@ -84,4 +116,27 @@ test('probe ws:// --send with plain text gets the echo back and shows an rtt row
   assert.equal(json.code, 0, json.stderr);
   const result = JSON.parse(json.stdout) as { ok: boolean; ws: { rttSeconds: number } };
   assert.ok(result.ok && result.ws.rttSeconds > 0);
+});
+
+test('validate warns (exit 0) about probes without type and a series budget exceeded, naming the cost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-validate-'));
+  try {
+    const file = join(dir, 'budget.yaml');
+    writeFileSync(file, `server: { seriesBudget: 100 }
+probes:
+  - { name: a, type: http, every: 10s, phaseHistogram: true, http: { url: "http://127.0.0.1:1/" } }
+  - name: b
+    every: 10s
+    ws: { url: "ws://127.0.0.1:1/" }
+`);
+    const io = captureIo();
+    await runCli(['validate', file], io);
+    assert.equal(io.code, 0, io.stderr);
+    assert.match(io.stdout, /2 probe\(s\): a, b/);
+    assert.match(io.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:5 probes\\[1\\]: no "type": read as "type: ws"`));
+    // http with phaseHistogram: 26 + 5 × 26 + 6 = 162; ws: 26 + 3 + 6 + 52 = 87
+    assert.match(io.stderr, /about 249 series on \/metrics \(1 http \(phaseHistogram\) × 162 \+ 1 ws × 87\), over server\.seriesBudget 100: turn phaseHistogram off/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

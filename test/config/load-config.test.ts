@@ -77,12 +77,14 @@ test('values decode once: durations to ms, sizes to bytes, status to ranges, reg
       maxLatency: 250ms
 `, 'test.yaml', {});
   const p = config.probes[0];
-  assert.equal(p?.every, 60_000);
-  assert.equal(p?.http?.timeout, 10_000);
-  assert.equal(p?.http?.maxBodySize, 2 * 1024 * 1024);
-  assert.deepEqual(p?.assert?.status, [[200, 200], [300, 399]]);
-  assert.ok(p?.assert?.body instanceof RegExp);
-  assert.equal(p?.assert?.maxLatency, 250);
+  assert.equal(p?.type, 'http');
+  if (p?.type !== 'http') return;
+  assert.equal(p.every, 60_000);
+  assert.equal(p.http.timeout, 10_000);
+  assert.equal(p.http.maxBodySize, 2 * 1024 * 1024);
+  assert.deepEqual(p.assert?.status, [[200, 200], [300, 399]]);
+  assert.ok(p.assert?.body instanceof RegExp);
+  assert.equal(p.assert?.maxLatency, 250);
   assert.equal(config.server.port, 9464);
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.probes[0]));
 });
@@ -108,7 +110,8 @@ probes:
   const messages = problems.map((p) => `${p.path}: ${p.message}`);
   assert.ok(messages.some((m) => m.startsWith('probes[0]: expected exactly one of "every" or "cron"')), messages.join('\n'));
   assert.ok(messages.some((m) => m.startsWith('probes[1].name: duplicate probe name')));
-  assert.ok(messages.some((m) => m.startsWith('probes[1]: expected exactly one of "http" or "ws"')));
+  // two kind blocks and no `type`: nothing to infer, so the tag itself is what is missing
+  assert.ok(messages.some((m) => m.startsWith('probes[1].type: required: expected one of "http", "ws", "tcp", "dns", "tls"')), messages.join('\n'));
   assert.ok(messages.some((m) => m.startsWith('probes[2].cron: expected a cron expression')));
   assert.ok(messages.some((m) => m.startsWith('probes[2].http: expected "url", or "path" with a probe "target"')));
 });
@@ -124,7 +127,71 @@ test('the shipped default config is valid', () => {
   const config = loadConfigFile(new URL('../../config/default.yaml', import.meta.url).pathname, {});
   assert.ok(config.demo.enabled);
   assert.ok(config.probes.length >= 5);
-  assert.ok(config.probes.some((p) => p.ws !== undefined));
+  assert.ok(config.probes.some((p) => p.type === 'ws'));
+});
+
+test('probes are a union tagged by type: each error is the named variant\'s, at its line', () => {
+  const problems = problemsOf(`probes:
+  - name: redis
+    type: tcp
+    every: 10s
+    tcp:
+      host: 127.0.0.1
+      port: 70000
+      expect: "+PONG"
+  - name: resolver
+    type: dns
+    every: 10s
+    dns: { name: example.com, server: "127.0.0.1:53", recordType: SRV }
+  - name: cert
+    type: tls
+    every: 1h
+    tls: { port: 443 }
+  - name: wrong
+    type: icmp
+    every: 10s
+  - name: mixed
+    type: http
+    every: 10s
+    http: { url: "http://127.0.0.1:1/" }
+    ws: { url: "ws://127.0.0.1:1/" }
+`);
+  const at = (path: string) => problems.filter((p) => p.path === path);
+  assert.equal(at('probes[0].tcp.port')[0]?.line, 7);
+  assert.match(at('probes[0].tcp.port')[0]?.message ?? '', /port from 1 to 65535/);
+  assert.match(at('probes[0].tcp.expect')[0]?.message ?? '', /regular expression/);
+  assert.equal(at('probes[1].dns.recordType')[0]?.line, 12);
+  assert.match(at('probes[1].dns.recordType')[0]?.message ?? '', /expected one of A, AAAA/);
+  assert.match(at('probes[2].tls')[0]?.message ?? '', /expected "host", or a probe "target"/);
+  assert.match(at('probes[3].type')[0]?.message ?? '', /expected one of "http", "ws", "tcp", "dns", "tls", got "icmp"/);
+  assert.equal(at('probes[3].type')[0]?.line, 18);
+  assert.match(at('probes[4].ws')[0]?.message ?? '', /unknown key/);
+  // nothing but the variant's own errors: no "matches none of the variants", no spurious "required"
+  assert.equal(problems.length, 6, problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+});
+
+test('a probe without type is read by its one block, with a warning at its line', () => {
+  const warnings: ConfigProblem[] = [];
+  const config = loadConfigText(`probes:
+  - name: old
+    every: 10s
+    http: { url: "http://127.0.0.1:1/" }
+  - name: new
+    type: tls
+    every: 1h
+    tls: { host: example.com }
+`, 'old.yaml', {}, { warnings });
+  assert.equal(config.probes[0]?.type, 'http');
+  const tls = config.probes[1];
+  assert.equal(tls?.type, 'tls');
+  if (tls?.type === 'tls') {
+    assert.equal(tls.tls.port, 443);
+    assert.equal(tls.tls.expiryWarning, 14 * 86_400_000);
+  }
+  assert.equal(warnings.length, 1);
+  assert.equal(warnings[0]?.path, 'probes[0]');
+  assert.equal(warnings[0]?.line, 2);
+  assert.match(warnings[0]?.message ?? '', /read as "type: http"/);
 });
 
 test('limits: limits.minInterval lowers the interval floor; retention-like durations may exceed the 24.8-day timer limit', () => {

@@ -34,18 +34,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts Prometheus scraping `targets` ("127.0.0.1:port") every second, waits until it is ready. */
-export async function startPrometheus(targets: string[], jobName = 'perfwarden'): Promise<PrometheusProcess> {
+/**
+ * Starts Prometheus scraping `targets` ("127.0.0.1:port") every `intervalSeconds` (default 1),
+ * waits until it is ready.
+ */
+export async function startPrometheus(targets: string[], jobName = 'perfwarden', intervalSeconds = 1): Promise<PrometheusProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'pw-prom-'));
   const config = join(dir, 'prometheus.yml');
   writeFileSync(config, [
     'global:',
-    '  scrape_interval: 1s',
+    `  scrape_interval: ${intervalSeconds}s`,
     '  evaluation_interval: 1s',
     'scrape_configs:',
     `  - job_name: ${jobName}`,
-    '    scrape_interval: 1s',
-    '    scrape_timeout: 900ms',
+    `    scrape_interval: ${intervalSeconds}s`,
+    `    scrape_timeout: ${intervalSeconds * 900}ms`,
     '    static_configs:',
     `      - targets: [${targets.map((t) => `"${t}"`).join(', ')}]`,
     '',

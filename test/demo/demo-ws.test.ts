@@ -85,7 +85,7 @@ describe('demo target WebSocket', () => {
 
   it('is probed by the WebSocket probe, and the handshake-delay knob slows the handshake', async () => {
     const probe = createWsProbe({
-      name: 'demo-ws', every: 15_000,
+      name: 'demo-ws', type: 'ws', every: 15_000, phaseHistogram: false,
       ws: { path: '/ws', timeout: 10_000, tlsVerify: true, send: { id: 'p-1', type: 'ping' }, matchId: '$.id', expect: [{ path: '$.type', equals: 'echo' }] },
     }, { name: 'demo', baseUrl: demo.url, headers: {} });
     const fast = await probe.run({ traceContext: newTraceContext() });

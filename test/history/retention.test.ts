@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../src/core/clock.js';
 import { createProbeHistory } from '../../src/history/probe-history.js';
-import { pruneHistory, startRetention } from '../../src/history/retention.js';
+import { pruneHistory, pruneToSize, startRetention, usedBytes } from '../../src/history/retention.js';
 import { createSqliteRunStore } from '../../src/history/sqlite-run-store.js';
 import type { SqliteDatabase } from '../../src/storage/database.js';
 import { historyDb, result } from './fixtures.js';
@@ -87,5 +87,32 @@ test('the retention job runs on its clock and keeps baselines and the newest run
   assert.ok(pruned.length >= 2);
   job.stop();
   job.stop();
+  db.close();
+});
+
+test('history.maxSize: over budget, the oldest raw results go first and the file stops growing', async (t) => {
+  const db = historyDb(join(dir, 'size.db'));
+  const clock = new FakeClock(T0 + 10 * DAY);
+  fill(db, clock, T0, T0 + 5 * DAY); // 14,400 results
+  const full = usedBytes(db);
+  const perResult = full / rows(db, 'probe_results');
+  t.diagnostic(`${Math.round(perResult)} bytes per stored result (row, JSON, indexes and minute aggregates)`);
+  const budget = Math.round(full / 2);
+  const outcome = await pruneToSize(db, budget, async () => {});
+  assert.ok(usedBytes(db) <= budget * 0.9, `${usedBytes(db)} > 90 % of ${budget}`);
+  assert.ok(outcome.raw > 0 && outcome.minutes === 0, JSON.stringify(outcome));
+  const oldest = (db.prepare('SELECT MIN(at) AS at FROM probe_results').get() as { at: number }).at;
+  assert.ok(oldest > T0 + DAY, 'the oldest days went');
+  assert.equal((db.prepare('SELECT MAX(at) AS at FROM probe_results').get() as { at: number }).at, T0 + 5 * DAY - MINUTE + 500, 'the newest stayed');
+  assert.equal(rows(db, 'probe_minutes'), 2 * 5 * 1440, 'every minute aggregate is kept while raw results can go');
+  // Writing on under the budget: the file reuses the freed pages instead of growing.
+  const fileBefore = statSync(join(dir, 'size.db')).size;
+  for (let day = 5; day < 9; day++) {
+    fill(db, clock, T0 + day * DAY, T0 + (day + 1) * DAY);
+    await pruneToSize(db, budget, async () => {});
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  assert.ok(usedBytes(db) <= budget, `${usedBytes(db)} over ${budget}`);
+  assert.ok(statSync(join(dir, 'size.db')).size <= fileBefore * 1.1, 'the file did not grow');
   db.close();
 });

@@ -47,6 +47,8 @@ function setup(port: number, name: string) {
   const registry = new Registry();
   const engine = buildAlertEngine(config(port), { db, clock, registry });
   closers.push(async () => { await engine.stop(); db.close(); });
+  // a probe running for an hour: past its first window, which alerts ignore
+  engine.store.addProbeResult(result(clock.now() - 3_600_000, 0.01));
   /** Feeds one result per 5 s and ticks, for `ms`. */
   const run = async (ms: number, seconds: number) => {
     for (let t = 0; t < ms; t += 5000) {
@@ -133,6 +135,7 @@ test('repeatInterval re-sends a still-firing alert; restart restores state witho
   const clock = new FakeClock(first.clock.now());
   const engine = buildAlertEngine(config(smtp.port), { db, clock });
   closers.push(async () => { await engine.stop(); db.close(); });
+  engine.store.addProbeResult(result(clock.now() - 3_600_000, 0.01));
   assert.equal(engine.states().find((s) => s.key === 'api-latency/status')?.level, 'warning');
   for (let i = 0; i < 12; i++) {
     await clock.advance(5000);

@@ -31,6 +31,11 @@ notifications:
     - { match: { labels: { team: web } }, channels: [chat], groupWait: 30s, groupInterval: 2m, repeatInterval: 1h, sendResolved: false }
 `;
 
+/** Probes a and b have been running for an hour, past their first window (which alerts ignore). */
+function warmUp(engine: { store: { addProbeResult(r: ProbeResult): void } }, now: number): void {
+  for (const probe of ['a', 'b']) engine.store.addProbeResult({ probe, target: 'api', kind: 'http', url: 'x', ok: true, startedAt: now - 3_600_000, durationSeconds: 0.01, phases: {} });
+}
+
 function setup() {
   const config = loadConfigText(CONFIG, 'r.yaml', {});
   const sent: Notification[] = [];
@@ -38,6 +43,7 @@ function setup() {
   const clock = new FakeClock();
   const db = openDatabase(':memory:', []);
   const engine = buildAlertEngine(config, { db, clock, notifiers: [fake('pager'), fake('chat')] });
+  warmUp(engine, clock.now());
   closers.push(() => { db.close(); });
   const step = async (latency: Record<string, number>) => {
     await clock.advance(5000);
@@ -86,6 +92,7 @@ notifications:
     db, clock, onTransition: (t) => transitions.push({ at: clock.now(), kind: t.kind }),
     notifiers: [{ name: 'chat', type: 'webhook', send: async (n) => { sent.push({ at: clock.now(), kinds: n.alerts.map((t) => `${t.kind}:${t.severity}`).join() }); } }],
   });
+  warmUp(engine, clock.now());
   const run = async (steps: number, seconds: number) => {
     for (let i = 0; i < steps; i++) {
       await clock.advance(5000);
@@ -128,6 +135,7 @@ notifications:
   closers.push(() => { db.close(); });
   const am: Notifier = { name: 'am', type: 'alertmanager', resendInterval: 60_000, send: async (n) => { sent.push({ at: clock.now(), group: n.groupKey, kinds: n.alerts.map((t) => t.kind).join() }); } };
   const engine = buildAlertEngine(config, { db, clock, notifiers: [am] });
+  warmUp(engine, clock.now());
   const run = async (steps: number, seconds: number) => {
     for (let i = 0; i < steps; i++) {
       await clock.advance(5000);

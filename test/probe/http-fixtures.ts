@@ -9,7 +9,7 @@ import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AssertConfig, HttpRequestConfig, ProbeConfig } from '../../src/config/sections/probes.js';
+import type { AssertConfig, HttpRequestConfig, ProbeOfType } from '../../src/config/sections/probes.js';
 
 /** A running test server with the sockets it accepted. */
 export interface TestServer {
@@ -93,10 +93,12 @@ export function selfSignedCert(): { key: string; cert: string } | undefined {
 }
 
 /** A decoded probe config with the schema's defaults, as config loading would produce it. */
-export function httpProbe(http: Partial<HttpRequestConfig>, assert?: AssertConfig, name = 'p'): ProbeConfig {
-  const probe: ProbeConfig = {
+export function httpProbe(http: Partial<HttpRequestConfig>, assert?: AssertConfig, name = 'p'): ProbeOfType<'http'> {
+  const probe: ProbeOfType<'http'> = {
     name,
+    type: 'http',
     every: 15_000,
+    phaseHistogram: false,
     http: {
       method: 'GET',
       timeout: 5_000,

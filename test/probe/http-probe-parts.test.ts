@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { failedSetupStep, firstByteAt, newConnectTimeline, setupPhases, ttfbSeconds } from '../../src/probe/http-connector.js';
 import type { ConnectionTiming } from '../../src/probe/http-connector.js';
 import { classifyFailure } from '../../src/probe/http-failure.js';
-import { formatPhaseTable } from '../../src/probe/http-probe-format.js';
+import { formatPhaseTable } from '../../src/probe/probe-format.js';
 import { newTraceContext, parseTraceparent } from '../../src/probe/trace-context.js';
 import type { ProbeResult } from '../../src/probe/types.js';
 

@@ -11,7 +11,7 @@ import { newTraceContext } from '../../src/probe/trace-context.js';
 import { hasCode } from '../../src/core/errors.js';
 import { classifyWsError } from '../../src/probe/ws-failure.js';
 import { selfSignedCert } from './http-fixtures.js';
-import type { ProbeConfig, WsRequestConfig } from '../../src/config/sections/probes.js';
+import type { ProbeOfType, WsRequestConfig } from '../../src/config/sections/probes.js';
 
 type Handler = (socket: WebSocket, message: string) => void;
 
@@ -45,8 +45,8 @@ async function startWsServer(onMessage: Handler) {
   };
 }
 
-function wsProbe(ws: Partial<WsRequestConfig>, extra: Partial<ProbeConfig> = {}): ProbeConfig {
-  return { name: 'ws-test', every: 15_000, ws: { timeout: 5000, tlsVerify: true, ...ws }, ...extra };
+function wsProbe(ws: Partial<WsRequestConfig>, extra: Partial<ProbeOfType<'ws'>> = {}): ProbeOfType<'ws'> {
+  return { name: 'ws-test', type: 'ws', every: 15_000, phaseHistogram: false, ws: { timeout: 5000, tlsVerify: true, ...ws }, ...extra };
 }
 
 const echo: Handler = (socket, message) => {

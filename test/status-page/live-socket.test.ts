@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
+import { createApiModule } from '../../src/api/api-module.js';
 import { createStatusPageModule } from '../../src/status-page/status-page-module.js';
 import { harness, PROBES_YAML, TOKEN } from '../api/harness.js';
 import { result } from '../history/fixtures.js';
@@ -68,7 +69,8 @@ test('with closed reads the page and the socket need the token', async () => {
 
 test('the page inlines its snapshot safely', async () => {
   // probe names cannot contain "<" (config rejects them); a failure message can
-  const h2 = await harness({ modules: [createStatusPageModule()], db: true });
+  // the API module keeps the probes' last results (the board) that the page inlines
+  const h2 = await harness({ modules: [createApiModule({ docs: false }), createStatusPageModule()], db: true });
   try {
     h2.ctx.events.emit('probe:result', { ...result('status', Date.now(), 5, false), message: '</script><script>alert(1)</script>' });
     const res = await h2.app.inject({ url: '/' });

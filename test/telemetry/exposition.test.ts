@@ -33,13 +33,13 @@ function sample(): Registry {
 test('OpenMetrics carries the exemplar; renders never disturb each other', async () => {
   const registry = sample();
   for (let round = 0; round < 2; round++) {
-    const om = await renderMetrics(registry, PROMETHEUS_ACCEPT);
+    const om = await renderMetrics(registry, PROMETHEUS_ACCEPT).then((e) => ({ ...e, body: e.body.toString() }));
     assert.equal(om.contentType, CONTENT_TYPES.openmetrics);
     assert.match(om.body, new RegExp(`perfwarden_probe_duration_seconds_bucket\\{le="0\\.1",probe="status",target="demo"\\} 1 # \\{trace_id="${TRACE}"\\} 0\\.042 \\d+(\\.\\d+)?\\n`));
     assert.match(om.body, /# TYPE perfwarden_probe_runs counter\nperfwarden_probe_runs_total\{probe="status",outcome="success",reason=""\} 1\n/);
     assert.ok(om.body.endsWith('# EOF\n'));
 
-    const text = await renderMetrics(registry, 'text/plain');
+    const text = await renderMetrics(registry, 'text/plain').then((e) => ({ ...e, body: e.body.toString() }));
     assert.equal(text.contentType, CONTENT_TYPES.prometheus);
     assert.doesNotMatch(text.body, /trace_id/);
     assert.match(text.body, /# TYPE perfwarden_probe_runs_total counter\nperfwarden_probe_runs_total\{probe="status",outcome="success",reason=""\} 1/);

@@ -9,6 +9,8 @@ import { ResourcesSchema } from './resources.js';
 export const ServerSection = Strict({
   host: Type.String({ default: '127.0.0.1' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, errorMessage: 'expected a port from 0 to 65535 (0 = any free port)' }),
+  /** `validate` (and every command that loads the config, `start` included) warns when the probes would export more series than this on /metrics. */
+  seriesBudget: Type.Integer({ minimum: 1, default: 50_000, errorMessage: 'expected a positive number of series' }),
 }, { default: {} });
 
 /** `log`: level and format. */

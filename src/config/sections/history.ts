@@ -1,7 +1,7 @@
 /** The `history` config section: how long probe results are kept, and how often they are pruned. */
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
-import { Duration, Percent, Strict } from '../types.js';
+import { Duration, Percent, Size, Strict } from '../types.js';
 
 /** `history`. */
 export const HistorySection = Strict({
@@ -11,6 +11,12 @@ export const HistorySection = Strict({
   minuteRetention: Duration({ default: '30d' }),
   /** How often the retention job runs. */
   pruneInterval: Duration({ default: '10m' }),
+  /**
+   * Keep the database's used pages under this size (like Prometheus' `retention.size`): when over,
+   * the oldest raw results go first (their minute aggregates stay), then the oldest aggregates.
+   * Checked every 10 s. Unset: bounded by age only.
+   */
+  maxSize: Type.Optional(Size()),
   /** Buffered probe results are written at least this often. */
   flushInterval: Duration({ default: '1s' }),
   /** … or as soon as this many are buffered. */

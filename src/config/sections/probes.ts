@@ -1,9 +1,19 @@
-/** The `probes` config section: scheduled HTTP and WebSocket checks with assertions. */
+/**
+ * The `probes` config section: scheduled checks, one kind per probe, tagged by `type:`
+ * (`http`, `ws`, `tcp`, `dns`, `tls`). Each kind's settings sit in a block named after it, as
+ * blackbox_exporter's `prober:` + `http:` do, so errors point at `probes[2].http.timeout`.
+ * The schema is a discriminated union: the loader reports the errors of the variant that
+ * `type` names, never "matches none of five shapes".
+ *
+ * Adding a kind: its block schema and variant here, then its runner, CLI and API rendering in
+ * `src/probe/probe-kinds.ts` (the compiler insists on all of them).
+ */
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
 import { Cron, Duration, Headers, JsonPathT, Name, Regex, Size, Strict } from '../types.js';
-import type { ReportProblem } from '../problem.js';
+import type { ReportProblem, ReportWarning } from '../problem.js';
 import { parseStatusSpec } from '../../probe/status-spec.js';
+import { isDuration, parseDuration } from '../../core/units.js';
 
 const StatusItem = Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.String({ pattern: '^([1-5]xx|\\d{3}(-\\d{3})?)$' })]);
 
@@ -66,16 +76,93 @@ export const WsRequestSchema = Strict({
   expect: Type.Optional(Type.Array(JsonAssertion)),
 });
 
-/** One probe. Exactly one of `every`/`cron`, exactly one of `http`/`ws`. */
-export const ProbeSchema = Strict({
+/** `assert` of the kinds that measure only time (tcp, dns, tls): a latency budget. */
+export const LatencyAssertSchema = Strict({
+  maxLatency: Type.Optional(Duration()),
+});
+
+const HOST = Type.String({ minLength: 1, pattern: '^[^\\s/:]+$|^\\[[0-9a-fA-F:.]+\\]$', errorMessage: 'expected a host name or IP address (no scheme, no port)' });
+const PORT = Type.Integer({ minimum: 1, maximum: 65_535, errorMessage: 'expected a port from 1 to 65535' });
+
+/** `tcp`: connect, optionally send a line and wait for a reply (banner) that matches `expect`. */
+export const TcpRequestSchema = Strict({
+  /** Host to connect to; default: the target's host. */
+  host: Type.Optional(HOST),
+  /** Port to connect to; default: the target's port (its URL's, 80/443 by scheme). */
+  port: Type.Optional(PORT),
+  /** Sent once connected (escapes such as "\r\n" are written in YAML double quotes). */
+  send: Type.Optional(Type.String()),
+  /** Regular expression the received bytes (as UTF-8) must match; the run waits for it. */
+  expect: Type.Optional(Regex()),
+  timeout: Duration({ default: '10s' }),
+});
+
+/** DNS record types the `dns` probe asks for. */
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT'] as const;
+
+/** `dns`: ask `server` for `name`'s records of `recordType`; `expect` lists answers that must be present. */
+export const DnsRequestSchema = Strict({
+  name: Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+\\.?$', errorMessage: 'expected a domain name like "example.com"' }),
+  /** The resolver, "host:port" or "host" (port 53). */
+  server: Type.String({ pattern: '^([^\\s:/]+|\\[[0-9a-fA-F:.]+\\])(:\\d{1,5})?$', errorMessage: 'expected a DNS server like "127.0.0.1:53"' }),
+  transport: Type.Union([Type.Literal('udp'), Type.Literal('tcp')], { default: 'udp', errorMessage: 'expected "udp" or "tcp"' }),
+  recordType: Type.Union(DNS_RECORD_TYPES.map((t) => Type.Literal(t)), { default: 'A', errorMessage: `expected one of ${DNS_RECORD_TYPES.join(', ')}` }),
+  /** Answers that must all be present (A/AAAA addresses, names, MX "10 mail.example.com", TXT text). */
+  expect: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  timeout: Duration({ default: '5s' }),
+});
+
+/** `tls`: a TLS handshake to read and judge the server's certificate chain. */
+export const TlsRequestSchema = Strict({
+  /** Host to connect to; default: the target's host. */
+  host: Type.Optional(HOST),
+  port: Type.Integer({ minimum: 1, maximum: 65_535, default: 443, errorMessage: 'expected a port from 1 to 65535' }),
+  /** SNI and the name the certificate must carry; default: `host`. */
+  serverName: Type.Optional(Type.String({ minLength: 1 })),
+  /** Check the chain against the system's CAs and the name (an expired certificate always fails). */
+  verify: Type.Boolean({ default: true }),
+  timeout: Duration({ default: '10s' }),
+  /** Built-in expiry alerts: warning when the certificate expires within this, critical within `expiryCritical`. */
+  expiryWarning: Duration({ default: '14d' }),
+  expiryCritical: Duration({ default: '3d' }),
+});
+
+/** Fields every probe has, whatever its kind. */
+const COMMON = {
   name: Name(),
   target: Type.Optional(Name()),
   every: Type.Optional(Duration({ errorMessage: 'expected an interval like "15s"' })),
   cron: Type.Optional(Cron()),
-  http: Type.Optional(HttpRequestSchema),
-  ws: Type.Optional(WsRequestSchema),
-  assert: Type.Optional(AssertSchema),
   labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  /**
+   * Export the full per-phase latency histogram (23 buckets a phase). Off: the phase histogram
+   * has only its +Inf bucket, sum and count (mean per phase), 3 series a phase instead of 26.
+   */
+  phaseHistogram: Type.Boolean({ default: false }),
+};
+
+/** The probe kinds, as written after `type:`. */
+export const PROBE_TYPES = ['http', 'ws', 'tcp', 'dns', 'tls'] as const;
+/** A probe kind. */
+export type ProbeType = (typeof PROBE_TYPES)[number];
+
+/** `type: http`. */
+export const HttpProbeSchema = Strict({ ...COMMON, type: Type.Literal('http'), http: HttpRequestSchema, assert: Type.Optional(AssertSchema) });
+/** `type: ws`. */
+export const WsProbeSchema = Strict({ ...COMMON, type: Type.Literal('ws'), ws: WsRequestSchema, assert: Type.Optional(AssertSchema) });
+/** `type: tcp`. */
+export const TcpProbeSchema = Strict({ ...COMMON, type: Type.Literal('tcp'), tcp: TcpRequestSchema, assert: Type.Optional(LatencyAssertSchema) });
+/** `type: dns`. */
+export const DnsProbeSchema = Strict({ ...COMMON, type: Type.Literal('dns'), dns: DnsRequestSchema, assert: Type.Optional(LatencyAssertSchema) });
+/** `type: tls`. */
+export const TlsProbeSchema = Strict({ ...COMMON, type: Type.Literal('tls'), tls: TlsRequestSchema, assert: Type.Optional(LatencyAssertSchema) });
+
+/**
+ * One probe: a union tagged by `type`. `discriminator` tells the config loader to report the
+ * errors of the variant `type` names (see `load-config.ts`).
+ */
+export const ProbeSchema = Type.Union([HttpProbeSchema, WsProbeSchema, TcpProbeSchema, DnsProbeSchema, TlsProbeSchema], {
+  discriminator: 'type',
 });
 
 /** `probes`. */
@@ -83,14 +170,39 @@ export const ProbesSection = Type.Array(ProbeSchema, { default: [] });
 
 /** Decoded types. */
 export type ProbeConfig = StaticDecode<typeof ProbeSchema>;
+/** The decoded probe of one kind. */
+export type ProbeOfType<T extends ProbeType> = Extract<ProbeConfig, { type: T }>;
 export type HttpRequestConfig = StaticDecode<typeof HttpRequestSchema>;
 export type WsRequestConfig = StaticDecode<typeof WsRequestSchema>;
+export type TcpRequestConfig = StaticDecode<typeof TcpRequestSchema>;
+export type DnsRequestConfig = StaticDecode<typeof DnsRequestSchema>;
+export type TlsRequestConfig = StaticDecode<typeof TlsRequestSchema>;
 export type AssertConfig = StaticDecode<typeof AssertSchema>;
 export type JsonAssertionConfig = StaticDecode<typeof JsonAssertion>;
 
-/** Semantic checks: unique names, one schedule, one kind, a URL that can be resolved. */
+type Raw = Record<string, unknown>;
+
+/**
+ * Reads the shape before `type:` existed (a probe with exactly one `http:` or `ws:` block and no
+ * `type`) by adding the `type` it implies, with a warning asking to write it. This is the only
+ * place a kind is inferred from which block is present; everything downstream reads `type`.
+ */
+export function upgradeProbes(raw: Raw, warn: ReportWarning): void {
+  if (!Array.isArray(raw.probes)) return;
+  (raw.probes as unknown[]).forEach((p, i) => {
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) return;
+    const probe = p as Raw;
+    if (probe.type !== undefined) return;
+    const blocks = PROBE_TYPES.filter((t) => probe[t] !== undefined);
+    if (blocks.length !== 1 || (blocks[0] !== 'http' && blocks[0] !== 'ws')) return;
+    probe.type = blocks[0];
+    warn(['probes', i], `no "type": read as "type: ${blocks[0]}"; add the line (probes without "type" are deprecated)`);
+  });
+}
+
+/** Semantic checks: unique names, one schedule, a kind block that can be resolved to an address. */
 export function checkProbes(raw: { probes?: unknown; targets?: unknown }, report: ReportProblem): void {
-  const probes = Array.isArray(raw.probes) ? (raw.probes as Record<string, unknown>[]) : [];
+  const probes = Array.isArray(raw.probes) ? (raw.probes as Raw[]) : [];
   const targetNames = new Set(Array.isArray(raw.targets) ? (raw.targets as { name?: unknown }[]).map((t) => t?.name) : []);
   const seen = new Set<unknown>();
   probes.forEach((p, i) => {
@@ -98,16 +210,30 @@ export function checkProbes(raw: { probes?: unknown; targets?: unknown }, report
     if (seen.has(p.name)) report(['probes', i, 'name'], `duplicate probe name "${String(p.name)}"`);
     seen.add(p.name);
     if ((p.every === undefined) === (p.cron === undefined)) report(['probes', i], 'expected exactly one of "every" or "cron"');
-    if ((p.http === undefined) === (p.ws === undefined)) report(['probes', i], 'expected exactly one of "http" or "ws"');
     if (p.target !== undefined && !targetNames.has(p.target)) {
       report(['probes', i, 'target'], `unknown target "${String(p.target)}" (declare it under targets)`);
     }
-    for (const kind of ['http', 'ws'] as const) {
-      const req = p[kind] as Record<string, unknown> | undefined;
-      if (typeof req !== 'object' || req === null) continue;
-      if (req.url === undefined && p.target === undefined) report(['probes', i, kind], 'expected "url", or "path" with a probe "target"');
-      if (req.url !== undefined && req.path !== undefined) report(['probes', i, kind], 'expected "url" or "path", not both');
-      if (kind === 'http' && req.body !== undefined && req.json !== undefined) report(['probes', i, kind], 'expected "body" or "json", not both');
+    const kind = p.type;
+    if (typeof kind !== 'string') return;
+    const block = p[kind] as Raw | undefined;
+    if (typeof block !== 'object' || block === null) return;
+    const at = ['probes', i, kind];
+    if (kind === 'http' || kind === 'ws') {
+      if (block.url === undefined && p.target === undefined) report(at, 'expected "url", or "path" with a probe "target"');
+      if (block.url !== undefined && block.path !== undefined) report(at, 'expected "url" or "path", not both');
+      if (kind === 'http' && block.body !== undefined && block.json !== undefined) report(at, 'expected "body" or "json", not both');
+    }
+    if ((kind === 'tcp' || kind === 'tls') && block.host === undefined && p.target === undefined) {
+      report(at, 'expected "host", or a probe "target" whose host is used');
+    }
+    if (kind === 'tcp' && block.port === undefined && p.target === undefined) report(at, 'expected "port", or a probe "target" whose port is used');
+    if (kind === 'tls' && typeof block.expiryWarning === 'string' && typeof block.expiryCritical === 'string') {
+      // compared decoded by the runner; here only the obvious mistake of a critical above the warning
+      if (durationMs(block.expiryCritical) > durationMs(block.expiryWarning)) report([...at, 'expiryCritical'], 'expected at most "expiryWarning" (critical is the nearer deadline)');
     }
   });
+}
+
+function durationMs(text: string): number {
+  return isDuration(text) ? parseDuration(text) : 0;
 }

@@ -4,7 +4,7 @@
 (function () {
   const HOUR = 3600e3;
   const SVG = 'http://www.w3.org/2000/svg';
-  const state = { probes: new Map(), alerts: new Map(), alertsAvailable: true, runs: null, load: null, loadSeries: [], changes: new Map() };
+  const state = { probes: new Map(), alerts: new Map(), pending: [], alertsAvailable: true, runs: null, load: null, loadSeries: [], changes: new Map() };
   const $ = (id) => document.getElementById(id);
 
   function el(tag, attrs, ...children) {
@@ -38,16 +38,29 @@
   function time(t) { return new Date(t).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }); }
 
   // ---- probes ----
+  // A thousand probes: cards are grouped by target (groups with a failing probe first, failing
+  // probes first inside a group), updates are batched into one animation frame, and a card is
+  // only moved when its status changes, so nothing jumps while you read it.
+  const cards = new Map();
+  const groups = new Map();
+  const dirty = new Set();
+  let frame = 0;
+  let reorderNeeded = false;
+
+  function probeFromSnapshot(p, now) {
+    const minute = Math.floor(now / 60e3) * 60e3;
+    return {
+      name: p.name, target: p.target, kind: p.kind,
+      last: p.last,
+      p95: p.p95Ms, success: p.successRatio, count: p.count,
+      spark: p.spark.map(([ago, ms, ok]) => ({ t: minute - ago * 60e3, ms, ok: ok === 1 })),
+      hb: p.heartbeat,
+    };
+  }
+
   function applySnapshot(s) {
     state.probes.clear();
-    for (const p of s.probes) {
-      state.probes.set(p.name, {
-        name: p.name, target: p.target, kind: p.kind,
-        last: p.lastResult ? { ok: p.lastResult.ok, ms: p.lastResult.durationSeconds * 1000, t: p.lastResult.startedAt, reason: p.lastResult.reason || null, message: p.lastResult.message || null, status: p.lastResult.status ?? null } : null,
-        p95: p.lastHour.p95Ms, success: p.lastHour.successRatio, count: p.lastHour.count,
-        points: p.sparkline.map((x) => ({ t: x.t, ms: x.ms, ok: x.ok })),
-      });
-    }
+    for (const p of s.probes) state.probes.set(p.name, probeFromSnapshot(p, s.now));
     state.alertsAvailable = s.alerts !== null;
     state.alerts.clear();
     for (const a of s.alerts || []) {
@@ -59,23 +72,62 @@
     renderAll();
   }
 
+  function statusOf(p) { return p.last === null ? 'unknown' : p.last.ok ? 'up' : 'down'; }
+  const STATUS_RANK = { down: 0, unknown: 1, up: 2 };
+
   function onProbe(r) {
     let p = state.probes.get(r.probe);
     if (!p) {
-      p = { name: r.probe, target: '', kind: 'http', last: null, p95: null, success: null, count: 0, points: [] };
+      p = { name: r.probe, target: '', kind: 'http', last: null, p95: null, success: null, count: 0, spark: [], hb: '' };
       state.probes.set(r.probe, p);
     }
+    const before = statusOf(p);
     p.last = r;
-    p.points.push({ t: r.t, ms: r.ms, ok: r.ok });
-    const cutoff = Date.now() - HOUR;
-    while (p.points.length > 0 && p.points[0].t < cutoff) p.points.shift();
-    // Recompute the last-hour figures from the points the page holds.
-    const ok = p.points.filter((x) => x.ok).length;
-    p.count = p.points.length;
-    p.success = p.count ? ok / p.count : null;
-    const sorted = p.points.map((x) => x.ms).sort((a, b) => a - b);
-    p.p95 = sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] : null;
-    renderProbe(p, true);
+    // The sparkline is one point per minute (the slowest run); the exact p95 and uptime come from the daemon once a second.
+    const minute = Math.floor(r.t / 60e3) * 60e3;
+    const tail = p.spark[p.spark.length - 1];
+    if (tail && tail.t === minute) { tail.ms = Math.max(tail.ms, r.ms); tail.ok = tail.ok && r.ok; }
+    else p.spark.push({ t: minute, ms: r.ms, ok: r.ok });
+    while (p.spark.length > 0 && p.spark[0].t < Date.now() - HOUR) p.spark.shift();
+    p.hb = (p.hb + (r.ok ? '1' : '0')).slice(-30);
+    if (statusOf(p) !== before) reorderNeeded = true;
+    schedule(p.name);
+  }
+
+  function onFigures(list) {
+    for (const f of list) {
+      const p = state.probes.get(f.name);
+      if (!p) continue;
+      p.p95 = f.p95Ms; p.success = f.successRatio; p.count = f.count;
+      schedule(p.name);
+    }
+  }
+
+  function schedule(name) {
+    dirty.add(name);
+    if (frame === 0) frame = requestAnimationFrame(flush);
+  }
+
+  function flush() {
+    frame = 0;
+    for (const name of dirty) {
+      const p = state.probes.get(name);
+      if (p) renderProbe(p);
+    }
+    dirty.clear();
+    if (reorderNeeded) { reorderNeeded = false; reorder(); }
+    applyFilter();
+  }
+
+  /** The worst firing alert about a probe (its own alerts, by subject). */
+  function alertLevel(name) {
+    let level = 'none';
+    for (const a of state.alerts.values()) {
+      if (a.subject !== name) continue;
+      if (a.severity === 'critical') return 'critical';
+      level = 'warning';
+    }
+    return level;
   }
 
   // A change alert dates the moment a probe's level moved; the mark stays on the sparkline (last
@@ -88,12 +140,16 @@
 
   function sparkline(points, changeAt) {
     const w = 240, h = 44, pad = 3;
-    const node = svg('svg', { class: 'spark', viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: 'none', 'aria-label': 'latency, last hour' });
-    if (points.length === 0) return node;
-    // The x axis spans the last hour, or less while the probe has not been running that long.
+    const wrap = el('div', { class: 'spark-wrap' });
+    const node = svg('svg', { class: 'spark', viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: 'none', 'aria-label': 'slowest run per minute, last hour' });
+    wrap.append(node);
+    if (points.length === 0) return wrap;
     const now = Date.now();
     const t0 = Math.min(now - 5e3, Math.max(now - HOUR, points[0].t));
-    const max = Math.max(1, ...points.map((p) => p.ms)) * 1.1;
+    const peak = Math.max(1, ...points.map((p) => p.ms));
+    const max = peak * 1.1;
+    // The scale: the y axis runs from 0 to the label.
+    wrap.append(el('span', { class: 'scale', title: 'slowest run of a minute in the last hour' }, fmtMs(peak)));
     const x = (t) => ((t - t0) / (now - t0)) * w;
     const y = (ms) => h - pad - (ms / max) * (h - 2 * pad);
     const coords = points.map((p) => `${x(p.t).toFixed(1)},${y(p.ms).toFixed(1)}`);
@@ -109,29 +165,90 @@
       mark.append(title);
       node.append(mark);
     }
+    return wrap;
+  }
+
+  /** Uptime Kuma's heartbeat bar: the last 30 runs, oldest left. */
+  function heartbeat(hb) {
+    const w = 30 * 8;
+    const node = svg('svg', { class: 'hb', viewBox: `0 0 ${w} 10`, preserveAspectRatio: 'none', 'aria-label': 'last 30 runs' });
+    const offset = 30 - hb.length;
+    for (let i = 0; i < hb.length; i++) node.append(svg('rect', { class: hb[i] === '1' ? 'ok' : 'fail', x: (offset + i) * 8, y: 0, width: 6, height: 10, rx: 1.5 }));
     return node;
   }
 
-  function renderProbe(p, flash) {
-    const status = p.last === null ? 'unknown' : p.last.ok ? 'up' : 'down';
-    const card = el('div', { class: `card probe ${status}${flash ? ' flash' : ''}`, 'data-probe': p.name, 'data-status': status },
+  function renderProbe(p) {
+    const status = statusOf(p);
+    const level = alertLevel(p.name);
+    const card = el('div', { class: `card probe ${status}${level === 'none' ? '' : ' alert-' + level}`, 'data-probe': p.name, 'data-status': status, 'data-alert-level': level, 'data-target': p.target },
       el('div', { class: 'top' },
         el('span', { class: 'name', title: p.name }, p.name),
-        el('span', { class: 'target' }, p.target),
+        el('span', { class: 'target' }, p.kind === 'http' ? '' : p.kind),
         el('span', { class: 'latency', 'data-role': 'latency' }, p.last ? fmtMs(p.last.ms) : '–')),
       el('div', { class: 'stats' },
-        el('span', null, 'p95 1h ', el('b', null, fmtMs(p.p95))),
-        el('span', null, 'success ', el('b', null, fmtPct(p.success))),
+        el('span', null, 'p95 1h ', el('b', { 'data-role': 'p95' }, fmtMs(p.p95))),
+        el('span', null, 'uptime ', el('b', { 'data-role': 'uptime' }, fmtPct(p.success))),
         el('span', { 'data-role': 'ago', 'data-t': p.last ? p.last.t : '' }, p.last ? ago(p.last.t) : 'no result yet')),
       el('div', { class: 'reason' }, p.last && !p.last.ok ? `${p.last.reason || 'failed'}${p.last.message ? ': ' + p.last.message : ''}` : ''),
-      sparkline(p.points, state.changes.get(p.name)));
-    const old = document.querySelector(`[data-probe="${CSS.escape(p.name)}"]`);
+      sparkline(p.spark, state.changes.get(p.name)),
+      heartbeat(p.hb));
+    const old = cards.get(p.name);
+    cards.set(p.name, card);
     if (old) old.replaceWith(card);
-    else $('probes').append(card);
-    $('probe-count').textContent = `(${state.probes.size})`;
+    else groupOf(p.target).grid.append(card);
+  }
+
+  function groupOf(target) {
+    let g = groups.get(target);
+    if (!g) {
+      const count = el('span', { class: 'muted' });
+      const grid = el('div', { class: 'grid' });
+      const node = el('div', { class: 'group', 'data-group': target }, el('h3', null, el('span', null, target || '(no target)'), count), grid);
+      g = { node, grid, count };
+      groups.set(target, g);
+      $('probes').append(node);
+    }
+    return g;
+  }
+
+  /** Groups with a failing probe first, failing probes first inside; by name otherwise. */
+  function reorder() {
+    const byGroup = new Map();
+    for (const p of state.probes.values()) {
+      if (!byGroup.has(p.target)) byGroup.set(p.target, []);
+      byGroup.get(p.target).push(p);
+    }
+    const rank = (list) => Math.min(...list.map((p) => STATUS_RANK[statusOf(p)]));
+    const ordered = [...byGroup.entries()].sort((a, b) => rank(a[1]) - rank(b[1]) || a[0].localeCompare(b[0]));
+    for (const [target, list] of ordered) {
+      const g = groupOf(target);
+      list.sort((a, b) => STATUS_RANK[statusOf(a)] - STATUS_RANK[statusOf(b)] || a.name.localeCompare(b.name));
+      for (const p of list) { const c = cards.get(p.name); if (c) g.grid.append(c); }
+      const failing = list.filter((p) => statusOf(p) === 'down').length;
+      g.count.textContent = `${list.length} probe${list.length === 1 ? '' : 's'}${failing ? ` · ${failing} failing` : ''}`;
+      $('probes').append(g.node);
+    }
+  }
+
+  function applyFilter() {
+    const q = $('filter').value.trim().toLowerCase();
+    const want = $('status-filter').value;
+    const visible = new Map();
+    for (const p of state.probes.values()) {
+      const c = cards.get(p.name);
+      if (!c) continue;
+      const show = (!q || p.name.toLowerCase().includes(q) || p.target.toLowerCase().includes(q)) && (!want || statusOf(p) === want);
+      c.classList.toggle('hidden', !show);
+      if (show) visible.set(p.target, (visible.get(p.target) || 0) + 1);
+    }
+    for (const [target, g] of groups) g.node.classList.toggle('hidden', !visible.get(target));
+    const shown = [...visible.values()].reduce((a, b) => a + b, 0);
+    $('probe-count').textContent = shown === state.probes.size ? `(${state.probes.size})` : `(${shown} of ${state.probes.size})`;
   }
 
   // ---- alerts ----
+  // Firing alerts come with the snapshot and live transitions; pending ones (not a transition)
+  // from /api/alerts every few seconds. Both are listed by rule.
   function renderAlerts() {
     const box = $('alerts');
     box.replaceChildren();
@@ -139,18 +256,28 @@
       box.append(el('div', { class: 'muted' }, 'alerting is not enabled in this daemon'));
       return;
     }
-    const list = [...state.alerts.values()].sort((a, b) => (a.severity === 'critical' ? 0 : 1) - (b.severity === 'critical' ? 0 : 1) || a.alert.localeCompare(b.alert));
-    if (list.length === 0) {
+    const firing = [...state.alerts.values()];
+    const pending = state.pending.filter((a) => !state.alerts.has(a.key));
+    if (firing.length === 0 && pending.length === 0) {
       box.append(el('div', { class: 'allclear' }, '✓ no alerts firing'));
       return;
     }
-    for (const a of list) {
-      box.append(el('div', { class: `alert ${a.severity}`, 'data-alert': a.key, 'data-severity': a.severity },
-        el('span', { class: `badge ${a.severity}` }, a.severity),
-        el('b', null, a.alert),
-        a.subject ? el('span', null, a.subject) : null,
-        a.value ? el('span', { class: 'muted' }, a.value) : null,
-        el('span', { class: 'muted', style: 'margin-left:auto' }, a.since ? `since ${ago(a.since)}` : '')));
+    const rules = new Map();
+    for (const a of [...firing, ...pending]) {
+      if (!rules.has(a.alert)) rules.set(a.alert, []);
+      rules.get(a.alert).push(a);
+    }
+    const rank = (a) => (a.severity === 'critical' ? 0 : a.severity === 'warning' ? 1 : 2);
+    const ordered = [...rules.entries()].sort((a, b) => Math.min(...a[1].map(rank)) - Math.min(...b[1].map(rank)) || a[0].localeCompare(b[0]));
+    for (const [rule, list] of ordered) {
+      list.sort((a, b) => rank(a) - rank(b) || a.subject.localeCompare(b.subject));
+      box.append(el('div', { class: 'alert-group', 'data-rule': rule }, el('b', null, `${rule} (${list.length})`),
+        ...list.map((a) => el('div', { class: `alert ${a.severity}`, 'data-alert': a.key, 'data-severity': a.severity },
+          el('span', { class: `badge ${a.severity}` }, a.severity === 'pending' ? `pending ${a.pendingSeverity}` : a.severity),
+          el('b', null, a.alert),
+          a.subject ? el('span', null, a.subject) : null,
+          a.value ? el('span', { class: 'muted' }, a.value) : null,
+          el('span', { class: 'muted', style: 'margin-left:auto' }, a.since ? `${a.severity === 'pending' ? 'pending' : 'since'} ${ago(a.since)}` : '')))));
     }
   }
 
@@ -160,6 +287,26 @@
     if (noteChange(tr.alert) && state.probes.has(tr.alert.subject)) renderProbe(state.probes.get(tr.alert.subject), false);
     state.alertsAvailable = true;
     renderAlerts();
+    // the card of the probe the alert is about changes colour
+    if (state.probes.has(tr.alert.subject)) schedule(tr.alert.subject);
+  }
+
+  async function pollPending() {
+    try {
+      const token = new URLSearchParams(location.search).get('token');
+      const res = await fetch('/api/alerts', token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      if (res.ok) {
+        const body = await res.json();
+        state.pending = body.alerts
+          .map((a) => {
+            const sev = a.severities && (a.severities.critical === 'pending' ? 'critical' : a.severities.warning === 'pending' && a.level === 'none' ? 'warning' : null);
+            return sev ? { key: `${a.alert}/${a.subject}`, alert: a.alert, subject: a.subject, severity: 'pending', pendingSeverity: sev, since: null, value: a.valueText || null } : null;
+          })
+          .filter((a) => a !== null);
+        renderAlerts();
+      }
+    } catch { /* the daemon is restarting: the socket shows it */ }
+    setTimeout(pollPending, 5000);
   }
 
   // ---- load ----
@@ -253,7 +400,11 @@
 
   function renderAll() {
     $('probes').replaceChildren();
-    for (const p of state.probes.values()) renderProbe(p, false);
+    cards.clear();
+    groups.clear();
+    for (const p of state.probes.values()) renderProbe(p);
+    reorder();
+    applyFilter();
     if (state.probes.size === 0) $('probes').append(el('div', { class: 'muted' }, 'no probes configured'));
     renderAlerts();
     renderLoad();
@@ -272,6 +423,7 @@
       const m = JSON.parse(ev.data);
       if (m.type === 'snapshot') applySnapshot(m);
       else if (m.type === 'probe') onProbe(m.result);
+      else if (m.type === 'figures') onFigures(m.probes);
       else if (m.type === 'alert') onAlert(m.transition);
       else if (m.type === 'load') onLoad(m.progress);
       else if (m.type === 'run') onRun(m.run);
@@ -293,7 +445,10 @@
   }
 
   applySnapshot(JSON.parse($('snapshot').textContent));
+  $('filter').addEventListener('input', applyFilter);
+  $('status-filter').addEventListener('change', applyFilter);
   tick();
   setInterval(tick, 1000);
   connect();
+  pollPending();
 })();

@@ -1,4 +1,4 @@
-/** Plain-text rendering of one probe result for the one-shot CLI (`perfwarden probe URL`). */
+/** Plain-text rendering of one probe result for the one-shot CLI (`perfwarden probe URL`), any kind. */
 import { PHASES } from './types.js';
 import type { ProbeResult } from './types.js';
 
@@ -7,8 +7,9 @@ function ms(seconds: number | undefined): string {
 }
 
 /**
- * A table of the phases (for a WebSocket probe: connect and rtt) in milliseconds (`-` for a phase that did not happen), the total, the
- * status and the outcome, e.g.
+ * A table of the phases in milliseconds (`-` for a phase that did not happen; a WebSocket probe's
+ * round trip is its `rtt` row), the total, the status, the kind's own rows (`details`, from the
+ * kind registry) and the outcome, e.g.
  * ```
  * phase          ms
  * dns          0.41
@@ -19,7 +20,7 @@ function ms(seconds: number | undefined): string {
  * outcome   success
  * ```
  */
-export function formatPhaseTable(result: ProbeResult): string {
+export function formatPhaseTable(result: ProbeResult, details: readonly [string, string][] = []): string {
   const rows: [string, string][] = [['phase', 'ms']];
   let measured = 0;
   // A WebSocket run has a handshake (connect) and a message round trip; the HTTP phases after
@@ -40,6 +41,7 @@ export function formatPhaseTable(result: ProbeResult): string {
   const labelWidth = 'transfer'.length + 2;
   const valueWidth = Math.max(...rows.map(([, value]) => value.length));
   const lines = rows.map(([label, value]) => `${label.padEnd(labelWidth)}${value.padStart(valueWidth)}`);
+  for (const [label, value] of details) lines.push(`${label.padEnd(labelWidth)}${value}`);
   lines.push(`${'outcome'.padEnd(labelWidth)}${result.ok ? 'success' : `failure: ${result.reason ?? 'error'}`}`);
   if (!result.ok && result.message !== undefined) lines.push(`${'message'.padEnd(labelWidth)}${result.message}`);
   return lines.join('\n');

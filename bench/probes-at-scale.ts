@@ -1,0 +1,256 @@
+/**
+ * The daemon with many probes, with and without a real Prometheus scraping it (issue 12's
+ * benchmark): probe schedule jitter, scrape time, event-loop lag, CPU and RSS; then the history's
+ * size after an hour of results at 500/s with `history.maxSize` set (time compressed).
+ *
+ *   npm run bench:probes                                  # 1,000 probes, 2 min each way, then storage
+ *   npm run bench:probes -- --probes 10000 --duration 60 --phases scrape
+ *
+ * Jitter is measured from what the daemon stored, not from its own gauges: for every probe, the
+ * gap between two consecutive run starts (SQLite `probe_results.at`) less the interval. The target
+ * is a plain HTTP server in its own process. Figures go to bench/results/probes-at-scale.{json,md}
+ * (committed, quoted in README) and the raw samples to bench/results/probes-at-scale-<time>.tmp.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { FakeClock } from '../src/core/clock.js';
+import { createProbeHistory } from '../src/history/probe-history.js';
+import { historyMigrations } from '../src/history/migrations.js';
+import { pruneToSize, usedBytes } from '../src/history/retention.js';
+import { openDatabase } from '../src/storage/database.js';
+import type { ProbeResult } from '../src/probe/types.js';
+import { freePort, startPrometheus } from '../test/dashboards/prometheus-process.js';
+
+const { values: args } = parseArgs({
+  options: {
+    probes: { type: 'string', default: '1000' },
+    every: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '120' },
+    scrape: { type: 'string', default: '2' },
+    phases: { type: 'string', default: 'noscrape,scrape,storage' },
+    'storage-rate': { type: 'string', default: '500' },
+    'storage-seconds': { type: 'string', default: '3600' },
+    'max-size-mib': { type: 'string', default: '256' },
+  },
+});
+const PROBES = Number(args.probes);
+const EVERY_S = Number(args.every);
+const DURATION_S = Number(args.duration);
+const SCRAPE_S = Number(args.scrape);
+const ROOT = new URL('..', import.meta.url).pathname;
+const RESULTS = join(ROOT, 'bench/results');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+/** A plain HTTP target in its own process; resolves with its port. */
+async function startTarget(): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', "require('http').createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+  return { port, child };
+}
+
+/** CPU seconds (user + system) of a process, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) * 1024;
+}
+
+interface DaemonRun {
+  mode: 'noscrape' | 'scrape';
+  probes: number;
+  jitterMs: { p50: number; p99: number; max: number; over100msShare: number; intervals: number };
+  scrapeMs?: { p50: number; p99: number; max: number; scrapes: number };
+  eventLoopLagP99Ms: { median: number; max: number };
+  cpuPercentOfOneCore: number;
+  rssMiB: { max: number };
+  metricsBytes: number;
+}
+
+async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promise<{ run: DaemonRun; raw: unknown }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-bench-probes-'));
+  const port = await freePort();
+  const db = join(dir, 'history.db');
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, [
+    `server: { host: 127.0.0.1, port: ${port}, seriesBudget: ${PROBES * 100} }`,
+    'log: { level: warn, format: json }',
+    `storage: { path: ${db} }`,
+    'probes:',
+    ...Array.from({ length: PROBES }, (_, i) => `  - { name: p${i}, type: http, every: ${EVERY_S}s, http: { url: "http://127.0.0.1:${targetPort}/p${i}", timeout: 5s } }`),
+    '',
+  ].join('\n'));
+  const daemon = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if ((await fetch(`${base}/readyz`).then((r) => r.ok).catch(() => false))) break;
+    if (i > 600) throw new Error('daemon not ready after 60 s');
+    await sleep(100);
+  }
+  // Every probe has started (they spread over their first interval) before measuring.
+  await sleep((EVERY_S + 2) * 1000);
+  const pid = daemon.pid ?? 0;
+  const prometheus = mode === 'scrape' ? await startPrometheus([`127.0.0.1:${port}`], 'perfwarden', SCRAPE_S) : undefined;
+  const t0 = Date.now();
+  const cpu0 = cpuSeconds(pid);
+  let rssMax = 0;
+  while (Date.now() - t0 < DURATION_S * 1000) {
+    rssMax = Math.max(rssMax, rssBytes(pid));
+    await sleep(2000);
+  }
+  const t1 = Date.now();
+  const cpu1 = cpuSeconds(pid);
+  const window = `${Math.round((t1 - t0) / 1000)}s`;
+  let scrapeMs: DaemonRun['scrapeMs'];
+  let lags: number[];
+  if (prometheus !== undefined) {
+    type Matrix = { result: { values: [number, string][] }[] };
+    const at = String(t1 / 1000);
+    const durations = (await prometheus.api<Matrix>('query', { query: `scrape_duration_seconds{job="perfwarden"}[${window}]`, time: at })).result[0]?.values.map(([, v]) => Number(v) * 1000).sort((a, b) => a - b) ?? [];
+    scrapeMs = { p50: round(quantile(durations, 0.5)), p99: round(quantile(durations, 0.99)), max: round(durations[durations.length - 1] ?? NaN), scrapes: durations.length };
+    lags = (await prometheus.api<Matrix>('query', { query: `nodejs_eventloop_lag_p99_seconds{job="perfwarden"}[${window}]`, time: at })).result[0]?.values.map(([, v]) => Number(v) * 1000).sort((a, b) => a - b) ?? [];
+    await prometheus.stop();
+  } else {
+    // prom-client measures the lag since its last collection: one scrape at the end covers the run.
+    const text = await (await fetch(`${base}/metrics`)).text();
+    lags = [Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000];
+  }
+  const metricsBytes = (await (await fetch(`${base}/metrics`)).arrayBuffer()).byteLength;
+  daemon.kill('SIGINT');
+  await new Promise((resolve) => daemon.once('exit', resolve));
+
+  const store = new Database(db, { readonly: true });
+  const rows = store.prepare('SELECT probe, at FROM probe_results WHERE at >= ? AND at <= ? ORDER BY probe, at').all(t0, t1) as { probe: string; at: number }[];
+  store.close();
+  const jitter: number[] = [];
+  for (let i = 1; i < rows.length; i++) {
+    const a = rows[i - 1];
+    const b = rows[i];
+    if (a !== undefined && b !== undefined && a.probe === b.probe) jitter.push(Math.abs(b.at - a.at - EVERY_S * 1000));
+  }
+  jitter.sort((a, b) => a - b);
+  rmSync(dir, { recursive: true, force: true });
+  lags.sort((a, b) => a - b);
+  const run: DaemonRun = {
+    mode,
+    probes: PROBES,
+    jitterMs: { p50: round(quantile(jitter, 0.5)), p99: round(quantile(jitter, 0.99)), max: round(jitter[jitter.length - 1] ?? NaN), over100msShare: round(jitter.filter((j) => j > 100).length / Math.max(1, jitter.length), 4), intervals: jitter.length },
+    ...(scrapeMs === undefined ? {} : { scrapeMs }),
+    eventLoopLagP99Ms: { median: round(quantile(lags, 0.5)), max: round(lags[lags.length - 1] ?? NaN) },
+    cpuPercentOfOneCore: round(((cpu1 - cpu0) / ((t1 - t0) / 1000)) * 100),
+    rssMiB: { max: round(rssMax / 1048576) },
+    metricsBytes,
+  };
+  return { run, raw: { mode, jitterSample: jitter.filter((_, i) => i % 50 === 0), lags } };
+}
+
+/** An hour of results at `rate`/s into a history with `history.maxSize`, as fast as SQLite takes them. */
+async function runStorage(): Promise<Record<string, number>> {
+  const rate = Number(args['storage-rate']);
+  const seconds = Number(args['storage-seconds']);
+  const maxBytes = Number(args['max-size-mib']) * 1048576;
+  const dir = mkdtempSync(join(tmpdir(), 'pw-bench-history-'));
+  const path = join(dir, 'history.db');
+  const db = openDatabase(path, historyMigrations);
+  const t0 = Date.UTC(2026, 0, 1);
+  const clock = new FakeClock(t0);
+  const history = createProbeHistory(db, { clock, flushIntervalMs: 1000, flushRows: 5000 });
+  const started = Date.now();
+  let bytesPerResult = 0;
+  for (let s = 0; s < seconds; s++) {
+    for (let i = 0; i < rate; i++) {
+      const r: ProbeResult = {
+        probe: `probe-${i}`, target: 'api', kind: 'http', url: `http://127.0.0.1:9465/api/status/${i}`, ok: true, startedAt: t0 + s * 1000 + i,
+        durationSeconds: 0.0123, phases: { connect: 0.0004, ttfb: 0.0091, transfer: 0.0002 }, status: 200, bodyBytes: 57,
+        headers: { 'content-type': 'application/json; charset=utf-8' }, assertions: [{ name: 'status', ok: true, actual: '200' }],
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7',
+      };
+      history.record(r);
+    }
+    history.flush();
+    if (s === 59) bytesPerResult = usedBytes(db) / (60 * rate);
+    // the retention job's size check runs every 10 s
+    if (s % 10 === 9) await pruneToSize(db, maxBytes, async () => {});
+    await clock.advance(1000);
+  }
+  history.close();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const out = {
+    results: rate * seconds,
+    bytesPerResult: Math.round(bytesPerResult),
+    unboundedMiB: round((bytesPerResult * rate * seconds) / 1048576),
+    maxSizeMiB: maxBytes / 1048576,
+    usedMiB: round(usedBytes(db) / 1048576),
+    fileMiB: round(statSync(path).size / 1048576),
+    rawRowsKept: (db.prepare('SELECT COUNT(*) AS n FROM probe_results').get() as { n: number }).n,
+    wallSeconds: round((Date.now() - started) / 1000),
+  };
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+const phases = new Set(String(args.phases).split(','));
+const runs: DaemonRun[] = [];
+const raw: unknown[] = [];
+const target = phases.has('scrape') || phases.has('noscrape') ? await startTarget() : undefined;
+try {
+  for (const mode of ['noscrape', 'scrape'] as const) {
+    if (!phases.has(mode) || target === undefined) continue;
+    console.error(`${PROBES} probes every ${EVERY_S} s, ${mode === 'scrape' ? `Prometheus every ${SCRAPE_S} s` : 'no scrapes'}, ${DURATION_S} s …`);
+    const r = await runDaemon(mode, target.port);
+    runs.push(r.run);
+    raw.push(r.raw);
+    console.error(JSON.stringify(r.run));
+  }
+} finally {
+  target?.child.kill();
+}
+const storage = phases.has('storage') ? await runStorage() : undefined;
+if (storage !== undefined) console.error(JSON.stringify(storage));
+
+const stamp = new Date().toISOString();
+const machine = `${(await import('node:os')).cpus().length} cores (${(await import('node:os')).cpus()[0]?.model ?? '?'}), load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join('/')} at the end, Node ${process.version}`;
+writeFileSync(join(RESULTS, `probes-at-scale-${stamp.replace(/[:.]/g, '-')}.tmp`), JSON.stringify({ stamp, runs, storage, raw }, null, 1));
+const file = PROBES === 1000 ? 'probes-at-scale' : `probes-at-scale-${PROBES}`;
+const previous = (() => {
+  try {
+    return JSON.parse(readFileSync(join(RESULTS, `${file}.json`), 'utf8')) as { runs: DaemonRun[]; storage?: unknown };
+  } catch {
+    return { runs: [] as DaemonRun[] };
+  }
+})();
+const merged = {
+  stamp, machine, probes: PROBES, everySeconds: EVERY_S, durationSeconds: DURATION_S, scrapeSeconds: SCRAPE_S,
+  runs: [...previous.runs.filter((r) => !runs.some((n) => n.mode === r.mode)), ...runs],
+  storage: storage ?? previous.storage,
+};
+writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify(merged, null, 2)}\n`);
+const row = (r: DaemonRun) => `| ${r.mode === 'scrape' ? `Prometheus every ${SCRAPE_S} s` : 'no scrapes'} | ${r.jitterMs.p50} / ${r.jitterMs.p99} / ${r.jitterMs.max} | ${round(r.jitterMs.over100msShare * 100, 2)} % | ${r.scrapeMs === undefined ? '–' : `${r.scrapeMs.p50} / ${r.scrapeMs.p99}`} | ${r.eventLoopLagP99Ms.median} / ${r.eventLoopLagP99Ms.max} | ${r.cpuPercentOfOneCore} % | ${r.rssMiB.max} |`;
+const md = [
+  `# ${PROBES} probes every ${EVERY_S} s (\`npm run bench:probes${PROBES === 1000 ? '' : ` -- --probes ${PROBES}`}\`)`,
+  '',
+  `${stamp}; ${machine}. ${DURATION_S} s measured per row, after one interval of warm-up; target: a plain HTTP server in its own process.`,
+  '',
+  '| | jitter p50 / p99 / max (ms) | intervals off > 100 ms | scrape p50 / p99 (ms) | event-loop lag p99 (ms, median / max) | daemon CPU (one core) | RSS max (MiB) |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...merged.runs.map(row),
+  '',
+  ...(merged.storage === undefined ? [] : [
+    `History: ${JSON.stringify(merged.storage)}`,
+    '',
+  ]),
+].join('\n');
+writeFileSync(join(RESULTS, `${file}.md`), md);
+console.log(md);
