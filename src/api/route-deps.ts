@@ -4,7 +4,7 @@ import type { DaemonContext } from '../daemon/module.js';
 import type { HistoryService } from '../history/history-service.js';
 import { HISTORY_SERVICE } from '../history/history-service.js';
 import { serviceWith } from './service-contracts.js';
-import type { AlertsServiceLike, LoadsServiceLike, ProbesServiceLike } from './service-contracts.js';
+import type { AlertsServiceLike, HealthServiceLike, LoadsServiceLike, ProbesServiceLike } from './service-contracts.js';
 
 /** Shared by the route files. Services are looked up per request: modules may register late. */
 export interface RouteDeps {
@@ -19,14 +19,16 @@ export interface RouteDeps {
   probes(): ProbesServiceLike | undefined;
   loads(): LoadsServiceLike | undefined;
   alerts(): AlertsServiceLike | undefined;
+  health(): HealthServiceLike | undefined;
 }
 
 /** Builds the service lookups over `ctx.services`. */
-export function serviceLookups(ctx: DaemonContext): Pick<RouteDeps, 'history' | 'probes' | 'loads' | 'alerts'> {
+export function serviceLookups(ctx: DaemonContext): Pick<RouteDeps, 'history' | 'probes' | 'loads' | 'alerts' | 'health'> {
   return {
     history: () => serviceWith<HistoryService>(ctx.services, HISTORY_SERVICE, []),
     probes: () => serviceWith<ProbesServiceLike>(ctx.services, 'probes', ['list', 'last']),
     loads: () => serviceWith<LoadsServiceLike>(ctx.services, 'loads', ['list', 'trigger', 'abort']),
     alerts: () => serviceWith<AlertsServiceLike>(ctx.services, 'alerts', ['list']),
+    health: () => serviceWith<HealthServiceLike>(ctx.services, 'health', ['snapshot']),
   };
 }

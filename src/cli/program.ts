@@ -9,6 +9,7 @@ import { registerLoadCommand } from './load-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerRulesCommand } from './rules-command.js';
 import { registerMergeCommand } from './merge-command.js';
+import { registerHealthCommand } from './health-command.js';
 
 /** The program with every command registered. */
 export function buildProgram(io: CliIo): Command {
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
   registerMergeCommand(program, io);
   registerDemoCommand(program, io);
   registerRulesCommand(program, io);
+  registerHealthCommand(program, io);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

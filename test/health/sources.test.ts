@@ -1,10 +1,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
-import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { FakeClock } from '../../src/core/clock.js';
 import { cacheOutcome } from '../../src/health/cache-headers.js';
@@ -13,6 +11,7 @@ import { createProcessSource, cpuSecondsFromStat } from '../../src/health/proces
 import { createPrometheusSource } from '../../src/health/prometheus-source.js';
 import { HealthMonitor } from '../../src/health/health-monitor.js';
 import type { HealthSample } from '../../src/health/types.js';
+import { startRedis } from '../helpers/redis-server.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -99,26 +98,9 @@ test('process source reads /proc of a live process; a stale pid file is a failed
 });
 
 test('redis source against a real redis-server: a Zipf cache workload hit ratio matches what the clients saw', { timeout: 60_000 }, async () => {
-  const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-lru'], { stdio: 'ignore' });
-  cleanups.push(async () => {
-    if (redis.exitCode === null && redis.signalCode === null) {
-      redis.kill('SIGTERM');
-      await new Promise<void>((resolve) => redis.once('exit', () => resolve()));
-    }
-  });
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  client.on('error', () => {});
-  for (let i = 0; ; i++) {
-    try {
-      await client.connect();
-      break;
-    } catch {
-      if (i > 100) throw new Error('redis-server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  cleanups.push(() => { client.disconnect(); });
+  const redis = await startRedis();
+  cleanups.push(() => redis.stop());
+  const { client, port } = redis;
 
   const clock = new FakeClock();
   const registry = new Registry();
@@ -179,9 +161,7 @@ test('redis source against a real redis-server: a Zipf cache workload hit ratio 
   assert.equal(await gauge(registry, 'perfwarden_target_source_up', { target: 'cache', source: 'redis' }), 1);
 
   // Redis goes away: a failed sample and source_up 0, no exception.
-  client.disconnect();
-  redis.kill('SIGKILL');
-  await new Promise<void>((resolve) => redis.once('exit', () => resolve()));
+  await redis.stop('SIGKILL');
   await clock.advance(15_000);
   await monitor.sampleAll();
   assert.equal(samples[samples.length - 1]?.ok, false);
