@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assessLeak, LeakDetector } from '../../src/health/leak-detector.js';
-import type { MemoryPoint } from '../../src/health/leak-detector.js';
+import type { LeakAssessment, MemoryPoint } from '../../src/health/leak-detector.js';
 import { theilSen } from '../../src/health/theil-sen.js';
 
 const MiB = 1_048_576;
@@ -75,10 +75,13 @@ test('theilSen recovers a clean slope and ignores an outlier', () => {
   assert.equal(theilSen(pts.slice(0, 2)), undefined);
 });
 
-test('a flat GC sawtooth is never a leak, at 20 phases and windows of 3 to 10 cycles', () => {
+test('a flat GC sawtooth is never a leak, at 20 phases and windows of 3 to 10 cycles', (t) => {
   for (const shape of [SWEEP, COARSE]) {
     for (const cycles of CYCLES) {
-      sweep(shape, 0, cycles).forEach((a, k) => {
+      const runs = sweep(shape, 0, cycles);
+      const worst = Math.max(...runs.map((a) => Math.abs(a.slopeBytesPerSecond)));
+      t.diagnostic(`flat, ${shape.tooth / MiB} MiB teeth every ${shape.period} s sampled every ${shape.every} s, ${cycles} cycles: largest |slope| ${((worst * 60) / MiB).toFixed(3)} MiB/min, verdicts ${verdicts(runs)}`);
+      runs.forEach((a, k) => {
         assert.notEqual(a.verdict, 'leak', `${shape.period}s teeth, ${cycles} cycles, phase ${k}: ${JSON.stringify(a)}`);
         assert.ok(a.windowFull);
         assert.ok(a.gcCycles >= cycles - 1 && a.gcCycles <= cycles + 1, `gcCycles ${a.gcCycles} in ${cycles} periods`);
@@ -88,10 +91,12 @@ test('a flat GC sawtooth is never a leak, at 20 phases and windows of 3 to 10 cy
   }
 });
 
-test('injected leaks of 1, 6 and 30 MiB/min are estimated within ±10 % at 20 phases once the window spans >= 3 cycles', () => {
+test('injected leaks of 1, 6 and 30 MiB/min are estimated within ±10 % at 20 phases once the window spans >= 3 cycles', (t) => {
   for (const leak of [1, 6, 30]) {
     for (const cycles of CYCLES) {
-      sweep(SWEEP, leak * MiB, cycles).forEach((a, k) => {
+      const runs = sweep(SWEEP, leak * MiB, cycles);
+      t.diagnostic(`${leak} MiB/min, ${cycles} cycles: worst error ${worstError(runs, leak)}, verdicts ${verdicts(runs)}`);
+      runs.forEach((a, k) => {
         const est = (a.slopeBytesPerSecond * 60) / MiB;
         assert.ok(Math.abs(est - leak) <= 0.1 * leak, `${leak} MiB/min, ${cycles} cycles, phase ${k}: ${est.toFixed(3)} MiB/min`);
         assert.equal(a.method, 'troughs');
@@ -102,6 +107,26 @@ test('injected leaks of 1, 6 and 30 MiB/min are estimated within ±10 % at 20 ph
     }
   }
 });
+
+test('coarse sampling (10 s samples of 90 s teeth): the error bound is the ramp between two samples over the troughs\' span', (t) => {
+  for (const leak of [1, 6, 30]) {
+    for (const cycles of CYCLES) {
+      const runs = sweep(COARSE, leak * MiB, cycles);
+      t.diagnostic(`coarse, ${leak} MiB/min, ${cycles} cycles: worst error ${worstError(runs, leak)}, verdicts ${verdicts(runs)}`);
+      // 40 MiB / 90 s × 10 s over (cycles − 1) × 90 s, plus the ±1 MiB noise.
+      const bound = ((40 / 9 + 2) / ((cycles - 1) * 90)) * 60;
+      for (const a of runs) assert.ok(Math.abs((a.slopeBytesPerSecond * 60) / MiB - leak) <= bound, `${cycles} cycles: ${(a.slopeBytesPerSecond * 60) / MiB} vs ${leak} ± ${bound}`);
+    }
+  }
+});
+
+function worstError(runs: readonly LeakAssessment[], leak: number): string {
+  return `${(Math.max(...runs.map((a) => Math.abs((a.slopeBytesPerSecond * 60) / MiB - leak) / leak)) * 100).toFixed(1)} %`;
+}
+
+function verdicts(runs: readonly LeakAssessment[]): string {
+  return [...new Set(runs.map((a) => a.verdict))].join('/');
+}
 
 test('no verdict before the window is full; the first full window is judged within ±10 %', () => {
   const pts = sawtooth({ ...SWEEP, leakPerMinute: 6 * MiB, phase: 17, seed: 3 }, 20 * 61.3);
