@@ -9,8 +9,9 @@
  * the post-GC baseline) and fits Theil–Sen through the troughs only. Each trough is known only to
  * (ramp rate × sampling interval) — a collection happens somewhere between two samples — so that
  * uncertainty over the troughs' span widens the confidence interval: a flat sawtooth whose
- * troughs drift by sampling aliasing is never a leak. A series without GC drops (RSS that never
- * shrinks) is fitted through all samples, where no sawtooth biases the fit.
+ * troughs drift by sampling aliasing is never a leak. A series without GC drops in this window or
+ * the one before (an RSS that never shrinks) is fitted through all samples, where no sawtooth
+ * biases the fit.
  *
  * A verdict is given only once the window is full (the first sample is at most one sampling
  * interval younger than the window) and, for a sawtooth, spans `minGcCycles` collections; until
@@ -75,6 +76,8 @@ export interface LeakAssessment {
   confidence: number;
   /** GC drops seen in the window. */
   gcCycles: number;
+  /** Epoch ms of the last GC drop seen in this window or the one before (undefined: none). */
+  lastGcMs: number | undefined;
   /** True once the samples cover the whole window; before that the verdict is `insufficient_data`. */
   windowFull: boolean;
   /** The rise is confined to one half of the window (a step up, a climb that stopped): the verdict is then `no_leak`. */
@@ -170,7 +173,7 @@ export function assessLeak(samples: readonly MemoryPoint[], nowMs: number, optio
   return assessWithSettings(samples, nowMs, settings(options), undefined);
 }
 
-function assessWithSettings(all: readonly MemoryPoint[], nowMs: number, s: Settings, history: { firstMs: number; gcSeen: boolean } | undefined): LeakAssessment {
+function assessWithSettings(all: readonly MemoryPoint[], nowMs: number, s: Settings, history: { firstMs: number; lastGcMs: number | undefined } | undefined): LeakAssessment {
   const cutoff = nowMs - s.windowMs;
   const finite = all.filter((p) => Number.isFinite(p.bytes) && p.atMs <= nowMs);
   const inWindow = finite.filter((p) => p.atMs > cutoff);
@@ -187,11 +190,14 @@ function assessWithSettings(all: readonly MemoryPoint[], nowMs: number, s: Setti
     : shift(findSawtooth([{ t: (before.atMs - t0) / 1000, v: before.bytes }, ...pts], s.minGcDrop));
   const firstMs = Math.min(history?.firstMs ?? Number.POSITIVE_INFINITY, finite[0]?.atMs ?? Number.POSITIVE_INFINITY);
   const windowFull = firstMs <= cutoff + saw.interval * 1000;
-  const gcSeen = (history?.gcSeen ?? false) || saw.troughs.length > 0
-    || findSawtooth(finite.filter((p) => p.atMs <= cutoff).map((p) => ({ t: p.atMs / 1000, v: p.bytes })), s.minGcDrop).troughs.length > 0;
+  // A sawtooth seen in this window or the one before: a window without a collection is then too
+  // short for the GC period, not a series without collections (that one is fitted whole).
+  const lastGcMs = saw.troughs.length > 0 ? inWindow[saw.troughs[saw.troughs.length - 1]!]!.atMs : lastDrop(finite, cutoff, s) ?? history?.lastGcMs;
+  const gcSeen = lastGcMs !== undefined && lastGcMs > cutoff - s.windowMs;
   const gcCycles = saw.troughs.length;
   const method = gcSeen ? 'troughs' : 'all-samples';
   const base: LeakAssessment = {
+    lastGcMs,
     verdict: 'insufficient_data', slopeBytesPerSecond: 0, confidenceInterval: [0, 0], confidence: 0, gcCycles, windowFull,
     step: false, method, samples: pts.length, spanSeconds, currentBytes: last?.v, secondsToLimit: undefined, trend: undefined,
   };
@@ -221,6 +227,14 @@ function assessWithSettings(all: readonly MemoryPoint[], nowMs: number, s: Setti
   return persists(fitted, fit, s) ? { ...assessed, verdict: 'leak' } : { ...assessed, verdict: 'no_leak', step: true };
 }
 
+/** Time of the last GC drop among the samples of the window before `cutoff`. */
+function lastDrop(finite: readonly MemoryPoint[], cutoff: number, s: Settings): number | undefined {
+  const earlier = finite.filter((p) => p.atMs > cutoff - s.windowMs && p.atMs <= cutoff);
+  const saw = findSawtooth(earlier.map((p) => ({ t: (p.atMs - cutoff) / 1000, v: p.bytes })), s.minGcDrop);
+  const k = saw.troughs[saw.troughs.length - 1];
+  return k === undefined ? undefined : earlier[k]!.atMs;
+}
+
 /** Each half of the fitted points must climb at a good part of the overall rate; a step climbs in one half only. */
 function persists(fitted: readonly Point[], fit: TheilSenFit, s: Settings): boolean {
   const half = Math.floor(fitted.length / 2);
@@ -239,7 +253,7 @@ function median(values: readonly number[]): number {
 
 /**
  * The daemon's detector: a bounded sliding window of samples, assessed with {@link assessLeak}.
- * It remembers, beyond the window, when it started and whether it ever saw a GC drop, so a window
+ * It remembers, beyond the window, when it started and when it last saw a GC drop, so a window
  * that happens to hold no collection is not mistaken for a sawtooth-free series.
  */
 export class LeakDetector {
@@ -247,7 +261,7 @@ export class LeakDetector {
   private readonly maxSamples: number;
   private samples: MemoryPoint[] = [];
   private firstMs: number | undefined;
-  private gcSeen = false;
+  private lastGcMs: number | undefined;
 
   constructor(options: LeakDetectorOptions = {}) {
     this.s = settings(options);
@@ -276,15 +290,15 @@ export class LeakDetector {
   reset(): void {
     this.samples = [];
     this.firstMs = undefined;
-    this.gcSeen = false;
+    this.lastGcMs = undefined;
   }
 
   /** Assesses the window ending at `nowMs` (default: the newest sample). */
   assess(nowMs?: number): LeakAssessment {
     const now = nowMs ?? this.samples[this.samples.length - 1]?.atMs ?? 0;
     this.expire(now);
-    const a = assessWithSettings(this.samples, now, this.s, { firstMs: this.firstMs ?? Number.POSITIVE_INFINITY, gcSeen: this.gcSeen });
-    if (a.gcCycles > 0) this.gcSeen = true;
+    const a = assessWithSettings(this.samples, now, this.s, { firstMs: this.firstMs ?? Number.POSITIVE_INFINITY, lastGcMs: this.lastGcMs });
+    this.lastGcMs = a.lastGcMs;
     return a;
   }
 

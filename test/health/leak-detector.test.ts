@@ -172,6 +172,25 @@ test('a climb without GC drops (RSS that never shrinks) is fitted through all sa
   assert.ok(a.trend !== undefined && a.trend.toMs === pts[180]!.atMs && Math.abs(a.trend.toBytes - 360 * MiB) < MiB);
 });
 
+test('one old GC drop does not hide a smooth climb: two windows later it is fitted through all samples', () => {
+  const pts = Array.from({ length: 421 }, (_, i) => {
+    const s = i * 10;
+    return { atMs: T0 + s * 1000, bytes: 300 * MiB + (s / 60) * 2 * MiB - (s >= 300 ? 50 * MiB : 0) };
+  });
+  const d = new LeakDetector({ windowMs: 30 * 60_000 });
+  const verdicts: string[] = [];
+  for (const p of pts) {
+    d.add(p.atMs, p.bytes);
+    verdicts.push(`${d.assess(p.atMs).method}:${d.assess(p.atMs).verdict}`);
+  }
+  assert.equal(verdicts[200], 'troughs:insufficient_data', 'the drop is in the window: one GC cycle is too few');
+  assert.equal(verdicts[420], 'all-samples:leak');
+  const a = assessLeak(pts, pts[420]!.atMs, { windowMs: 30 * 60_000 });
+  assert.equal(a.method, 'all-samples');
+  assert.equal(a.verdict, 'leak');
+  assert.equal(assessLeak(pts, pts[300]!.atMs, { windowMs: 30 * 60_000 }).method, 'troughs', 'a drop in the window before still counts');
+});
+
 test('the window slides, memory is bounded, and a leak that stopped is no longer a leak', () => {
   const d = new LeakDetector({ windowMs: 30 * 60_000, maxSamples: 100 });
   const leaking = sawtooth({ ...COARSE, leakPerMinute: MiB, phase: 0, seed: 4 }, 120 * 60);
