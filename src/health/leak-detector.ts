@@ -87,9 +87,9 @@ export interface LeakAssessment {
   /** Samples in the window and the time they span. */
   samples: number;
   spanSeconds: number;
-  /** Fitted baseline at the assessment time. */
+  /** Fitted baseline (post-GC memory) at the assessment time. */
   currentBytes: number | undefined;
-  /** Seconds until `limitBytes` at the current slope (only for a rising slope and a limit). */
+  /** Seconds until the tops of the teeth reach `limitBytes` at the current slope (only for a rising slope and a limit). */
   secondsToLimit: number | undefined;
   /** The fitted line over the window (undefined without a fit). */
   trend: TrendLine | undefined;
@@ -124,6 +124,8 @@ interface Sawtooth {
   troughs: number[];
   /** Median climb rate between collections, bytes/s (>= 0). */
   rampRate: number;
+  /** Median fall of a collection, bytes (0 without one): how far the tops sit above the troughs. */
+  tooth: number;
   /** Median sampling interval, seconds. */
   interval: number;
 }
@@ -140,6 +142,7 @@ function findSawtooth(pts: readonly Point[], minDrop: number): Sawtooth {
   const noise = 1.4826 * median(diffs.map((d) => Math.abs(d - med)));
   const threshold = Math.max(minDrop, 6 * noise);
   const troughs: number[] = [];
+  const falls: number[] = [];
   const gc = new Set<number>();
   let i = 0;
   while (i < diffs.length) {
@@ -152,12 +155,13 @@ function findSawtooth(pts: readonly Point[], minDrop: number): Sawtooth {
     while (j < diffs.length && diffs[j]! < 0) fall -= diffs[j++]!;
     if (fall >= threshold) {
       troughs.push(j);
+      falls.push(fall);
       for (let k = i; k < j; k++) gc.add(k);
     }
     i = j;
   }
   const rates = diffs.flatMap((d, k) => (gc.has(k) || gaps[k]! <= 0 ? [] : [d / gaps[k]!]));
-  return { troughs, rampRate: Math.max(0, median(rates)), interval: median(gaps) };
+  return { troughs, rampRate: Math.max(0, median(rates)), tooth: median(falls), interval: median(gaps) };
 }
 
 /** Renumbers troughs found with one leading extra sample. */
@@ -215,7 +219,10 @@ function assessWithSettings(all: readonly MemoryPoint[], nowMs: number, s: Setti
     confidenceInterval: [fit.slopeLow - aliasing, fit.slopeHigh + aliasing],
     confidence: 1 - fit.pRising,
     currentBytes,
-    secondsToLimit: s.limitBytes !== undefined && fit.slope > 0 ? Math.max(0, (s.limitBytes - currentBytes) / fit.slope) : undefined,
+    // The tops of the teeth reach the limit first.
+    secondsToLimit: s.limitBytes !== undefined && fit.slope > 0
+      ? Math.max(0, (s.limitBytes - currentBytes - (method === 'troughs' ? saw.tooth : 0)) / fit.slope)
+      : undefined,
     trend: { fromMs: t0, fromBytes: fit.intercept, toMs: nowMs, toBytes: currentBytes },
   };
   if (!windowFull || pts.length < s.minSamples || (method === 'troughs' && gcCycles < s.minGcCycles)) return assessed;

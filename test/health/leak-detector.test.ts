@@ -147,6 +147,16 @@ test('no verdict before the window is full; the first full window is judged with
   assert.equal(half.verdict, 'insufficient_data');
 });
 
+test('the time to the memory limit is when the tops of the teeth reach it', () => {
+  const seconds = 10 * 61.3;
+  const pts = sawtooth({ ...SWEEP, leakPerMinute: 6 * MiB, phase: 0, seed: 8 }, seconds);
+  const a = assessLeak(pts, pts[pts.length - 1]!.atMs, { windowMs: seconds * 1000, limitBytes: 512 * MiB });
+  assert.equal(a.verdict, 'leak');
+  // Baseline 200 MiB + 6 MiB/min × 10.2 min, teeth 8 MiB high: (512 − 269.3) MiB at 6 MiB/min.
+  const truth = ((512 - (200 + (6 * seconds) / 60 + 8)) / 6) * 60;
+  assert.ok(a.secondsToLimit !== undefined && Math.abs(a.secondsToLimit - truth) < 60, `eta ${a.secondsToLimit} vs ${truth}`);
+});
+
 test('a single step up, and a climb that stopped half-way, are not leaks (the latter flagged step)', () => {
   const hour = sawtooth({ ...COARSE, leakPerMinute: 0, phase: 10, seed: 9 }, 3600);
   const jump = hour.map((p) => (p.atMs - T0 >= 1800_000 ? { ...p, bytes: p.bytes + 120 * MiB } : p));
