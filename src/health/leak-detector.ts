@@ -138,8 +138,11 @@ function findSawtooth(pts: readonly Point[], minDrop: number): Sawtooth {
     diffs.push(pts[i]!.v - pts[i - 1]!.v);
     gaps.push(pts[i]!.t - pts[i - 1]!.t);
   }
-  const med = median(diffs);
-  const noise = 1.4826 * median(diffs.map((d) => Math.abs(d - med)));
+  // Noise around the typical climb, per gap: irregular sampling must not pass as noise.
+  const rate = median(diffs.flatMap((d, k) => (gaps[k]! > 0 ? [d / gaps[k]!] : [])));
+  const residuals = diffs.map((d, k) => d - rate * gaps[k]!);
+  const med = median(residuals);
+  const noise = 1.4826 * median(residuals.map((r) => Math.abs(r - med)));
   const threshold = Math.max(minDrop, 6 * noise);
   const troughs: number[] = [];
   const falls: number[] = [];
