@@ -1,6 +1,6 @@
 /**
  * The HTTP API as a daemon module: OpenAPI (at /docs), the rate limiter (mutating routes
- * only), and the probe, run, load and alert routes in one encapsulated plugin with its own
+ * only), and the probe, run, load, alert and target routes in one encapsulated plugin with its own
  * error handler, so other modules' routes keep the server's defaults. Register this module
  * before other modules that add documented routes: @fastify/swagger only sees routes added
  * after it.
@@ -15,6 +15,7 @@ import { apiErrorHandler } from './api-errors.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { registerProbeRoutes } from './probe-routes.js';
 import { registerRunRoutes } from './run-routes.js';
+import { registerTargetRoutes } from './target-routes.js';
 import { serviceLookups } from './route-deps.js';
 import { createProbeBoard, PROBE_BOARD_SERVICE } from './probe-board.js';
 import { coerceError } from '../core/errors.js';
@@ -50,7 +51,7 @@ export async function registerApi(app: FastifyInstance, ctx: DaemonContext, opti
             + 'changes need `Authorization: Bearer <api.token>`. Every error is `{ error, code, message }`.',
         },
         components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
-        tags: [{ name: 'probes' }, { name: 'loads' }, { name: 'runs' }, { name: 'alerts' }],
+        tags: [{ name: 'probes' }, { name: 'loads' }, { name: 'runs' }, { name: 'alerts' }, { name: 'targets' }],
       },
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -69,6 +70,7 @@ export async function registerApi(app: FastifyInstance, ctx: DaemonContext, opti
     registerProbeRoutes(api, deps);
     registerRunRoutes(api, deps);
     registerAlertRoutes(api, deps);
+    registerTargetRoutes(api, deps);
   });
 }
 

@@ -4,7 +4,7 @@ import type { DaemonContext } from '../daemon/module.js';
 import type { HistoryService } from '../history/history-service.js';
 import { HISTORY_SERVICE } from '../history/history-service.js';
 import { serviceWith } from './service-contracts.js';
-import type { AlertsServiceLike, LoadsServiceLike, ProbesServiceLike } from './service-contracts.js';
+import type { AlertsServiceLike, HealthServiceLike, LoadsServiceLike, ProbesServiceLike } from './service-contracts.js';
 import type { ProbeBoard } from './probe-board.js';
 import { PROBE_BOARD_SERVICE } from './probe-board.js';
 
@@ -23,15 +23,17 @@ export interface RouteDeps {
   alerts(): AlertsServiceLike | undefined;
   /** The probes' last hour in memory (the API module's), behind `GET /api/probes` and the status page. */
   board(): ProbeBoard | undefined;
+  health(): HealthServiceLike | undefined;
 }
 
 /** Builds the service lookups over `ctx.services`. */
-export function serviceLookups(ctx: DaemonContext): Pick<RouteDeps, 'history' | 'probes' | 'loads' | 'alerts' | 'board'> {
+export function serviceLookups(ctx: DaemonContext): Pick<RouteDeps, 'history' | 'probes' | 'loads' | 'alerts' | 'board' | 'health'> {
   return {
     history: () => serviceWith<HistoryService>(ctx.services, HISTORY_SERVICE, []),
     probes: () => serviceWith<ProbesServiceLike>(ctx.services, 'probes', ['list', 'last']),
     loads: () => serviceWith<LoadsServiceLike>(ctx.services, 'loads', ['list', 'trigger', 'abort']),
     alerts: () => serviceWith<AlertsServiceLike>(ctx.services, 'alerts', ['list']),
     board: () => serviceWith<ProbeBoard>(ctx.services, PROBE_BOARD_SERVICE, ['record', 'page']),
+    health: () => serviceWith<HealthServiceLike>(ctx.services, 'health', ['snapshot']),
   };
 }

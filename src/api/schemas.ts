@@ -5,6 +5,7 @@
  * precisely in their own types, so the API never silently drops a field they add.
  */
 import { Type } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 
 const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$';
 
@@ -164,3 +165,36 @@ export const AlertsResponse = Type.Object({
     level: Type.Optional(Type.String({ description: 'none, warning or critical' })),
   }, { additionalProperties: true })),
 });
+
+const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** The leak assessment of a target (see `src/health/leak-detector.ts`). */
+export const LeakViewSchema = Type.Object({
+  verdict: Type.Union([Type.Literal('leak'), Type.Literal('no_leak'), Type.Literal('insufficient_data')], { description: 'insufficient_data until the window is full and spans enough GC cycles' }),
+  slopeBytesPerSecond: Type.Number({ description: 'Theil–Sen slope of the post-GC troughs (or of all samples without a GC sawtooth)' }),
+  confidenceInterval: Type.Tuple([Type.Number(), Type.Number()], { description: '~95 % interval of the slope, bytes/s' }),
+  confidence: Type.Number({ description: '1 − one-sided Mann–Kendall p; a leak needs >= 0.99' }),
+  gcCycles: Type.Integer({ description: 'GC drops seen in the window' }),
+  windowFull: Type.Boolean(),
+  step: Type.Boolean({ description: 'the rise is confined to one half of the window (not a leak)' }),
+  method: Type.Union([Type.Literal('troughs'), Type.Literal('all-samples')]),
+  windowSeconds: Type.Number(),
+  samples: Type.Integer(),
+  secondsToLimit: nullable(Type.Number({ description: 'time to the memory limit at this slope, while leaking' })),
+});
+
+/** One target in `GET /api/targets`. */
+export const TargetHealthSchema = Type.Object({
+  target: Type.String(),
+  watched: Type.Boolean({ description: 'false when the target has no resources configured' }),
+  sampledAt: nullable(Type.Number({ description: 'epoch ms of the last successful read' })),
+  memoryBytes: nullable(Type.Number()),
+  memoryLimitBytes: nullable(Type.Number()),
+  cpuRatio: nullable(Type.Number({ description: 'core-seconds per second' })),
+  cacheHitRatio: nullable(Type.Number({ description: '0..1 between the last two counter readings, or over the last 200 probe responses' })),
+  cacheSource: nullable(Type.String({ description: 'redis, prometheus, json or headers' })),
+  leak: nullable(LeakViewSchema),
+});
+
+/** `GET /api/targets`. */
+export const TargetsResponse = Type.Object({ targets: Type.Array(TargetHealthSchema) });

@@ -3,6 +3,7 @@
  * minimal, so the API compiles and degrades (503) before those modules exist; the real services
  * satisfy these shapes.
  */
+import type { TargetHealth } from '../health/health-monitor.js';
 import type { ProbeResult, ProbeType } from '../probe/types.js';
 
 /** Service "probes" (`src/probe/probe-module.ts`). */
@@ -47,6 +48,11 @@ export interface AlertStateLike {
 /** Service "alerts" (`src/alerts/alert-service.ts`). */
 export interface AlertsServiceLike {
   list(): readonly AlertStateLike[] | Promise<readonly AlertStateLike[]>;
+}
+
+/** Service "health" (`src/health/health-monitor.ts`). */
+export interface HealthServiceLike {
+  snapshot(): readonly TargetHealth[];
 }
 
 /** Returns the service when it has the named methods, else undefined. */

@@ -24,6 +24,7 @@ function packageVersion(): string {
   return pkg.version;
 }
 import { registerNotifyCommand } from './notify-command.js';
+import { registerHealthCommand } from './health-command.js';
 
 /** The program with every command registered. */
 export function buildProgram(io: CliIo): Command {
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo): Command {
   registerImportCommand(program, commandIo);
   registerDashboardsCommand(program, commandIo);
   registerNotifyCommand(program, commandIo);
+  registerHealthCommand(program, commandIo);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

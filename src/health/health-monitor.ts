@@ -6,13 +6,14 @@
  * `perfwarden_target_memory_leak_confidence`, `perfwarden_cache_hit_ratio`,
  * `perfwarden_cache_hits_total`/`perfwarden_cache_lookups_total`, `perfwarden_target_cpu_ratio`,
  * `perfwarden_target_source_up`, `perfwarden_target_memory_limit_bytes`,
- * `perfwarden_target_memory_limit_eta_seconds`.
+ * `perfwarden_target_memory_limit_eta_seconds` (while leaking).
  * A source that fails is `source_up 0` and an `ok: false` sample — alertable, never a crash.
  *
- * The leak alert's measure (`memorySlopeBytesPerSecond` of a sample) is the slope only while the
- * detector's verdict is `leak`, 0 for `no_leak`/`step`, and absent without enough data: a step or a
- * sawtooth must not fire `memory-leak` however steep its fitted slope. The exported confidence
- * follows the same rule, so the generated Prometheus rule is the same condition.
+ * The leak alert's measure (`memorySlopeBytesPerSecond` of a sample) and the slope gauge are the
+ * detector's slope only while its verdict is `leak`, 0 otherwise once the leak window is full, and
+ * absent before: a step or a sawtooth must not fire `memory-leak` (nor cross the dashboard's line)
+ * however steep its fitted slope, and nothing is judged on a half-full window. The exported
+ * confidence follows the same rule, so the generated Prometheus rule is the same condition.
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -55,11 +56,29 @@ interface TargetState {
   sources: readonly Source[];
   leak: LeakDetector;
   lastAssessment?: LeakAssessment;
+  /** Latest readings, for {@link HealthMonitor.snapshot}. */
+  last: { at?: number; memoryBytes?: number; memoryLimitBytes?: number; cpuRatio?: number; cacheHitRatio?: number; cacheSource?: string };
   /** Previous counter readings per source, for the cache gauge. */
   counters: Map<string, { hits: number; misses: number }>;
   headerOutcomes: ('hit' | 'miss')[];
   hasCacheSource: boolean;
   timer?: TimerHandle;
+}
+
+/** One target's latest health (plain data; undefined where nothing was read yet). */
+export interface TargetHealth {
+  target: string;
+  /** Epoch ms of the last successful read. */
+  sampledAt: number | undefined;
+  memoryBytes: number | undefined;
+  memoryLimitBytes: number | undefined;
+  cpuRatio: number | undefined;
+  /** 0..1, over the last two counter readings (or the last 200 probe responses' headers). */
+  cacheHitRatio: number | undefined;
+  /** Where the ratio came from: a source type, or "headers". */
+  cacheSource: string | undefined;
+  leakWindowMs: number;
+  leak: LeakAssessment | undefined;
 }
 
 /** Options for {@link HealthMonitor}. */
@@ -84,7 +103,7 @@ export class HealthMonitor {
     for (const t of opts.targets) {
       const sources = t.sources ?? t.resources.sources.map((c) => createSource(c, t.baseUrl));
       this.states.set(t.name, {
-        target: t, sources, counters: new Map(), headerOutcomes: [],
+        target: t, sources, counters: new Map(), headerOutcomes: [], last: {},
         hasCacheSource: t.resources.sources.some((s) => s.type === 'redis' || (s.type === 'prometheus' && s.cacheHitsMetric !== undefined) || (s.type === 'json' && (s.cacheHitRatio !== undefined || s.cacheHits !== undefined))),
         leak: new LeakDetector({
           windowMs: t.resources.leak.window,
@@ -99,12 +118,12 @@ export class HealthMonitor {
       this.gauges = {
         memory: g('perfwarden_target_memory_bytes', 'Memory of the target as its sources report it (RSS, used memory).', ['target']),
         limit: g('perfwarden_target_memory_limit_bytes', 'The memory limit memory_ratio is computed against (config or source).', ['target']),
-        slope: g('perfwarden_target_memory_slope_bytes_per_second', 'Theil–Sen slope of the target memory over the leak window (absent until the window holds enough data).', ['target']),
+        slope: g('perfwarden_target_memory_slope_bytes_per_second', 'Leak rate of the target memory: the Theil–Sen slope of its post-GC baseline over the leak window while the leak verdict is "leak", 0 otherwise (absent until the window is full).', ['target']),
         confidence: g('perfwarden_target_memory_leak_confidence', `0..1: how sure the leak detector is that memory leaks (1 − Mann–Kendall p while its verdict is "leak", else 0; >= ${LEAK_CONFIDENCE_THRESHOLD} means leak).`, ['target']),
         cache: g('perfwarden_cache_hit_ratio', 'Cache hit ratio of the target (counters, or response headers).', ['target']),
         cpu: g('perfwarden_target_cpu_ratio', 'CPU utilisation of the target, core-seconds per second.', ['target']),
         up: g('perfwarden_target_source_up', '1 when the last read of a resource source succeeded.', ['target', 'source']),
-        eta: g('perfwarden_target_memory_limit_eta_seconds', 'Seconds until the memory limit at the current slope (absent when not rising).', ['target']),
+        eta: g('perfwarden_target_memory_limit_eta_seconds', 'Seconds until the memory limit at the current slope (present only while the leak verdict is "leak").', ['target']),
       };
       const c = (name: string, help: string) => new Counter({ name, help, labelNames: ['target'], registers: [r] });
       this.counters = {
@@ -155,7 +174,10 @@ export class HealthMonitor {
     s.headerOutcomes.push(o);
     const cap = this.opts.headerWindow ?? 200;
     if (s.headerOutcomes.length > cap) s.headerOutcomes.splice(0, s.headerOutcomes.length - cap);
-    this.gauges?.cache.set({ target: r.target }, s.headerOutcomes.filter((x) => x === 'hit').length / s.headerOutcomes.length);
+    const ratio = s.headerOutcomes.filter((x) => x === 'hit').length / s.headerOutcomes.length;
+    this.gauges?.cache.set({ target: r.target }, ratio);
+    s.last.cacheHitRatio = ratio;
+    s.last.cacheSource = 'headers';
     this.countLookups(r.target, o === 'hit' ? 1 : 0, 1);
   }
 
@@ -167,6 +189,21 @@ export class HealthMonitor {
   /** The latest leak assessment of a target. */
   assessment(target: string): LeakAssessment | undefined {
     return this.states.get(target)?.lastAssessment;
+  }
+
+  /** Every watched target's latest health: memory, leak assessment, CPU and cache hit ratio. */
+  snapshot(): TargetHealth[] {
+    return [...this.states.values()].map((s) => ({
+      target: s.target.name,
+      sampledAt: s.last.at,
+      memoryBytes: s.last.memoryBytes,
+      memoryLimitBytes: s.last.memoryLimitBytes,
+      cpuRatio: s.last.cpuRatio,
+      cacheHitRatio: s.last.cacheHitRatio,
+      cacheSource: s.last.cacheSource,
+      leakWindowMs: s.target.resources.leak.window,
+      leak: s.lastAssessment,
+    }));
   }
 
   private async sample(s: TargetState): Promise<void> {
@@ -188,21 +225,30 @@ export class HealthMonitor {
         s.lastAssessment = a;
         this.gauges?.memory.set({ target: name }, reading.memoryBytes);
         if (sample.memoryLimitBytes !== undefined) this.gauges?.limit.set({ target: name }, sample.memoryLimitBytes);
-        if (a.verdict === 'insufficient_data') {
+        s.last.memoryBytes = reading.memoryBytes;
+        if (sample.memoryLimitBytes !== undefined) s.last.memoryLimitBytes = sample.memoryLimitBytes;
+        if (!a.windowFull) {
           this.gauges?.slope.remove({ target: name });
           this.gauges?.confidence.remove({ target: name });
         } else {
           const leaking = a.verdict === 'leak';
           sample.memorySlopeBytesPerSecond = leaking ? a.slopeBytesPerSecond : 0;
           sample.memoryLeakConfidence = leaking ? a.confidence : 0;
-          this.gauges?.slope.set({ target: name }, a.slopeBytesPerSecond);
+          this.gauges?.slope.set({ target: name }, sample.memorySlopeBytesPerSecond);
           this.gauges?.confidence.set({ target: name }, sample.memoryLeakConfidence);
         }
-        if (a.secondsToLimit !== undefined) this.gauges?.eta.set({ target: name }, a.secondsToLimit);
+        if (a.verdict === 'leak' && a.secondsToLimit !== undefined) this.gauges?.eta.set({ target: name }, a.secondsToLimit);
         else this.gauges?.eta.remove({ target: name });
       }
-      if (reading.ok && reading.cpuRatio !== undefined) this.gauges?.cpu.set({ target: name }, reading.cpuRatio);
-      if (reading.ok && reading.cacheHitRatio !== undefined) this.gauges?.cache.set({ target: name }, reading.cacheHitRatio);
+      if (reading.ok) s.last.at = at;
+      if (reading.ok && reading.cpuRatio !== undefined) {
+        this.gauges?.cpu.set({ target: name }, reading.cpuRatio);
+        s.last.cpuRatio = reading.cpuRatio;
+      }
+      if (reading.ok && reading.cacheHitRatio !== undefined) {
+        this.gauges?.cache.set({ target: name }, reading.cacheHitRatio);
+        s.last = { ...s.last, cacheHitRatio: reading.cacheHitRatio, cacheSource: src.type };
+      }
       if (reading.ok && reading.cacheHits !== undefined && reading.cacheMisses !== undefined) {
         const prev = s.counters.get(src.type);
         s.counters.set(src.type, { hits: reading.cacheHits, misses: reading.cacheMisses });
@@ -211,6 +257,7 @@ export class HealthMonitor {
           const dm = reading.cacheMisses - prev.misses;
           if (dh >= 0 && dm >= 0 && dh + dm > 0) {
             this.gauges?.cache.set({ target: name }, dh / (dh + dm));
+            s.last = { ...s.last, cacheHitRatio: dh / (dh + dm), cacheSource: src.type };
             this.countLookups(name, dh, dh + dm);
           }
         }

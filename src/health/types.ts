@@ -20,11 +20,11 @@ export interface HealthSample {
   /** The limit memory_ratio is computed against (from config or the source). */
   memoryLimitBytes?: number;
   /**
-   * The leak alert's measure: the Theil–Sen slope over the leak window while the detector's
-   * verdict is `leak`, 0 for `no_leak`/`step`, absent while data is insufficient.
+   * The leak alert's measure: the detector's slope (of the post-GC baseline) while its verdict is
+   * `leak`, 0 otherwise once the leak window is full, absent before.
    */
   memorySlopeBytesPerSecond?: number;
-  /** 1 − Mann–Kendall p while the verdict is `leak`, else 0 (absent while data is insufficient). */
+  /** 1 − Mann–Kendall p while the verdict is `leak`, else 0 (absent until the leak window is full). */
   memoryLeakConfidence?: number;
   /** 0..1 of one core-equivalent share of the machine, as the source defines it. */
   cpuRatio?: number;

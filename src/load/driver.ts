@@ -101,7 +101,7 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
   const totalSeconds = planDurationMs(plan) / 1000;
 
   const run = new RunAggregate(plan.endpoints);
-  const health = options.health === undefined ? undefined : new RunHealth(options.health, clock, planDurationMs(plan));
+  const health = options.health === undefined ? undefined : new RunHealth(options.health, clock);
   const judgesTarget = plan.thresholds.some((t) => TARGET_METRIC_KINDS.has(t.metric.kind));
   const steps = new Map<number, RunAggregate>();
   const ws = emptyWsCounters();

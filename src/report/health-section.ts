@@ -13,13 +13,11 @@ export function leakText(h: TargetResult): string {
   const perMin = (bps: number) => `${bps >= 0 ? '+' : ''}${fmtBytes(bps * 60)}/min`;
   switch (l.verdict) {
     case 'leak':
-      return `LEAK ${perMin(l.slopeBytesPerSecond)} (95 % CI ${perMin(l.slopeLow)} … ${perMin(l.slopeHigh)}, confidence ${fmtPct(l.confidence)})`;
+      return `LEAK ${perMin(l.slopeBytesPerSecond)} (95 % CI ${perMin(l.slopeLow)} … ${perMin(l.slopeHigh)}, confidence ${fmtPct(l.confidence)}, ${l.gcCycles} GC cycles)`;
     case 'no_leak':
-      return `no leak (trend ${perMin(l.slopeBytesPerSecond)}, not significant)`;
-    case 'step':
-      return `no leak: a one-off step, not a trend (${perMin(l.slopeBytesPerSecond)})`;
+      return l.step ? 'no leak: a one-off step, not a trend' : `no leak (trend ${perMin(l.slopeBytesPerSecond)}, not significant; ${l.gcCycles} GC cycles)`;
     case 'insufficient_data':
-      return `leak: not enough data (${l.samples} samples over ${l.spanSeconds.toFixed(0)} s)`;
+      return `leak: not enough data (${l.samples} samples over ${l.spanSeconds.toFixed(0)} s, ${l.gcCycles} GC cycles; a verdict needs the whole run and 3 cycles)`;
   }
 }
 

@@ -80,16 +80,11 @@ export function renderHtml(r: LoadResult): string {
     const mem = h.memory;
     if (mem !== null && mem.series.length > 1) {
       const mib = (b: number) => b / 1048576;
-      const first = mem.series[0]!;
-      const last = mem.series[mem.series.length - 1]!;
-      const slope = h.leak?.slopeBytesPerSecond ?? 0;
-      // The fitted trend through the run's median memory, so a leak shows as a rising line.
-      const sorted = mem.series.map((p) => p.bytes).sort((a, b) => a - b);
-      const midT = (first.t + last.t) / 2;
-      const midB = sorted[Math.floor(sorted.length / 2)] ?? first.bytes;
+      // The detector's fitted line (through the post-GC troughs), so a leak shows as a rising line.
+      const trend = h.leak?.trend;
       body.push(lineChart([
         { name: 'memory', color: '#1f77b4', points: mem.series.map((p) => [p.t, mib(p.bytes)]) },
-        { name: 'trend', color: '#d62728', points: [[first.t, mib(midB + slope * (first.t - midT))], [last.t, mib(midB + slope * (last.t - midT))]] },
+        ...(trend === undefined ? [] : [{ name: 'trend', color: '#d62728', points: [[trend.fromT, mib(trend.fromBytes)], [trend.toT, mib(trend.toBytes)]] as [number, number][] }]),
       ], { title: `Target memory (${leakText(h)})`, yLabel: 'MiB' }));
     }
   }

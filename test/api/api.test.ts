@@ -147,7 +147,7 @@ describe('API with history and a load service (inject)', () => {
     const res = await h.app.inject({ url: '/docs/json' });
     assert.equal(res.statusCode, 200);
     const doc = res.json() as { paths: Record<string, Record<string, { security?: unknown[] }>> };
-    for (const p of ['/api/probes', '/api/probes/{name}/results', '/api/loads', '/api/runs', '/api/runs/{id}', '/api/runs/{id}/report.html', '/api/loads/{name}/run', '/api/runs/{id}/abort', '/api/runs/{id}/baseline', '/api/alerts']) {
+    for (const p of ['/api/probes', '/api/probes/{name}/results', '/api/loads', '/api/runs', '/api/runs/{id}', '/api/runs/{id}/report.html', '/api/loads/{name}/run', '/api/runs/{id}/abort', '/api/runs/{id}/baseline', '/api/alerts', '/api/targets']) {
       assert.ok(doc.paths[p], `missing ${p}`);
     }
     assert.deepEqual(doc.paths['/api/loads/{name}/run']?.post?.security, [{ bearerAuth: [] }]);

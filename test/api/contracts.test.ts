@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AlertsServiceLike, LoadsServiceLike, ProbesServiceLike } from '../../src/api/service-contracts.js';
+import type { AlertsServiceLike, HealthServiceLike, LoadsServiceLike, ProbesServiceLike } from '../../src/api/service-contracts.js';
+import type { HealthMonitor } from '../../src/health/health-monitor.js';
 import type { AlertService } from '../../src/alerts/alert-service.js';
 import type { LoadService } from '../../src/load/load-service.js';
 import type { ProbeService } from '../../src/probe/probe-module.js';
@@ -14,6 +15,7 @@ export type Contracts = [
   Satisfies<LoadsServiceLike, LoadService>,
   Satisfies<AlertsServiceLike, AlertService>,
   Satisfies<ProbesServiceLike, ProbeService>,
+  Satisfies<HealthServiceLike, HealthMonitor>,
 ];
 
 test('the SQLite RunStore keeps what history added when the engine saves again', async () => {

@@ -10,8 +10,8 @@ import { createJsonSource } from '../../src/health/json-source.js';
 import { createProcessSource, cpuSecondsFromStat } from '../../src/health/process-source.js';
 import { createPrometheusSource } from '../../src/health/prometheus-source.js';
 import { HealthMonitor } from '../../src/health/health-monitor.js';
-import { startRedis } from '../helpers/redis-server.js';
 import type { HealthSample } from '../../src/health/types.js';
+import { startRedis } from '../helpers/redis-server.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -98,9 +98,9 @@ test('process source reads /proc of a live process; a stale pid file is a failed
 });
 
 test('redis source against a real redis-server: a Zipf cache workload hit ratio matches what the clients saw', { timeout: 60_000 }, async () => {
-  const server = await startRedis();
-  cleanups.push(() => server.stop());
-  const { port, client } = server;
+  const redis = await startRedis();
+  cleanups.push(() => redis.stop());
+  const { client, port } = redis;
 
   const clock = new FakeClock();
   const registry = new Registry();
@@ -161,8 +161,7 @@ test('redis source against a real redis-server: a Zipf cache workload hit ratio 
   assert.equal(await gauge(registry, 'perfwarden_target_source_up', { target: 'cache', source: 'redis' }), 1);
 
   // Redis goes away: a failed sample and source_up 0, no exception.
-  client.disconnect();
-  await server.kill();
+  await redis.stop('SIGKILL');
   await clock.advance(15_000);
   await monitor.sampleAll();
   assert.equal(samples[samples.length - 1]?.ok, false);

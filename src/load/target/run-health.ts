@@ -9,7 +9,8 @@ import type { ResourceSourceConfig, ResourcesConfig } from '../../config/section
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { coerceError } from '../../core/errors.js';
 import { createSource } from '../../health/health-monitor.js';
-import { LeakDetector } from '../../health/leak-detector.js';
+import { assessLeak } from '../../health/leak-detector.js';
+import type { LeakAssessment, MemoryPoint } from '../../health/leak-detector.js';
 import type { Source, SourceReading } from '../../health/source.js';
 import type { TargetInput } from '../thresholds.js';
 
@@ -33,7 +34,21 @@ export interface TargetResult {
   /** Memory over the run (seconds from the start of measurement), bytes. */
   memory: { series: { t: number; bytes: number }[]; startBytes: number; endBytes: number; maxBytes: number; limitBytes?: number } | null;
   /** The leak detector over the whole run: verdict, slope with its 95 % interval, confidence. */
-  leak: { verdict: 'leak' | 'no_leak' | 'step' | 'insufficient_data'; slopeBytesPerSecond: number; slopeLow: number; slopeHigh: number; confidence: number; samples: number; spanSeconds: number } | null;
+  leak: {
+    verdict: 'leak' | 'no_leak' | 'insufficient_data';
+    slopeBytesPerSecond: number;
+    /** ~95 % interval of the slope, bytes per second. */
+    slopeLow: number;
+    slopeHigh: number;
+    confidence: number;
+    /** GC cycles seen (a verdict needs 3), and whether the rise was one step (a warm-up), not a trend. */
+    gcCycles: number;
+    step: boolean;
+    samples: number;
+    spanSeconds: number;
+    /** The fitted line (seconds from the start of measurement, bytes), for a chart. */
+    trend?: { fromT: number; fromBytes: number; toT: number; toBytes: number };
+  } | null;
   /** CPU of the target, share of one core: average and peak over the run. */
   cpu: { avg: number; max: number } | null;
   /** Cache hit ratio over the run, from counter deltas (Redis INFO, a Prometheus counter pair) or a ratio read directly. */
@@ -62,17 +77,23 @@ export class RunHealth {
   private lastError: string | undefined;
   private memory: { t: number; bytes: number }[] = [];
   private maxBytes = 0;
-  private readonly detector: LeakDetector;
+  private readonly points: MemoryPoint[] = [];
   private cpu: number[] = [];
   private counters: { first?: { hits: number; misses: number }; last?: { hits: number; misses: number }; source?: string } = {};
   private ratios: number[] = [];
   private ratioSource: string | undefined;
   private sampling: Promise<void> = Promise.resolve();
 
-  constructor(private readonly config: RunHealthConfig, private readonly clock: Clock, plannedMs: number) {
+  constructor(private readonly config: RunHealthConfig, private readonly clock: Clock) {
     this.sources = config.sources.map((s) => createSource(s, config.baseUrl));
-    // The leak window is the whole run: a verdict needs it at least half covered.
-    this.detector = new LeakDetector({ windowMs: Math.max(plannedMs, config.every * 12), minSamples: 8, ...(config.memoryLimitBytes === undefined ? {} : { limitBytes: config.memoryLimitBytes }) });
+  }
+
+  /** The leak detector over everything sampled so far: the run so far is the window. */
+  private assess(): LeakAssessment | undefined {
+    const first = this.points[0];
+    const last = this.points[this.points.length - 1];
+    if (first === undefined || last === undefined) return undefined;
+    return assessLeak(this.points, last.atMs, { windowMs: last.atMs - first.atMs, ...(this.config.memoryLimitBytes === undefined ? {} : { limitBytes: this.config.memoryLimitBytes }) });
   }
 
   /** Starts sampling at `origin` (epoch ms, the start of measurement). */
@@ -116,21 +137,25 @@ export class RunHealth {
       }
     }
     if (memory !== undefined) {
-      this.detector.add(at, memory);
+      this.points.push({ atMs: at, bytes: memory });
       this.maxBytes = Math.max(this.maxBytes, memory);
       this.memory.push({ t: Math.round((at - this.origin) / 10) / 100, bytes: memory });
       if (this.memory.length > MAX_MEMORY_POINTS) this.memory = this.memory.filter((_, i) => i % 2 === 0);
     }
   }
 
+  private rel(atMs: number): number {
+    return Math.round((atMs - this.origin) / 10) / 100;
+  }
+
   /** What thresholds see now. */
   input(): TargetInput {
-    const leak = this.detector.assess();
+    const leak = this.assess();
     const cache = this.cache();
     return {
       ...(cache === null ? {} : { cacheHitRatio: cache.hitRatio }),
       ...(this.memory.length === 0 ? {} : { memoryMax: this.maxBytes }),
-      ...(leak.verdict === 'insufficient_data' ? {} : { memorySlope: leak.slopeBytesPerSecond, leak: leak.verdict === 'leak' ? 1 : 0 }),
+      ...(leak === undefined || leak.verdict === 'insufficient_data' ? {} : { memorySlope: leak.slopeBytesPerSecond, leak: leak.verdict === 'leak' ? 1 : 0 }),
       ...(this.cpu.length === 0 ? {} : { cpu: this.cpu.reduce((a, b) => a + b, 0) / this.cpu.length }),
     };
   }
@@ -152,7 +177,7 @@ export class RunHealth {
     await this.sampling;
     await this.sample();
     await Promise.all(this.sources.map((s) => s.close?.().catch(() => undefined)));
-    const a = this.detector.assess();
+    const a = this.assess();
     const first = this.memory[0];
     const last = this.memory[this.memory.length - 1];
     return {
@@ -161,7 +186,18 @@ export class RunHealth {
       failedReads: this.failedReads,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
       memory: first === undefined || last === undefined ? null : { series: this.memory, startBytes: first.bytes, endBytes: last.bytes, maxBytes: this.maxBytes, ...(this.config.memoryLimitBytes === undefined ? {} : { limitBytes: this.config.memoryLimitBytes }) },
-      leak: first === undefined ? null : { verdict: a.verdict, slopeBytesPerSecond: a.slopeBytesPerSecond, slopeLow: a.slopeLow, slopeHigh: a.slopeHigh, confidence: a.confidence, samples: a.samples, spanSeconds: a.spanSeconds },
+      leak: a === undefined ? null : {
+        verdict: a.verdict,
+        slopeBytesPerSecond: a.slopeBytesPerSecond,
+        slopeLow: a.confidenceInterval[0],
+        slopeHigh: a.confidenceInterval[1],
+        confidence: a.confidence,
+        gcCycles: a.gcCycles,
+        step: a.step,
+        samples: a.samples,
+        spanSeconds: a.spanSeconds,
+        ...(a.trend === undefined ? {} : { trend: { fromT: this.rel(a.trend.fromMs), fromBytes: a.trend.fromBytes, toT: this.rel(a.trend.toMs), toBytes: a.trend.toBytes } }),
+      },
       cpu: this.cpu.length === 0 ? null : { avg: this.cpu.reduce((x, y) => x + y, 0) / this.cpu.length, max: Math.max(...this.cpu) },
       cache: this.cache(),
       alerts: [],
