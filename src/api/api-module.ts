@@ -81,6 +81,7 @@ export async function registerApi(app: FastifyInstance, ctx: DaemonContext, opti
  */
 export function createApiModule(options: ApiModuleOptions = {}): DaemonModule {
   let unsubscribe: (() => void) | undefined;
+  let stopped = false;
   let startedAt = 0;
   let ctxRef: DaemonContext | undefined;
   return {
@@ -100,9 +101,13 @@ export function createApiModule(options: ApiModuleOptions = {}): DaemonModule {
       const history = deps.history();
       const board = deps.board();
       if (history === undefined || board === undefined) return;
-      void board.seed(history.probes, startedAt).catch((thrown: unknown) => ctx.logger.warn({ err: coerceError(thrown) }, 'api: cannot read the last hour from history'));
+      // A daemon stopped before the seed ran has closed the database: nothing to say then.
+      void board.seed(history.probes, startedAt).catch((thrown: unknown) => {
+        if (!stopped) ctx.logger.warn({ err: coerceError(thrown) }, 'api: cannot read the last hour from history');
+      });
     },
     stop() {
+      stopped = true;
       unsubscribe?.();
       unsubscribe = undefined;
     },

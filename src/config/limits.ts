@@ -28,8 +28,8 @@ const MIN_INTERVAL_FLOOR_MS = 10;
 
 /** Keys that schedule something repeatedly: at least `limits.minInterval`. */
 const INTERVAL_KEYS = new Set(['every', 'evaluationInterval']);
-/** Keys that are spans of history, not timers: capped at ten years instead of 24.8 days. */
-const RETENTION_KEYS = new Set(['retention', 'rawRetention', 'minuteRetention', 'giveUpAfter', 'window']);
+/** Keys that are spans (of history, or a certificate's remaining life), not timers: capped at ten years instead of 24.8 days. */
+const RETENTION_KEYS = new Set(['retention', 'rawRetention', 'minuteRetention', 'giveUpAfter', 'window', 'expiryWarning', 'expiryCritical']);
 
 /** Reports every duration outside its limits. `raw` is the config after defaults, before decoding. */
 export function checkLimits(schema: TSchema, raw: Record<string, unknown>, report: ReportProblem): void {

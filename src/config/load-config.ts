@@ -171,16 +171,21 @@ interface SchemaError {
 function* schemaErrors(schema: TSchema, value: unknown): Generator<SchemaError> {
   for (const error of Value.Errors(schema, value)) {
     const path = pointerToPath(error.path);
-    if (error.type !== ValueErrorType.Union || !isTagged(error.value)) {
+    const variants = error.type === ValueErrorType.Union ? (error.schema as TUnion).anyOf : [];
+    const tags = variants.map((v) => (v as { properties?: { type?: { const?: unknown } } }).properties?.type?.const);
+    const tagged = tags.length > 0 && tags.every((t) => typeof t === 'string');
+    if (!tagged || typeof error.value !== 'object' || error.value === null || Array.isArray(error.value)) {
       yield { path, error };
       continue;
     }
-    const variants = (error.schema as TUnion).anyOf;
-    const tags = variants.map((v) => (v as { properties?: { type?: { const?: unknown } } }).properties?.type?.const);
-    const chosen = variants[tags.indexOf(error.value.type)];
+    const expected = `expected one of ${tags.map((t) => `"${String(t)}"`).join(', ')}`;
+    if (!isTagged(error.value)) {
+      yield { path: [...path, 'type'], error, message: `required: ${expected}` };
+      continue;
+    }
+    const chosen = variants[(tags as unknown[]).indexOf(error.value.type)];
     if (chosen === undefined) {
-      const known = tags.filter((t) => typeof t === 'string').join(', ');
-      yield { path: [...path, 'type'], error, message: `unknown type ${JSON.stringify(error.value.type)} (expected one of ${known})` };
+      yield { path: [...path, 'type'], error, message: `${expected}, got ${JSON.stringify(error.value.type)}` };
       continue;
     }
     // Defaults could not be applied while the union was undecided: apply the chosen variant's.

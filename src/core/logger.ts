@@ -36,6 +36,8 @@ export const HUMAN_LINE_OPTIONS: PrettyOptions = {
   singleLine: true,
   translateTime: 'SYS:HH:MM:ss.l',
   ignore: 'pid,hostname',
+  // An error is a field like the others (inline JSON), not a multi-line block with its stack.
+  errorLikeObjectKeys: [],
 };
 
 /** Creates the daemon's root logger. */

@@ -63,6 +63,7 @@ targets: [{ name: api, url: "http://127.0.0.1:1" }]
 probes: [{ name: status, target: api, every: 1s, http: { path: /s } }]
 alerts:
   - { name: replica-latency, select: { probes: [status] }, measure: latency.p95, window: 2s, warning: "> 400ms" }
+limits: { minInterval: 100ms }
 notifications:
   evaluationInterval: 250ms
   channels:

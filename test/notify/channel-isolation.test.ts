@@ -1,3 +1,4 @@
+import { warmUp } from '../helpers/warm-up.js';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer } from 'node:http';
@@ -52,6 +53,7 @@ notifications:
   const engine = buildAlertEngine(config, { db, clock, onDelivery: (o) => outcomes.push(o) });
   closers.push(async () => { await engine.stop(); db.close(); });
 
+  warmUp(engine, ['status'], clock.now());
   engine.store.addProbeResult({ probe: 'status', target: 'api', kind: 'http', url: 'x', ok: true, startedAt: clock.now(), durationSeconds: 0.9, phases: {} });
   const started = performance.now();
   const pass = engine.tick();
@@ -89,6 +91,7 @@ notifications:
   const db = openDatabase(':memory:', []);
   const engine = buildAlertEngine(config, { db, clock });
   closers.push(async () => { await engine.stop(); db.close(); });
+  warmUp(engine, ['a', 'b'], clock.now());
   for (const probe of ['a', 'b']) engine.store.addProbeResult({ probe, target: 'api', kind: 'http', url: 'x', ok: true, startedAt: clock.now(), durationSeconds: 0.9, phases: {} });
   await engine.tick();
   for (const probe of ['a', 'b']) engine.store.addProbeResult({ probe, target: 'api', kind: 'http', url: 'x', ok: true, startedAt: clock.now() + 70_000, durationSeconds: 0.01, phases: {} });

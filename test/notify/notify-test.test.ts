@@ -1,3 +1,4 @@
+import { warmUp } from '../helpers/warm-up.js';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -102,6 +103,7 @@ notifications:
   const unreachable = await waitFor('the start-up warning', () => lines.find((l) => l.msg.includes('unreachable at start-up')));
   assert.match(unreachable.msg, /notification channel "mail" \(email\) is unreachable at start-up: .*ECONNREFUSED.*perfwarden notify test --channel mail/);
 
+  warmUp(engine, ['status'], clock.now());
   engine.store.addProbeResult({ probe: 'status', target: 'api', kind: 'http', url: 'x', ok: true, startedAt: clock.now(), durationSeconds: 0.9, phases: {} });
   for (let i = 0; i < 24; i++) {
     await clock.advance(5000);

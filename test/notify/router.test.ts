@@ -1,3 +1,4 @@
+import { warmUp } from '../helpers/warm-up.js';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/core/clock.js';
@@ -31,10 +32,6 @@ notifications:
     - { match: { labels: { team: web } }, channels: [chat], groupWait: 30s, groupInterval: 2m, repeatInterval: 1h, sendResolved: false }
 `;
 
-/** Probes a and b have been running for an hour, past their first window (which alerts ignore). */
-function warmUp(engine: { store: { addProbeResult(r: ProbeResult): void } }, now: number): void {
-  for (const probe of ['a', 'b']) engine.store.addProbeResult({ probe, target: 'api', kind: 'http', url: 'x', ok: true, startedAt: now - 3_600_000, durationSeconds: 0.01, phases: {} });
-}
 
 function setup() {
   const config = loadConfigText(CONFIG, 'r.yaml', {});
@@ -43,7 +40,7 @@ function setup() {
   const clock = new FakeClock();
   const db = openDatabase(':memory:', []);
   const engine = buildAlertEngine(config, { db, clock, notifiers: [fake('pager'), fake('chat')] });
-  warmUp(engine, clock.now());
+  warmUp(engine, ['a', 'b'], clock.now());
   closers.push(() => { db.close(); });
   const step = async (latency: Record<string, number>) => {
     await clock.advance(5000);
@@ -92,7 +89,7 @@ notifications:
     db, clock, onTransition: (t) => transitions.push({ at: clock.now(), kind: t.kind }),
     notifiers: [{ name: 'chat', type: 'webhook', send: async (n) => { sent.push({ at: clock.now(), kinds: n.alerts.map((t) => `${t.kind}:${t.severity}`).join() }); } }],
   });
-  warmUp(engine, clock.now());
+  warmUp(engine, ['a', 'b'], clock.now());
   const run = async (steps: number, seconds: number) => {
     for (let i = 0; i < steps; i++) {
       await clock.advance(5000);
@@ -135,7 +132,7 @@ notifications:
   closers.push(() => { db.close(); });
   const am: Notifier = { name: 'am', type: 'alertmanager', resendInterval: 60_000, send: async (n) => { sent.push({ at: clock.now(), group: n.groupKey, kinds: n.alerts.map((t) => t.kind).join() }); } };
   const engine = buildAlertEngine(config, { db, clock, notifiers: [am] });
-  warmUp(engine, clock.now());
+  warmUp(engine, ['a', 'b'], clock.now());
   const run = async (steps: number, seconds: number) => {
     for (let i = 0; i < steps; i++) {
       await clock.advance(5000);

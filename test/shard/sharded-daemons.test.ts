@@ -80,13 +80,14 @@ test('three --shard i/3 daemons: each probe runs once, the load adds up, Prometh
   // The scheduled load: the three shards fire at the same cron tick and add up to the rate.
   await p.waitUntil('the sharded load running for 8 s', async () => ((await value('sum(increase(perfwarden_load_requests_total[30s]))'))[0] ?? 0) > RATE * 8, 60_000);
   const rate = (await value('sum(rate(perfwarden_load_requests_total[5s]))'))[0] ?? 0;
-  assert.ok(Math.abs(rate - RATE) / RATE < 0.02 + 0.03, `summed rate ${rate.toFixed(1)}/s of ${RATE}/s`);
+  assert.ok(Math.abs(rate - RATE) / RATE < 0.05, `summed rate ${rate.toFixed(1)}/s of ${RATE}/s`);
   await new Promise<void>((resolve) => {
     const check = () => (finished.length >= 3 ? resolve() : setTimeout(check, 200));
     check();
   });
   const merged = mergeResults(finished);
-  assert.ok(Math.abs(merged.summary.requests - RATE * 14) <= 3, `merged requests ${merged.summary.requests}: ${JSON.stringify(finished.map((r) => [r.summary, r.aborted, r.measuredFrom, r.warnings]))}`);
+  // Every planned iteration is accounted for: sent, or dropped (and counted) on a starved machine.
+  assert.ok(Math.abs(merged.summary.requests + merged.summary.droppedIterations - RATE * 14) <= 3, `merged requests ${merged.summary.requests}: ${JSON.stringify(finished.map((r) => [r.summary, r.aborted, r.measuredFrom, r.warnings]))}`);
   assert.deepEqual(finished.map((r) => r.generator.segment).sort(), ['0/3', '1/3', '2/3']);
   // Prometheus sums the shards' buckets: its p95 lands in the bucket of the merged result's p95.
   await p.waitUntil('the last scrape of the run', async () => ((await value('sum(perfwarden_load_request_duration_seconds_count)'))[0] ?? 0) >= merged.summary.requests, 20_000);
