@@ -9,7 +9,7 @@ import { levelAt, totalMs } from '../plan/schedule.js';
 import type { Ramp } from '../plan/schedule.js';
 import { shareOf } from '../plan/segment.js';
 import type { Vu } from '../vu/vu.js';
-import { completion } from './types.js';
+import { completion, timerSet } from './types.js';
 import type { ExecutorContext, ExecutorFactory, ExecutorHandle } from './types.js';
 
 const RAMP_CHECK_MS = 100;
@@ -29,17 +29,10 @@ export function runClosed(ramps: readonly Ramp[], ctx: ExecutorContext): Executo
   const running: Vu[] = [];
   const idle: Vu[] = [];
   const all: Vu[] = [];
-  const timers = new Set<TimerHandle>();
+  const { later, cancelAll } = timerSet(clock);
   const { done, settle, settled } = completion();
   let rampTimer: TimerHandle | undefined;
 
-  const later = (fn: () => void, ms: number) => {
-    const t = clock.setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
   const begin = (vu: Vu) => {
     if (settled() || vu.retiring) {
       vu.retiring = false;
@@ -92,8 +85,7 @@ export function runClosed(ramps: readonly Ramp[], ctx: ExecutorContext): Executo
     for (const vu of running) vu.retiring = true;
     running.length = 0;
     rampTimer?.cancel();
-    for (const t of timers) t.cancel();
-    timers.clear();
+    cancelAll();
     settle();
   };
   adjust();

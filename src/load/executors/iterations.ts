@@ -4,10 +4,9 @@
  * (a fast VU does more); per-vu-iterations: each VU does exactly `iterations`. Both end early at
  * `maxDurationMs`. The shares of all segments add up to exactly the configured count.
  */
-import type { TimerHandle } from '../../core/clock.js';
 import { shareOf } from '../plan/segment.js';
 import type { Vu } from '../vu/vu.js';
-import { completion } from './types.js';
+import { completion, timerSet } from './types.js';
 import type { ExecutorContext, ExecutorFactory, ExecutorHandle } from './types.js';
 
 /** shared-iterations: `iterations` in all, taken by whichever VU is free. */
@@ -32,15 +31,8 @@ function runCounted(vus: number, maxMs: number, ctx: ExecutorContext, take: (vu:
   const { clock } = ctx;
   const { done, settle, settled } = completion();
   const all: Vu[] = [];
-  const timers = new Set<TimerHandle>();
+  const { later, cancelAll } = timerSet(clock);
   let active = 0;
-  const later = (fn: () => void, ms: number) => {
-    const t = clock.setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
   const next = (vu: Vu) => {
     if (settled()) return;
     const wait = vu.readyAt - clock.now();
@@ -64,8 +56,7 @@ function runCounted(vus: number, maxMs: number, ctx: ExecutorContext, take: (vu:
   function stop(): void {
     if (settled()) return;
     deadline.cancel();
-    for (const t of timers) t.cancel();
-    timers.clear();
+    cancelAll();
     settle();
   }
   active = vus;

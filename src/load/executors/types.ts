@@ -3,7 +3,7 @@
  * iteration starts on VUs it gets from the worker. Executors know nothing of HTTP or WebSocket,
  * threads or windows; they are tested with a fake clock and fake VUs.
  */
-import type { Clock } from '../../core/clock.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { ExecutorKind, ExecutorSpec } from '../plan/plan.js';
 import type { Segment } from '../plan/segment.js';
 import type { VuSource } from '../vu/vu.js';
@@ -37,6 +37,24 @@ export interface ExecutorHandle {
 
 /** Starts an executor of one kind. */
 export type ExecutorFactory<K extends ExecutorKind> = (spec: Extract<ExecutorSpec, { kind: K }>, ctx: ExecutorContext) => ExecutorHandle;
+
+/** Timers an executor can cancel all at once when it stops. */
+export function timerSet(clock: Clock): { later(fn: () => void, ms: number): void; cancelAll(): void } {
+  const timers = new Set<TimerHandle>();
+  return {
+    later(fn, ms) {
+      const t = clock.setTimeout(() => {
+        timers.delete(t);
+        fn();
+      }, ms);
+      timers.add(t);
+    },
+    cancelAll() {
+      for (const t of timers) t.cancel();
+      timers.clear();
+    },
+  };
+}
 
 /** A promise with its resolver, and a once-only `settle`. */
 export function completion(): { done: Promise<void>; settle: () => void; settled: () => boolean } {
