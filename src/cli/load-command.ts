@@ -5,7 +5,7 @@
  * 2 bad input, 130 interrupted (SIGINT/SIGTERM), 1 the run failed inside the generator. A stopped
  * run still prints its summary and writes `--out`/`--report`, with verdict `aborted`.
  */
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Value } from '@sinclair/typebox/value';
@@ -20,6 +20,8 @@ import { loadConfigFile } from '../config/load-config.js';
 import { PwError, coerceError } from '../core/errors.js';
 import { parseThresholdExpression } from '../load/thresholds.js';
 import { startLoad } from '../load/driver.js';
+import type { SecondLine } from '../load/driver.js';
+import { isDuration } from '../core/units.js';
 import { LoadMetrics } from '../load/metrics.js';
 import type { Segment } from '../load/plan/segment.js';
 import { createRegistry } from '../metrics/registry.js';
@@ -78,7 +80,8 @@ export interface LoadCommandOptions {
   body?: string;
   threshold: string[];
   abortOnFail?: boolean;
-  out?: string;
+  /** Result files (JSON), and `jsonl:FILE` streams. */
+  out: string[];
   report: string[];
   maxRate?: number;
   maxVus?: number;
@@ -266,6 +269,35 @@ export function exitCodeOf(r: LoadResult, interrupted: boolean): number {
   return interrupted ? EXIT_INTERRUPTED : ExitCodes.failure;
 }
 
+/** A JSON-lines file written while a run goes. */
+interface JsonlStream {
+  line(value: unknown): void;
+  close(): Promise<void>;
+}
+
+/** The `jsonl:FILE` stream among `--out` values, opened (at most one). */
+function openStream(outs: readonly string[]): JsonlStream | undefined {
+  const files = outs.filter((o) => o.startsWith('jsonl:')).map((o) => o.slice('jsonl:'.length));
+  if (files.length > 1) throw new PwError('PW_ERR_INVALID_ARGUMENT', '--out jsonl:FILE: one stream per run');
+  const file = files[0];
+  if (file === undefined) return undefined;
+  const out = createWriteStream(file);
+  return {
+    line: (value) => { out.write(`${JSON.stringify(value)}\n`); },
+    close: () => new Promise<void>((resolve) => out.end(() => resolve())),
+  };
+}
+
+/**
+ * `-d` is the duration here (k6, autocannon), the body in `probe` (curl): a value that is no
+ * duration but looks like a body gets a hint. Throws PW_ERR_INVALID_ARGUMENT.
+ */
+function checkDurationOption(opts: LoadCommandOptions, cmd: Command): void {
+  if (cmd.getOptionValueSource('duration') !== 'cli' || isDuration(opts.duration)) return;
+  const looksLikeBody = /^\s*[[{"]/.test(opts.duration) || opts.duration.includes('=');
+  throw new PwError('PW_ERR_INVALID_ARGUMENT', `-d/--duration "${opts.duration}": expected a duration like 30s${looksLikeBody ? '; did you mean --body? (in `load`, -d is the duration, as in k6 and autocannon)' : ''}`);
+}
+
 /** `--max-rate/--max-vus/--max-duration` as `limits` keys. */
 function limitOverrides(opts: LoadCommandOptions): Record<string, unknown> {
   return {
@@ -311,7 +343,7 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
     .option('--max-rate <n>', 'raise limits.maxRate (iterations per second) for this run', parsePositiveInt)
     .option('--max-vus <n>', 'raise limits.maxVUs for this run', parsePositiveInt)
     .option('--max-duration <duration>', 'raise limits.maxDuration for this run')
-    .option('-o, --out <file>', 'write the result JSON here')
+    .option('-o, --out <file>', 'write the result JSON here; jsonl:FILE streams one JSON line per second and per event while the run goes (repeatable)', collect, [])
     .option('-r, --report <file>', 'write a report: .html, .md or .xml (JUnit) (repeatable)', collect, [])
     .option('--progress-every <seconds>', 'plain progress lines every N seconds when not on a TTY', parsePositiveInt, 5)
     .action(async (target: string, opts: LoadCommandOptions, cmd: Command) => {
@@ -323,7 +355,8 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
           if (reportFormatOf(file) === undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', `--report ${file}: expected a name ending in .html, .md or .xml`);
           checkWritable(file, '--report');
         }
-        if (opts.out !== undefined) checkWritable(opts.out, '--out');
+        for (const out of opts.out) checkWritable(out.replace(/^jsonl:/, ''), '--out');
+        checkDurationOption(opts, cmd);
         const limits = limitOverrides(opts);
         if (/^(https?|wss?):\/\//.test(target)) {
           load = loadFromUrl(target, opts);
@@ -350,6 +383,7 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
       };
       let handle;
       let metrics: LiveMetricsServer | undefined;
+      let stream: JsonlStream | undefined;
       try {
         const shard = shardOf(opts.shard, io.env);
         const healthConfig = runHealthConfig(opts.health.length > 0 ? { every: 1000, sources: opts.health.map(parseHealthSource) } : load.health, targetResources, base.url);
@@ -357,8 +391,11 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
         if (registry !== undefined && opts.metricsPort !== undefined) metrics = await serveMetrics(registry, opts.metricsHost, opts.metricsPort);
         if (metrics !== undefined) io.err(`live metrics on ${metrics.url}/metrics\n`);
         if (opts.startAt !== undefined) io.err(`starting at ${new Date(opts.startAt).toISOString()}\n`);
+        stream = openStream(opts.out);
+        stream?.line({ type: 'start', at: new Date().toISOString(), load: load.name, target: base.url, executor: load.ws === undefined ? load.executor : 'websocket' });
         handle = startLoad(load, base, {
           onProgress,
+          ...(stream === undefined ? {} : { onSecond: (second: SecondLine) => stream?.line({ type: 'second', ...second }) }),
           workers: opts.workers ?? load.workers,
           ...(shard === undefined ? {} : { segment: shard }),
           ...(opts.startAt === undefined ? {} : { startAt: opts.startAt }),
@@ -367,6 +404,7 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
         });
       } catch (thrown) {
         await metrics?.close();
+        await stream?.close();
         reportError(thrown, io);
         return;
       }
@@ -388,10 +426,12 @@ export function registerLoadCommand(program: Command, io: CliIo): void {
         process.off('SIGTERM', onSignal);
         await metrics?.close();
       }
+      stream?.line({ type: 'end', at: new Date().toISOString(), verdict: result.verdict, ...(result.verdictReason === undefined ? {} : { verdictReason: result.verdictReason }), summary: result.summary, latencyMs: result.latencyMs, thresholds: result.thresholds, ...(result.aborted === null ? {} : { aborted: abortText(result.aborted) }) });
+      await stream?.close();
       if (io.isTTY) io.out('\r\x1b[2K');
       io.out(formatSummary(result));
       try {
-        if (opts.out !== undefined) writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+        for (const out of opts.out.filter((o) => !o.startsWith('jsonl:'))) writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
         for (const file of opts.report) writeFileSync(file, renderReport(result, reportFormatOf(file) ?? 'markdown'));
       } catch (thrown) {
         reportError(thrown, io);

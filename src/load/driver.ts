@@ -59,6 +59,28 @@ export interface LoadRunOptions {
   clock?: Clock;
   /** The target's health sources, sampled through the run (`runHealthConfig`). */
   health?: RunHealthConfig;
+  /** Told each merged second as it completes (`perfwarden load --out jsonl:FILE`). */
+  onSecond?: (second: SecondLine) => void;
+}
+
+/** One merged second of a run, as streamed while it goes. */
+export interface SecondLine {
+  /** Wall-clock end of the second (ISO) and the phase it belongs to. */
+  at: string;
+  phase: 'warmup' | 'run' | 'step';
+  step?: number;
+  requests: number;
+  errors: number;
+  rps: number;
+  /** Latency percentiles of the second, ms (null without responses). */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  vus: number;
+  dropped: number;
+  /** Worst worker event-loop lag (ms), and whether a worker was saturated. */
+  lagMs: number;
+  saturated: boolean;
 }
 
 /** A run in progress. */
@@ -210,6 +232,14 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
       ...(phase?.step === undefined ? {} : { step: phase.step.index + 1 }),
     };
     options.onProgress?.(last);
+    if (options.onSecond !== undefined && phase !== undefined) {
+      const pct = (p: number) => (s.hist.totalCount === 0 ? null : percentileMs(s.hist, p));
+      options.onSecond({
+        at: new Date(s.end).toISOString(), phase: phase.kind, ...(phase.step === undefined ? {} : { step: phase.step.index + 1 }),
+        requests: s.requests, errors: s.errors, rps: Math.round((s.requests / seconds) * 10) / 10,
+        p50: pct(50), p95: pct(95), p99: pct(99), vus: s.vus, dropped: s.dropped, lagMs: Math.round(s.lagMs * 10) / 10, saturated: s.saturated,
+      });
+    }
     // A sweep is meant to go past the SLO (that is how it finds the knee): never aborted.
     if (plan.abortOnFail && phase?.kind === 'run' && measureStart !== undefined && clock.now() - measureStart >= plan.abortDelayMs && plan.thresholds.length > 0) {
       const elapsed = (clock.now() - measureStart) / 1000;
