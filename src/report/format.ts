@@ -53,6 +53,12 @@ export function fmtBytes(bytes: number): string {
   return `${v.toFixed(Math.abs(v) < 10 ? 2 : 1)} ${units[i] ?? 'TiB'}`;
 }
 
+/** Checks as "98.0 % of 1,200 (24 failed)"; – when nothing was checked. */
+export function fmtChecks(c: { passed: number; failed: number }): string {
+  const n = c.passed + c.failed;
+  return n === 0 ? '–' : `${fmtPct(c.passed / n)} of ${fmtNum(n)}${c.failed > 0 ? ` (${fmtNum(c.failed)} failed)` : ''}`;
+}
+
 /** Escapes text for HTML and XML. */
 export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');

@@ -5,12 +5,12 @@
 import type { LoadResult } from '../load/result/result.js';
 import { abortText, kneeText } from '../load/result/judge.js';
 import { healthRows, leakText } from './health-section.js';
-import { escapeXml, fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
+import { escapeXml, fmtChecks, fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
 import { lineChart } from './svg-chart.js';
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:960px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
-th:first-child,td:first-child{text-align:left}.pass{color:#17803d}.fail{color:#b42318}.aborted{color:#b54708}.note{background:#fff4e5;padding:8px;border-left:4px solid #f79009}
+th:first-child,td:first-child{text-align:left}svg.chart{display:block;margin:8px 0 16px}svg.chart .hover:hover{fill:rgba(0,0,0,.05)}.pass{color:#17803d}.fail{color:#b42318}.aborted{color:#b54708}.note{background:#fff4e5;padding:8px;border-left:4px solid #f79009}
 svg{display:block;margin:8px 0 16px;max-width:100%;height:auto}code{background:#f4f4f4;padding:0 3px}`;
 
 /** Renders a result as a self-contained HTML page. */
@@ -29,7 +29,7 @@ export function renderHtml(r: LoadResult): string {
   if (r.thresholds.length === 0 && r.steps.length === 0 && r.verdict === 'pass') body.push('<p>No thresholds were set: the verdict is PASS by default.</p>');
   for (const w of r.warnings) body.push(`<p class="note">${e(w)}</p>`);
   body.push('<h2>Summary</h2>');
-  body.push(table(['Requests', 'Errors', 'Error rate', 'Req/s', 'Duration', 'Iterations', 'Dropped'], [[fmtNum(s.requests), fmtNum(s.errors), fmtPct(s.errorRate), fmtNum(s.rps, 1), `${s.durationSeconds.toFixed(1)} s`, fmtNum(s.iterations), fmtNum(s.droppedIterations)]]));
+  body.push(table(['Requests', 'Errors', 'Error rate', 'Req/s', 'Duration', 'Iterations', 'Dropped', 'Checks'], [[fmtNum(s.requests), fmtNum(s.errors), fmtPct(s.errorRate), fmtNum(s.rps, 1), `${s.durationSeconds.toFixed(1)} s`, fmtNum(s.iterations), fmtNum(s.droppedIterations), fmtChecks(s.checks)]]));
   body.push(table(['avg', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'], [[l.avg, l.p50, l.p90, l.p95, l.p99, l.p999, l.max].map(fmtMs)]));
   const errs = Object.entries(s.errorsByClass).filter(([, n]) => (n ?? 0) > 0);
   if (errs.length > 0) {
@@ -47,21 +47,21 @@ export function renderHtml(r: LoadResult): string {
       { name: 'p95', color: '#ff7f0e', points: ts.map((p) => [mid(p), p.p95]) },
       { name: 'p99', color: '#d62728', points: ts.map((p) => [mid(p), p.p99]) },
     ], { title: 'Latency percentiles per second', yLabel: 'ms', bands }));
-    body.push(lineChart([{ name: 'req/s', color: '#2ca02c', points: ts.map((p) => [mid(p), p.rps]) }, { name: 'VUs', color: '#9467bd', points: ts.map((p) => [mid(p), p.vus]) }], { title: 'Throughput and VUs', yLabel: 'per second', bands }));
+    body.push(lineChart([{ name: 'req/s', color: '#2ca02c', points: ts.map((p) => [mid(p), p.rps]) }, { name: 'VUs', color: '#9467bd', axis: 'right', points: ts.map((p) => [mid(p), p.vus]) }], { title: 'Throughput (left) and VUs (right)', yLabel: 'req/s', yRightLabel: 'VUs', bands }));
     if (ts.some((p) => p.errors > 0 || p.dropped > 0)) {
       body.push(lineChart([{ name: 'errors/s', color: '#d62728', points: ts.map((p) => [mid(p), p.errors / p.width]) }, { name: 'dropped/s', color: '#8c564b', points: ts.map((p) => [mid(p), p.dropped / p.width]) }], { title: 'Errors and dropped iterations', yLabel: 'per second', bands }));
     }
-    if (bands.length > 0) body.push('<p class="note">Shaded seconds: the generator itself was saturated (event-loop lag or CPU); numbers there describe the generator, not the target.</p>');
+    if (bands.length > 0) body.push('<p class="note">Shaded seconds: a load worker's event loop lagged (the generator itself was saturated); numbers there describe the generator, not the target.</p>');
   }
   if (r.endpoints.length > 0) {
     body.push('<h2>Endpoints</h2>');
-    body.push(table(['Endpoint', 'Requests', 'Errors', 'Req/s', 'avg', 'p50', 'p95', 'p99', 'max'], r.endpoints.map((x) => [`<code>${e(x.name)}</code>`, fmtNum(x.requests), `${fmtNum(x.errors)} (${fmtPct(x.errorRate)})`, fmtNum(x.rps, 1), fmtMs(x.latencyMs.avg), fmtMs(x.latencyMs.p50), fmtMs(x.latencyMs.p95), fmtMs(x.latencyMs.p99), fmtMs(x.latencyMs.max)]), true));
+    body.push(table(['Endpoint', 'Requests', 'Errors', 'Req/s', 'avg', 'p50', 'p95', 'p99', 'max', 'Checks'], r.endpoints.map((x) => [`<code>${e(x.name)}</code>`, fmtNum(x.requests), `${fmtNum(x.errors)} (${fmtPct(x.errorRate)})`, fmtNum(x.rps, 1), fmtMs(x.latencyMs.avg), fmtMs(x.latencyMs.p50), fmtMs(x.latencyMs.p95), fmtMs(x.latencyMs.p99), fmtMs(x.latencyMs.max), fmtChecks(x.checks)]), true));
   }
   if (r.steps.length > 0) {
     body.push('<h2>Concurrency sweep</h2>');
     body.push(table(['Step', 'Level', 'Req/s', 'p50', 'p95', 'p99', 'Errors', 'Meets SLO'], r.steps.map((st) => [String(st.index + 1), st.vus !== undefined ? `${st.vus} VUs` : `${st.rate ?? 0}/s`, fmtNum(st.rps, 1), fmtMs(st.latencyMs.p50), fmtMs(st.latencyMs.p95), fmtMs(st.latencyMs.p99), fmtPct(st.errorRate), `${st.ok ? 'yes' : '<span class="fail">no</span>'}${r.knee?.index === st.index ? ' ← knee' : ''}`]), true));
     body.push(`<p>${e(kneeText(r) ?? '')}.</p>`);
-    body.push(lineChart([{ name: 'p95', color: '#ff7f0e', points: r.steps.map((st) => [st.vus ?? st.rate ?? st.index, st.latencyMs.p95]) }], { title: 'p95 by step', yLabel: 'ms' }));
+    body.push(lineChart([{ name: 'p95', color: '#ff7f0e', points: r.steps.map((st) => [st.vus ?? st.rate ?? st.index, st.latencyMs.p95]) }], { title: 'p95 by step', yLabel: 'ms', x: 'number', xLabel: r.steps[0]?.vus !== undefined ? 'VUs' : 'req/s' }));
   }
   if (r.ws !== undefined) {
     const w = r.ws;
@@ -97,3 +97,4 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], tr
   const cell = (c: string) => (trustedCells ? c : escapeXml(c));
   return `<table><thead><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
+

@@ -5,7 +5,7 @@
 import type { LoadResult } from '../load/result/result.js';
 import { abortText, kneeText } from '../load/result/judge.js';
 import { healthRows, leakText } from './health-section.js';
-import { fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
+import { fmtChecks, fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
 
 const VERDICT = { pass: '✅ PASS', fail: '❌ FAIL', aborted: '⏹️ ABORTED' } as const;
 
@@ -22,7 +22,7 @@ export function renderMarkdown(r: LoadResult): string {
   const l = r.latencyMs;
   out.push('## Summary', '');
   out.push('| Requests | Errors | Error rate | Req/s | Duration | Iterations | Dropped | Checks |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
-  out.push(`| ${fmtNum(s.requests)} | ${fmtNum(s.errors)} | ${fmtPct(s.errorRate)} | ${fmtNum(s.rps, 1)} | ${s.durationSeconds.toFixed(1)} s | ${fmtNum(s.iterations)} | ${fmtNum(s.droppedIterations)} | ${checksText(s.checks)} |`, '');
+  out.push(`| ${fmtNum(s.requests)} | ${fmtNum(s.errors)} | ${fmtPct(s.errorRate)} | ${fmtNum(s.rps, 1)} | ${s.durationSeconds.toFixed(1)} s | ${fmtNum(s.iterations)} | ${fmtNum(s.droppedIterations)} | ${fmtChecks(s.checks)} |`, '');
   out.push('| avg | p50 | p90 | p95 | p99 | p99.9 | max |', '|---:|---:|---:|---:|---:|---:|---:|');
   out.push(`| ${fmtMs(l.avg)} | ${fmtMs(l.p50)} | ${fmtMs(l.p90)} | ${fmtMs(l.p95)} | ${fmtMs(l.p99)} | ${fmtMs(l.p999)} | ${fmtMs(l.max)} |`, '');
   const errs = Object.entries(s.errorsByClass);
@@ -36,7 +36,7 @@ export function renderMarkdown(r: LoadResult): string {
     out.push('## Endpoints', '', '| Endpoint | Requests | Errors | Req/s | avg | p50 | p95 | p99 | max | Checks |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const e of r.endpoints) {
       const el = e.latencyMs;
-      out.push(`| \`${e.name}\` | ${fmtNum(e.requests)} | ${fmtNum(e.errors)} (${fmtPct(e.errorRate)}) | ${fmtNum(e.rps, 1)} | ${fmtMs(el.avg)} | ${fmtMs(el.p50)} | ${fmtMs(el.p95)} | ${fmtMs(el.p99)} | ${fmtMs(el.max)} | ${checksText(e.checks)} |`);
+      out.push(`| \`${e.name}\` | ${fmtNum(e.requests)} | ${fmtNum(e.errors)} (${fmtPct(e.errorRate)}) | ${fmtNum(e.rps, 1)} | ${fmtMs(el.avg)} | ${fmtMs(el.p50)} | ${fmtMs(el.p95)} | ${fmtMs(el.p99)} | ${fmtMs(el.max)} | ${fmtChecks(e.checks)} |`);
     }
     out.push('');
   }
@@ -66,7 +66,3 @@ export function renderMarkdown(r: LoadResult): string {
   return out.join('\n');
 }
 
-function checksText(c: { passed: number; failed: number }): string {
-  const n = c.passed + c.failed;
-  return n === 0 ? '–' : `${fmtPct(c.passed / n)} of ${fmtNum(n)}`;
-}
