@@ -232,7 +232,9 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
       ...(phase?.step === undefined ? {} : { step: phase.step.index + 1 }),
     };
     options.onProgress?.(last);
-    if (options.onSecond !== undefined && phase !== undefined) {
+    // The closing flush after a phase that already ended carries nothing: no line for it.
+    const empty = s.requests === 0 && s.dropped === 0 && s.end - s.start < 100;
+    if (options.onSecond !== undefined && phase !== undefined && !empty) {
       const pct = (p: number) => (s.hist.totalCount === 0 ? null : percentileMs(s.hist, p));
       options.onSecond({
         at: new Date(s.end).toISOString(), phase: phase.kind, ...(phase.step === undefined ? {} : { step: phase.step.index + 1 }),

@@ -51,7 +51,7 @@ export function renderHtml(r: LoadResult): string {
     if (ts.some((p) => p.errors > 0 || p.dropped > 0)) {
       body.push(lineChart([{ name: 'errors/s', color: '#d62728', points: ts.map((p) => [mid(p), p.errors / p.width]) }, { name: 'dropped/s', color: '#8c564b', points: ts.map((p) => [mid(p), p.dropped / p.width]) }], { title: 'Errors and dropped iterations', yLabel: 'per second', bands }));
     }
-    if (bands.length > 0) body.push('<p class="note">Shaded seconds: a load worker's event loop lagged (the generator itself was saturated); numbers there describe the generator, not the target.</p>');
+    if (bands.length > 0) body.push('<p class="note">Shaded seconds: a load worker\'s event loop lagged (the generator itself was saturated); numbers there describe the generator, not the target.</p>');
   }
   if (r.endpoints.length > 0) {
     body.push('<h2>Endpoints</h2>');

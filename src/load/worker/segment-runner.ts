@@ -143,13 +143,15 @@ export class SegmentRunner {
     this.post({ type: 'phase-done', phase });
   }
 
-  private scheduleWindow(): void {
+  private scheduleWindow(after?: number): void {
     this.windowTimer?.cancel();
     const now = this.clock.now();
-    const boundary = (Math.floor(now / 1000) + 1) * 1000;
+    // Timers have millisecond granularity and may fire a hair before the boundary: the next
+    // window ends on the boundary after the one just closed, never on the same one again.
+    const boundary = Math.max((Math.floor(now / 1000) + 1) * 1000, (after ?? 0) + 1000);
     this.windowTimer = this.clock.setTimeout(() => {
       this.flush(boundary / 1000);
-      this.scheduleWindow();
+      this.scheduleWindow(boundary);
     }, boundary - now);
   }
 
