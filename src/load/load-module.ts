@@ -27,6 +27,9 @@ import { resolveLoadBase } from './plan/plan.js';
 import type { Segment } from './plan/segment.js';
 import { abortText } from './result/judge.js';
 import { runHealthConfig } from './target/run-health.js';
+import type { TargetResult } from './target/run-health.js';
+
+type AlertDuringRun = TargetResult['alerts'][number];
 import type { LoadResult } from './result/result.js';
 import { LOAD_RUN_STORE_SERVICE, createMemoryRunStore } from './run-store.js';
 import type { RunStore, StoredLoadRun } from './run-store.js';
@@ -113,6 +116,7 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
         const t = tracing();
         const trace = t === undefined ? undefined : traceLoadRun(t, { run: load.name, attributes: { 'perfwarden.run_id': runId, 'perfwarden.trigger': trigger } }, ctx.config.telemetry.loadRequestSampleRatio);
         const tracer = trace === undefined || t === undefined ? undefined : loadRunTracer(trace, options.engineClock ?? systemClock);
+        let stopListening: (() => void) | undefined;
         entry.done = (async (): Promise<LoadResult | undefined> => {
           const save = (run: StoredLoadRun) => store.save(run).catch((thrown: unknown) => log.error({ err: coerceError(thrown), runId }, 'cannot store load run'));
           try {
@@ -123,6 +127,12 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
             await save({ runId, load: load.name, status: 'running', startedAt });
             ctx.events.emit('load:started', { runId, load: load.name, startedAt, trigger });
             log.info({ runId, load: load.name, trigger }, 'load run started');
+            // The alerts that fired, escalated or resolved while the run went belong in its report.
+            const alertsDuring: AlertDuringRun[] = [];
+            stopListening = ctx.events.on('alert:transition', (t) => {
+              if (t.kind === 'repeat') return;
+              alertsDuring.push({ alert: t.alert, severity: t.severity, state: t.kind, at: new Date(t.at).toISOString(), summary: `${t.subject}: ${t.measure} ${t.valueText} (${t.threshold})` });
+            });
             entry.handle = startLoad(load, base, {
               runId,
               metrics,
@@ -135,7 +145,9 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
               onProgress: (p) => ctx.events.emit('load:progress', p),
               ...(tracer === undefined ? {} : { tracer }),
             });
-            const result = await entry.handle.done;
+            const measured = await entry.handle.done;
+            stopListening?.();
+            const result = measured.health === undefined ? measured : { ...measured, health: { ...measured.health, alerts: alertsDuring } };
             tracer?.close();
             trace?.end({ verdict: result.verdict, ...(result.aborted === null ? {} : { error: `aborted: ${abortText(result.aborted)}` }) });
             const status = result.aborted === null || result.aborted.cause === 'threshold' ? 'finished' : 'aborted';
@@ -158,6 +170,7 @@ export function createLoadModule(options: LoadModuleOptions = {}): DaemonModule 
             log.error({ runId, load: load.name, err }, 'load run could not run');
             return undefined;
           } finally {
+            stopListening?.();
             if (current === entry) current = undefined;
             waiting.delete(runId);
           }

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { startLoad } from '../../src/load/driver.js';
-import { apiTarget, fixedDelayProcess, queueingTarget, stallingTarget, wsTarget } from './targets.js';
+import { apiTarget, fixedDelayProcess, queueingTarget, stallingTarget, startHttp, wsTarget } from './targets.js';
 import type { Target } from './targets.js';
 import { loadConfig, oneRequest } from './load-fixtures.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -318,6 +318,30 @@ describe('load module in the daemon', { concurrency: 1 }, () => {
     assert.equal((await service.runs()).length, 2);
     assert.equal(await service.result(runId), undefined);
     await module.stop?.('test');
+  });
+
+  test('a daemon run reports the target health it sampled and the alerts that fired during it', async () => {
+    const status = await startHttp((req, res) => res.end(req.url === '/status' ? JSON.stringify({ mem: 104_857_600 }) : 'ok'));
+    try {
+      const { ctx, events } = context(`limits: { minInterval: 100ms }\ntargets:\n  - { name: api, url: "http://unused" }\nloads:\n  - { name: soak, url: "${status.url}", vus: 1, duration: 1500ms, thinkTime: 20ms, scenarios: [{ name: s, requests: [{ path: /ok }] }], health: { every: 200ms, sources: [{ type: json, path: /status, memory: $.mem }] } }\n`);
+      const module = createLoadModule({ store: createMemoryRunStore(2) });
+      module.register?.(ctx);
+      await module.start?.(ctx);
+      const service = ctx.services.get('loads') as LoadService;
+      let fired = false;
+      events.on('load:progress', () => {
+        if (fired) return;
+        fired = true;
+        events.emit('alert:transition', { key: 'k', alert: 'memory-leak', subject: 'api', subjectKind: 'targets', kind: 'firing', severity: 'critical', from: 'none', to: 'critical', measure: 'memory_slope', value: 1, valueText: '6 MiB/min', threshold: '> 2MiB/min', since: Date.now(), at: Date.now(), labels: {} } as never);
+      });
+      const result = await service.waitFor(service.trigger('soak').runId);
+      assert.equal(result?.health?.memory?.maxBytes, 104_857_600);
+      assert.deepEqual(result?.health?.alerts.map((a) => [a.alert, a.severity, a.state]), [['memory-leak', 'critical', 'firing']]);
+      assert.match(result?.health?.alerts[0]?.summary ?? '', /api: memory_slope 6 MiB\/min/);
+      await module.stop?.('test');
+    } finally {
+      await status.close();
+    }
   });
 
   test('a cron-scheduled load runs on its schedule and abort stops it', async () => {
