@@ -1,7 +1,7 @@
 /**
  * The `loads` config section: load runs (closed model, open model, sweeps, WebSocket) with
  * weighted scenarios, checks, extraction, thresholds and an optional cron schedule. Durations
- * decode to milliseconds here, once; `src/load/plan.ts` turns a decoded entry into a run plan.
+ * decode to milliseconds here, once; `src/load/plan/plan.ts` turns a decoded entry into a run plan.
  */
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';

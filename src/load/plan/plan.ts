@@ -385,7 +385,7 @@ function prepareRequest(r: LoadRequestConfig, basePath: string, common: Record<s
 
 /** Dispatch options for one request. */
 export function buildOptions(method: string, path: string, headers: Record<string, string>, body: string | undefined): Dispatcher.DispatchOptions {
-  // No headers object at all when there are none: undici then skips walking it per request.
+  // No headers object at all when there are none: the request bytes are built without walking one.
   return { method: method as Dispatcher.HttpMethod, path, ...(Object.keys(headers).length === 0 ? {} : { headers }), ...(body === undefined ? {} : { body }) };
 }
 

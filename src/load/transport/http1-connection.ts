@@ -15,12 +15,6 @@ import { connectBackoffMs } from './connect-backoff.js';
 import { requestBytes } from './request-bytes.js';
 import { TransportError } from './transport-error.js';
 
-/** What a VU sends on: an undici dispatcher, or the lean connection below. */
-export interface VuDispatcher {
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
-  destroy(): Promise<void>;
-}
-
 /** TLS settings of an https origin. */
 export interface Http1TlsOptions {
   /** SNI name; defaults to the hostname. Never sent for an IP address (RFC 6066, and Node warns). */
@@ -78,7 +72,7 @@ const enum Body { None, Length, ChunkSize, ChunkData, ChunkEnd, Trailers, UntilC
  * `retryAt`; a successful connect clears it. Dispatching before `retryAt` still connects: the
  * owner decides whether to wait.
  */
-export class Http1Connection implements VuDispatcher {
+export class Http1Connection {
   private socket: Socket | undefined;
   /** The socket is connected (TLS: handshake done); false while connecting. */
   private up = false;
