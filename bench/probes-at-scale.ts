@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     'storage-rate': { type: 'string', default: '500' },
     'storage-seconds': { type: 'string', default: '3600' },
     'max-size-mib': { type: 'string', default: '256' },
+    save: { type: 'boolean', default: false },
   },
 });
 const PROBES = Number(args.probes);
@@ -236,7 +237,9 @@ const merged = {
   runs: [...previous.runs.filter((r) => !runs.some((n) => n.mode === r.mode)), ...runs],
   storage: storage ?? previous.storage,
 };
-writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify(merged, null, 2)}\n`);
+// The committed figures change only when asked (`--save` or BENCH_WRITE=1): a run leaves the tree clean.
+const save = args.save === true || process.env.BENCH_WRITE === '1';
+if (save) writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify(merged, null, 2)}\n`);
 const row = (r: DaemonRun) => `| ${r.mode === 'scrape' ? `Prometheus every ${SCRAPE_S} s` : 'no scrapes'} | ${r.jitterMs.p50} / ${r.jitterMs.p99} / ${r.jitterMs.max} | ${round(r.jitterMs.over100msShare * 100, 2)} % | ${r.scrapeMs === undefined ? '–' : `${r.scrapeMs.p50} / ${r.scrapeMs.p99}`} | ${r.eventLoopLagP99Ms.median} / ${r.eventLoopLagP99Ms.max} | ${r.cpuPercentOfOneCore} % | ${r.rssMiB.max} |`;
 const md = [
   `# ${PROBES} probes every ${EVERY_S} s (\`npm run bench:probes${PROBES === 1000 ? '' : ` -- --probes ${PROBES}`}\`)`,
@@ -252,5 +255,6 @@ const md = [
     '',
   ]),
 ].join('\n');
-writeFileSync(join(RESULTS, `${file}.md`), md);
+if (save) writeFileSync(join(RESULTS, `${file}.md`), md);
 console.log(md);
+if (!save) console.error('(not saved: add --save, or BENCH_WRITE=1, to update the committed bench/results/ files)');
