@@ -8,25 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext } from '../context.js';
 import { genOn, loadAverage, pinning } from '../context.js';
-import type { GenRun } from '../generators.js';
 import { perfwarden, wsClient } from '../generators.js';
 import type { Section } from '../report.js';
-import { fmt, median, ratio } from '../report.js';
-import { interleave, perRoundRatios, strip } from '../rounds.js';
+import { median, ratio } from '../report.js';
+import { interleave, medianRow, perRoundRatios, strip } from '../rounds.js';
 import { startDemo } from '../targets.js';
 
-function row(name: string, runs: GenRun[]): string[] {
-  return [
-    name,
-    fmt(median(runs.map((r) => r.rps))),
-    fmt(median(runs.map((r) => r.cpuCores)), 2),
-    fmt(median(runs.map((r) => r.perCpuSecond))),
-    runs.map((r) => fmt(r.perCpuSecond)).join(', '),
-    fmt(median(runs.map((r) => r.p50Ms ?? Number.NaN)), 3),
-    fmt(median(runs.map((r) => r.p99Ms ?? Number.NaN)), 3),
-    fmt(runs.reduce((n, r) => n + r.errors, 0)),
-  ];
-}
 
 /** Scenario `ws`. */
 export async function ws(ctx: BenchContext): Promise<Section> {
@@ -63,8 +50,8 @@ export async function ws(ctx: BenchContext): Promise<Section> {
   return {
     name: 'ws', title: 'WebSocket echo round trips per CPU-second', at: new Date().toISOString(), loadBefore, loadAfter: loadAverage(),
     setup: `${pinning(ctx)} Target: \`perfwarden demo\` (built) /ws echo. perfwarden \`load FILE\` with \`ws: { connections: ${c}, echoInterval: 0ms }\`, \`workers: 1\`, ${d} s, vs \`node bench/ws-echo-client.mjs\` (${c} connections, closed loop); ${ctx.rounds} interleaved rounds, medians.`,
-    head: ['generator', 'round trips/s', 'CPU (cores)', 'round trips per CPU-s', 'per round', 'p50 ms', 'p99 ms', 'errors'],
-    rows: [row('perfwarden ws load', runs.perfwarden), row('bare ws client', runs['bare ws'])],
+    head: ['generator', 'round trips/s', 'CPU (cores)', 'round trips per CPU-s', 'per round', 'p50 ms', 'p99 ms', 'max RSS MiB', 'errors'],
+    rows: [medianRow('perfwarden ws load', runs.perfwarden), medianRow('bare ws client', runs['bare ws'])],
     checks: [{ goal: 'round trips per CPU-second >= 0.8× the bare ws loop', measured: `${ratio(r)} (rounds ${perRoundRatios(runs.perfwarden, runs['bare ws']).map(ratio).join(', ')})`, ok: r >= 0.8 }],
     notes: [],
     raw: strip(runs),

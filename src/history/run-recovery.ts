@@ -6,19 +6,11 @@
  * While a run is going, its progress is written at most once a second.
  */
 import type { Clock } from '../core/clock.js';
+import type { LoadProgress } from '../load/result/result.js';
 import type { SqliteDatabase } from '../storage/database.js';
 
-/** What a run had measured when it was last seen (the engine's per-second progress, kept as is). */
-export interface RunProgress {
-  elapsedSeconds: number;
-  totalSeconds: number;
-  requests: number;
-  errors: number;
-  rps: number;
-  p95Ms: number | null;
-  /** Epoch ms it was written. */
-  at: number;
-}
+/** What a run had measured when it was last seen (the engine's per-second progress, kept as is), and when (epoch ms). */
+export type RunProgress = Pick<LoadProgress, 'elapsedSeconds' | 'totalSeconds' | 'requests' | 'errors' | 'rps' | 'p95Ms'> & { at: number };
 
 /** One run marked interrupted. */
 export interface InterruptedRun {
