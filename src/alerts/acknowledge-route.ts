@@ -4,32 +4,24 @@
  * Same contract as the silence routes: bearer token checked before anything else, rate-limited,
  * errors in the API's `{ error, code, message }` shape.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { ApiConfig } from '../config/sections/api.js';
-import { requireToken } from '../server/auth.js';
-import { apiErrorHandler } from '../api/api-errors.js';
 import { ErrorBody } from '../api/schemas.js';
-import { rateLimitError } from '../notify/silence-routes.js';
+import { prepareWriteScope, writeGuard, writeLimit } from '../api/write-scope.js';
 import type { AlertService } from './alert-service.js';
 
 const Params = Type.Object({ alert: Type.String({ minLength: 1, maxLength: 100 }), subject: Type.String({ minLength: 1, maxLength: 100 }) });
 
 /** Registers the route in its own scope with the API's error handler. */
 export function registerAcknowledgeRoute(app: FastifyInstance, alerts: AlertService, api: ApiConfig): void {
-  const token = requireToken(api);
-  const write = async (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> => {
-    await token(request, reply);
-    return payload;
-  };
+  const write = writeGuard(api);
   void app.register(async (scope) => {
-    if (!scope.hasDecorator('rateLimit')) await scope.register(rateLimit, { global: false, errorResponseBuilder: rateLimitError });
-    scope.setErrorHandler(apiErrorHandler);
+    await prepareWriteScope(scope);
     scope.post<{ Params: Static<typeof Params> }>('/api/alerts/:alert/:subject/acknowledge', {
       preParsing: write,
-      config: { rateLimit: { max: api.rateLimitPerMinute, timeWindow: 60_000 } },
+      config: writeLimit(api),
       schema: {
         tags: ['alerts'], summary: 'Acknowledge the change a change alert fires about: the alert resolves at the next evaluation', security: [{ bearerAuth: [] }], params: Params,
         response: { 204: Type.Null({ description: 'acknowledged' }), 401: ErrorBody, 404: ErrorBody, 429: ErrorBody },

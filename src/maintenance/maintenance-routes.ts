@@ -3,17 +3,16 @@
  * like the silence routes: `{ error, code, message }` errors, the bearer token checked before
  * the body is parsed, mutations rate-limited at `api.rateLimitPerMinute`, reads per `api.readsOpen`.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { ApiConfig } from '../config/sections/api.js';
 import { PwError, coerceError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 import { compileCron } from '../scheduler/cron-schedule.js';
-import { requireReadAccess, requireToken } from '../server/auth.js';
-import { apiErrorHandler } from '../api/api-errors.js';
+import { requireReadAccess } from '../server/auth.js';
 import { ErrorBody } from '../api/schemas.js';
+import { prepareWriteScope, writeGuard, writeLimit } from '../api/write-scope.js';
 import type { MaintenanceService } from './maintenance-module.js';
 import type { MaintenanceSchedule } from './windows.js';
 
@@ -84,15 +83,10 @@ export function scheduleOf(body: Static<typeof WindowBody>, now: number): Mainte
 /** Registers the maintenance routes in their own scope with the API's error handler. */
 export function registerMaintenanceRoutes(app: FastifyInstance, maintenance: MaintenanceService, api: ApiConfig, now: () => number): void {
   const read = requireReadAccess(api);
-  const token = requireToken(api);
-  const write = async (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> => {
-    await token(request, reply);
-    return payload;
-  };
-  const limit = { rateLimit: { max: api.rateLimitPerMinute, timeWindow: 60_000 } };
+  const write = writeGuard(api);
+  const limit = writeLimit(api);
   void app.register(async (scope) => {
-    if (!scope.hasDecorator('rateLimit')) await scope.register(rateLimit, { global: false });
-    scope.setErrorHandler(apiErrorHandler);
+    await prepareWriteScope(scope);
 
     scope.get('/api/maintenance', {
       onRequest: read,

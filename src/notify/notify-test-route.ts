@@ -3,16 +3,13 @@
  * answers with each outcome. It sends real messages, so it needs the token and is rate-limited
  * like every change.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { PwError } from '../core/errors.js';
 import type { ApiConfig } from '../config/sections/api.js';
-import { requireToken } from '../server/auth.js';
-import { apiErrorHandler } from '../api/api-errors.js';
 import { ErrorBody } from '../api/schemas.js';
-import { rateLimitError } from './silence-routes.js';
+import { prepareWriteScope, writeGuard, writeLimit } from '../api/write-scope.js';
 import type { TestOutcome } from './test-notification.js';
 
 /** The optional body: `{ "channel": "mail" }` for one channel. */
@@ -32,17 +29,12 @@ const TestResponse = Type.Object({
 
 /** Registers the route; `send` is the alert engine's test sender. */
 export function registerNotifyTestRoute(app: FastifyInstance, send: (channel?: string) => Promise<TestOutcome[]>, api: ApiConfig): void {
-  const token = requireToken(api);
-  const write = async (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> => {
-    await token(request, reply);
-    return payload;
-  };
+  const write = writeGuard(api);
   void app.register(async (scope) => {
-    if (!scope.hasDecorator('rateLimit')) await scope.register(rateLimit, { global: false, errorResponseBuilder: rateLimitError });
-    scope.setErrorHandler(apiErrorHandler);
+    await prepareWriteScope(scope);
     scope.post<{ Body: unknown }>('/api/notifications/test', {
       preParsing: write,
-      config: { rateLimit: { max: api.rateLimitPerMinute, timeWindow: 60_000 } },
+      config: writeLimit(api),
       schema: {
         tags: ['alerts'], summary: 'Send a test notification through every channel (or one)', security: [{ bearerAuth: [] }],
         response: { 200: TestResponse, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody },

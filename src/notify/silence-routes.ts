@@ -6,16 +6,15 @@
  * nothing from validation messages (401, never 400); the rate limit runs before that, so
  * guessing tokens costs requests too.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { ApiConfig } from '../config/sections/api.js';
 import { PwError, coerceError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
-import { requireReadAccess, requireToken } from '../server/auth.js';
-import { apiErrorHandler } from '../api/api-errors.js';
+import { requireReadAccess } from '../server/auth.js';
 import { ErrorBody } from '../api/schemas.js';
+import { prepareWriteScope, writeGuard, writeLimit } from '../api/write-scope.js';
 import type { AlertService } from '../alerts/alert-service.js';
 
 const MatcherBody = Type.Object({
@@ -52,12 +51,6 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 })
 
 const security = [{ bearerAuth: [] }];
 
-/** The rate limiter's 429, shaped by the API's error handler (same as the API module's). */
-export function rateLimitError(_request: FastifyRequest, context: { max: number; after: string; statusCode: number }): Error {
-  const err = new Error(`rate limit exceeded: at most ${context.max} changes per minute; retry in ${context.after}`) as Error & { statusCode: number };
-  err.statusCode = context.statusCode;
-  return err;
-}
 
 /** The end of a new silence from its body; errors name the field. */
 function endOf(body: Static<typeof SilenceBody>, now: number): number {
@@ -76,16 +69,10 @@ function endOf(body: Static<typeof SilenceBody>, now: number): number {
  */
 export function registerSilenceRoutes(app: FastifyInstance, alerts: AlertService, api: ApiConfig, now: () => number): void {
   const read = requireReadAccess(api);
-  const token = requireToken(api);
-  // preParsing: after the rate limiter (onRequest), before the body is parsed and validated.
-  const write = async (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> => {
-    await token(request, reply);
-    return payload;
-  };
-  const limit = { rateLimit: { max: api.rateLimitPerMinute, timeWindow: 60_000 } };
+  const write = writeGuard(api);
+  const limit = writeLimit(api);
   void app.register(async (scope) => {
-    if (!scope.hasDecorator('rateLimit')) await scope.register(rateLimit, { global: false, errorResponseBuilder: rateLimitError });
-    scope.setErrorHandler(apiErrorHandler);
+    await prepareWriteScope(scope);
 
     scope.get<{ Querystring: Static<typeof ListQuery> }>('/api/silences', {
       onRequest: read,
