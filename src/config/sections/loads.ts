@@ -12,6 +12,7 @@ import { StatusSpec, JsonAssertion } from './probes.js';
 import { parseThreshold } from '../../load/thresholds.js';
 import { coerceError } from '../../core/errors.js';
 import { isDuration, parseDuration } from '../../core/units.js';
+import { templateNames } from '../../core/template.js';
 
 /** `thresholds`: metric → comparison, e.g. `{ "p(95)": "<200ms", "error_rate": "<0.1%" }`. */
 export const ThresholdsMap = Type.Record(Type.String(), Type.String(), {
@@ -205,8 +206,8 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
         if (r.body !== undefined && r.json !== undefined) report(rp, 'expected "body" or "json", not both');
         checkThresholdMap(r.thresholds, [...rp, 'thresholds'], report);
         const text = JSON.stringify([r.path, r.headers, r.body, r.json]);
-        for (const m of text.matchAll(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g)) {
-          if (!known.has(m[1] ?? '')) report(rp, `"{{${m[1] ?? ''}}}" is used before a request of this scenario extracts it`);
+        for (const name of templateNames(text)) {
+          if (!known.has(name)) report(rp, `"{{${name}}}" is used before a request of this scenario extracts it`);
         }
         if (typeof r.extract === 'object' && r.extract !== null) for (const k of Object.keys(r.extract)) known.add(k);
       });

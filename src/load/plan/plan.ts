@@ -10,6 +10,7 @@ import type { LoadConfig, LoadRequestConfig } from '../../config/sections/loads.
 import type { CompiledJsonPath } from '../../core/json-path.js';
 import { compileJsonPath } from '../../core/json-path.js';
 import { PwError } from '../../core/errors.js';
+import { hasTemplate, renderTemplate } from '../../core/template.js';
 import type { StatusRanges } from '../../probe/status-spec.js';
 import { parseThreshold } from '../thresholds.js';
 import type { Threshold } from '../thresholds.js';
@@ -348,8 +349,6 @@ export function endpointName(r: Pick<LoadRequestConfig, 'name' | 'method' | 'pat
   return r.name ?? `${r.method} ${r.path.split('?')[0] ?? r.path}`;
 }
 
-const TEMPLATE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
-
 function prepareRequest(r: LoadRequestConfig, basePath: string, common: Record<string, string>, indexOf: (n: string) => number): PreparedRequest {
   const headers: Record<string, string> = { ...common, ...(r.headers ?? {}) };
   let body = r.body;
@@ -358,8 +357,7 @@ function prepareRequest(r: LoadRequestConfig, basePath: string, common: Record<s
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
   const path = basePath + r.path;
-  const templated = TEMPLATE.test(JSON.stringify([path, headers, body ?? '']));
-  TEMPLATE.lastIndex = 0;
+  const templated = hasTemplate(JSON.stringify([path, headers, body ?? '']));
   const jsonChecks = (r.checks?.json ?? []).map((c) => ({
     path: compileJsonPath(c.path),
     ...(c.equals === undefined ? {} : { equals: c.equals }),
@@ -387,11 +385,6 @@ function prepareRequest(r: LoadRequestConfig, basePath: string, common: Record<s
 export function buildOptions(method: string, path: string, headers: Record<string, string>, body: string | undefined): Dispatcher.DispatchOptions {
   // No headers object at all when there are none: the request bytes are built without walking one.
   return { method: method as Dispatcher.HttpMethod, path, ...(Object.keys(headers).length === 0 ? {} : { headers }), ...(body === undefined ? {} : { body }) };
-}
-
-/** Renders `{{var}}` with extracted values (missing ones become empty strings). */
-export function renderTemplate(text: string, vars: ReadonlyMap<string, string>): string {
-  return text.replace(TEMPLATE, (_m, name: string) => vars.get(name) ?? '');
 }
 
 /** Dispatch options of a templated request for the current iteration's variables. */
