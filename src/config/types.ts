@@ -65,6 +65,14 @@ export function JsonPathT(options: SchemaOptions = {}) {
   return Type.String({ format: 'json-path', errorMessage: 'expected a JSON path like "$.data.id"', ...options });
 }
 
+/**
+ * `extract`: variable name → JSON path into a response body; later requests use the value as
+ * `{{name}}` (`src/core/template.ts`). One syntax for load requests and probe steps.
+ */
+export function Extract(options: SchemaOptions = {}) {
+  return Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), JsonPathT(), options);
+}
+
 /** A five- or six-field cron expression (node-cron syntax). */
 export function Cron(options: SchemaOptions = {}) {
   return Type.String({ format: 'cron', errorMessage: 'expected a cron expression like "*/5 * * * *"', ...options });

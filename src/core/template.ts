@@ -22,3 +22,8 @@ export function templateNames(text: string): string[] {
 export function renderTemplate(text: string, vars: ReadonlyMap<string, string>): string {
   return text.replace(TEMPLATE, (_m, name: string) => vars.get(name) ?? '');
 }
+
+/** A value read from a JSON body as `{{var}}` substitutes it: strings as they are, anything else as JSON. */
+export function templateText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

@@ -1,30 +1,25 @@
 /**
- * The HTTP probe: one request per run over a fresh connection (undici `Agent` with a timed
- * connector, destroyed after the run), so every run measures connection set-up the way a new
- * visitor pays it. dns + connect + tls are set-up summed over the run's connections; ttfb runs
- * from the first request being written to the first bytes of the final response (server time,
- * network, any redirect hops); transfer from there to the body's end (as curl counts them). The
- * phases add up to the run's wall time less the client's work before the request is written
- * (building it, undici's first-use set-up), which no server should be blamed for.
+ * The HTTP probe: one request per run, or a short sequence of steps (log in, extract the token,
+ * call the endpoint). Every request goes over a fresh connection (`http-exchange.ts`), so each
+ * step measures what a new visitor pays. The run owns one timer (`http.timeout` bounds the whole
+ * sequence) and the abort; a failed step ends the run with its reason, named in the message
+ * (`step "login": status 2xx: got 401`). The probe's latency and phases are the last step's, the
+ * sum of all (`measure: total`) or a named step's. Values extracted at run time are treated as
+ * secrets: they never appear in the result (URLs keep their `{{var}}`, messages are redacted).
  * A target's failure is data: the run always resolves to a ProbeResult with a stable reason.
  */
-import { Agent, interceptors, request } from 'undici';
-import type { Dispatcher } from 'undici';
 import type { ProbeOfType } from '../config/sections/probes.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import { coerceError } from '../core/errors.js';
-import type { CompiledAssertions } from './assertions.js';
-import { compileAssertions, evaluateAssertions } from './assertions.js';
-import { createTimedConnector, destroySockets, failedSetupStep, firstByteAt, newConnectTimeline, setupPhases, ttfbSeconds } from './http-connector.js';
-import type { ConnectTimeline } from './http-connector.js';
-import { classifyFailure, failureMessage } from './http-failure.js';
-import { planHttpRequest } from './http-request.js';
-import type { HttpRequestPlan } from './http-request.js';
-import type { FailureReason, PhaseTimings, ProbeResult, ProbeRunContext, ProbeRunner, ResolvedTarget } from './types.js';
-
-/** Response headers copied into `result.headers` (cache behaviour and type matter downstream). */
-export const RECORDED_HEADERS = ['x-cache', 'cf-cache-status', 'age', 'content-type'] as const;
+import { createRedactor } from '../core/redact.js';
+import { evaluateAssertions } from './assertions.js';
+import { exchange } from './http-exchange.js';
+import type { Exchange, ExchangeRun, ExchangeSettings } from './http-exchange.js';
+import { renderHttpRequest } from './http-request.js';
+import { extractVariables, planHttpSteps } from './http-steps.js';
+import type { Measure, StepPlan, StepsPlan } from './http-steps.js';
+import type { FailureReason, PhaseTimings, ProbeResult, ProbeRunContext, ProbeRunner, ResolvedTarget, StepResult } from './types.js';
+import { PHASES } from './types.js';
 
 /** Optional dependencies of `createHttpProbe`. */
 export interface HttpProbeOptions {
@@ -33,173 +28,146 @@ export interface HttpProbeOptions {
 }
 
 interface Settings {
-  plan: HttpRequestPlan;
-  timeoutMs: number;
-  maxBodySize: number;
-  tlsVerify: boolean;
-  maxRedirects: number;
-  assertions: CompiledAssertions;
+  plan: StepsPlan;
+  targetName: string;
+  exchange: ExchangeSettings;
   clock: Clock;
 }
 
 /** Builds a runnable HTTP probe from config. Throws PW_ERR_INVALID_ARGUMENT for a URL it cannot resolve. */
 export function createHttpProbe(probe: ProbeOfType<'http'>, target: ResolvedTarget | undefined, options: HttpProbeOptions = {}): ProbeRunner {
   const http = probe.http;
-  const plan = planHttpRequest(probe.name, http, target);
-  const maxRedirects = http.followRedirects ? http.maxRedirects : 0;
+  const plan = planHttpSteps(probe, target);
   const settings: Settings = {
     plan,
-    timeoutMs: http.timeout,
-    maxBodySize: http.maxBodySize,
-    tlsVerify: http.tlsVerify,
-    maxRedirects,
-    // Following redirects, a final 3xx means the limit was hit: not a success unless asserted.
-    assertions: compileAssertions(probe.assert, maxRedirects > 0 ? { defaultStatus: [[200, 299]] } : {}),
+    targetName: lastStep(plan).request.targetName,
+    exchange: { timeoutMs: http.timeout, maxBodySize: http.maxBodySize, tlsVerify: http.tlsVerify, maxRedirects: http.followRedirects ? http.maxRedirects : 0 },
     clock: options.clock ?? systemClock,
   };
   return {
     name: probe.name,
     kind: 'http',
-    target: plan.targetName,
+    target: settings.targetName,
     run: (ctx) => runHttpProbe(probe.name, settings, ctx),
   };
 }
 
-function pickHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  let any = false;
-  for (const name of RECORDED_HEADERS) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    out[name] = typeof value === 'string' ? value : value.join(', ');
-    any = true;
-  }
-  return any ? out : undefined;
+function lastStep(plan: StepsPlan): StepPlan {
+  const step = plan.steps[plan.steps.length - 1];
+  // The schema asks for at least one step, and the one-request form is one.
+  if (step === undefined) throw new Error('an HTTP probe has at least one step');
+  return step;
 }
 
-function phasesOf(timeline: ConnectTimeline, t0: number, headersAt: number | undefined, bodyEndAt: number | undefined): PhaseTimings {
-  const phases: PhaseTimings = setupPhases(timeline);
-  if (headersAt !== undefined) {
-    phases.ttfb = ttfbSeconds(timeline, t0, headersAt);
-    if (bodyEndAt !== undefined) phases.transfer = (bodyEndAt - firstByteAt(timeline, headersAt)) / 1000;
-  }
-  return phases;
-}
-
-/** Reads the body up to `max` bytes; stops (destroying the stream) as soon as it goes over. */
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number, keep: boolean): Promise<{ bytes: number; tooLarge: boolean; text: string }> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > max) {
-      body.destroy();
-      return { bytes: max, tooLarge: true, text: '' };
+/** The probe's latency and phases under `measure`, from the steps run so far. */
+function measured(measure: Measure, steps: readonly StepResult[]): { durationSeconds: number; phases: PhaseTimings } {
+  if (measure.of === 'total') {
+    const phases: PhaseTimings = {};
+    for (const step of steps) for (const phase of PHASES) {
+      const v = step.phases[phase];
+      if (v !== undefined) phases[phase] = (phases[phase] ?? 0) + v;
     }
-    if (keep) chunks.push(chunk);
+    return { durationSeconds: steps.reduce((sum, s) => sum + s.durationSeconds, 0), phases };
   }
-  return { bytes, tooLarge: false, text: keep ? Buffer.concat(chunks).toString('utf8') : '' };
+  const step = measure.of === 'last' ? steps.at(-1) : steps[measure.index];
+  return { durationSeconds: step?.durationSeconds ?? 0, phases: step?.phases ?? {} };
 }
 
 async function runHttpProbe(name: string, s: Settings, ctx: ProbeRunContext): Promise<ProbeResult> {
   const { plan } = s;
-  const startedAt = s.clock.now();
-  const t0 = performance.now();
   const result: ProbeResult = {
     probe: name,
-    target: plan.targetName,
+    target: s.targetName,
     kind: 'http',
-    url: plan.url,
+    url: lastStep(plan).request.url,
     ok: false,
-    startedAt,
+    startedAt: s.clock.now(),
     durationSeconds: 0,
     phases: {},
     traceId: ctx.traceContext.traceId,
     spanId: ctx.traceContext.spanId,
   };
-  const fail = (reason: FailureReason, message: string): ProbeResult => {
-    result.ok = false;
-    result.reason = reason;
-    result.message = message;
-    return result;
-  };
-  if (ctx.signal?.aborted === true) return fail('error', 'aborted before start');
+  if (ctx.signal?.aborted === true) return { ...result, reason: 'error', message: 'aborted before start' };
 
-  const timeline = newConnectTimeline();
-  const agent = new Agent({
-    connect: createTimedConnector({ rejectUnauthorized: s.tlsVerify, now: () => performance.now() }, timeline),
-    connections: 1,
-    pipelining: 1,
-    headersTimeout: s.timeoutMs,
-    bodyTimeout: s.timeoutMs,
-  });
-  const dispatcher: Dispatcher = s.maxRedirects > 0 ? agent.compose(interceptors.redirect({ maxRedirections: s.maxRedirects })) : agent;
   const controller = new AbortController();
   let timedOut = false;
   const timer = s.clock.setTimeout(() => {
     timedOut = true;
-    controller.abort(new Error(`timed out after ${s.timeoutMs}ms`));
-  }, s.timeoutMs);
+    controller.abort(new Error(`timed out after ${s.exchange.timeoutMs}ms`));
+  }, s.exchange.timeoutMs);
   let abortedBy: unknown;
   const onAbort = (): void => {
     abortedBy = ctx.signal?.reason ?? new Error('aborted');
     controller.abort(abortedBy);
   };
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  const run: ExchangeRun = { signal: controller.signal, timedOut: () => timedOut, abortedBy: () => abortedBy };
 
-  let headersAt: number | undefined;
-  let bodyEndAt: number | undefined;
+  const vars = new Map<string, string>();
+  const done: StepResult[] = [];
   try {
-    const res = await request(plan.url, {
-      dispatcher,
-      method: plan.method,
-      headers: { ...plan.headers, traceparent: ctx.traceContext.traceparent },
-      ...(plan.body === undefined ? {} : { body: plan.body }),
-      signal: controller.signal,
-    });
-    headersAt = performance.now();
-    result.status = res.statusCode;
-    const headers = pickHeaders(res.headers);
-    if (headers !== undefined) result.headers = headers;
-
-    const declared = Number(res.headers['content-length']);
-    if (Number.isFinite(declared) && declared > s.maxBodySize) {
-      res.body.destroy();
-      result.bodyBytes = 0;
-      return fail('body_too_large', `content-length ${declared} exceeds maxBodySize ${s.maxBodySize}`);
+    for (const [i, step] of plan.steps.entries()) {
+      const isLast = i === plan.steps.length - 1;
+      const req = renderHttpRequest(step.request, vars);
+      const x = await exchange({ ...req, method: step.request.method, headers: { ...req.headers, traceparent: ctx.traceContext.traceparent } }, s.exchange, run, step.keepBody);
+      const stepResult: StepResult = { name: step.name, url: step.request.url, ok: false, durationSeconds: x.durationSeconds, phases: x.phases };
+      if (x.status !== undefined) stepResult.status = x.status;
+      done.push(stepResult);
+      copyResponse(result, x);
+      const failure = x.failure ?? judge(step, x, vars, s.exchange.maxRedirects, isLast ? measured(plan.measure, done).durationSeconds : x.durationSeconds, result);
+      if (failure !== undefined) {
+        stepResult.reason = failure.reason;
+        result.reason = failure.reason;
+        result.message = plan.stepped ? `step "${step.name}": ${failure.message}` : failure.message;
+        result.url = step.request.url;
+        // The time spent before the run stopped; the phases of the request that failed.
+        result.durationSeconds = plan.stepped ? measured({ of: 'total' }, done).durationSeconds : x.durationSeconds;
+        result.phases = x.phases;
+        break;
+      }
+      stepResult.ok = true;
+      if (isLast) {
+        result.ok = true;
+        Object.assign(result, measured(plan.measure, done));
+      }
     }
-    const body = await readCapped(res.body, s.maxBodySize, s.assertions.needsBody);
-    result.bodyBytes = body.bytes;
-    if (body.tooLarge) return fail('body_too_large', `body exceeds maxBodySize ${s.maxBodySize}`);
-    bodyEndAt = performance.now();
-    result.durationSeconds = (bodyEndAt - t0) / 1000;
-
-    const outcome = evaluateAssertions(s.assertions, {
-      status: res.statusCode,
-      headers: res.headers,
-      bodyText: body.text,
-      durationSeconds: result.durationSeconds,
-    });
-    result.assertions = outcome.results;
-    if (outcome.failure !== undefined) {
-      const hitLimit = s.maxRedirects > 0 && res.statusCode >= 300 && res.statusCode < 400 && res.headers.location !== undefined;
-      return fail(outcome.failure.reason, hitLimit ? `${outcome.failure.message} (redirect limit ${s.maxRedirects} reached)` : outcome.failure.message);
-    }
-    result.ok = true;
-    return result;
-  } catch (thrown) {
-    const err = coerceError(thrown);
-    if (abortedBy !== undefined && !timedOut) return fail('error', `aborted: ${failureMessage(abortedBy)}`);
-    const reason = classifyFailure(err, { timedOut, setupStep: failedSetupStep(timeline) });
-    return fail(reason, reason === 'timeout' ? `timed out after ${s.timeoutMs}ms` : failureMessage(err));
   } finally {
-    // `result` is returned by reference: complete it here, whichever path returned it.
-    const endAt = bodyEndAt ?? performance.now();
-    if (bodyEndAt === undefined) result.durationSeconds = (endAt - t0) / 1000;
-    result.phases = phasesOf(timeline, t0, headersAt, bodyEndAt);
     timer.cancel();
     ctx.signal?.removeEventListener('abort', onAbort);
-    destroySockets(timeline);
-    await agent.destroy().catch(() => undefined);
   }
+  if (plan.stepped) result.steps = done;
+  return vars.size === 0 ? result : redactValues(result, vars);
+}
+
+/** Checks a step's response (assertions first: a 401 says more than the token it lacks), then extracts. */
+function judge(step: StepPlan, x: Exchange, vars: Map<string, string>, maxRedirects: number, seconds: number, result: ProbeResult): { reason: FailureReason; message: string } | undefined {
+  const status = x.status ?? 0;
+  const headers = x.responseHeaders ?? {};
+  const outcome = evaluateAssertions(step.assertions, { status, headers, bodyText: x.bodyText, durationSeconds: seconds });
+  result.assertions = outcome.results;
+  if (outcome.failure !== undefined) {
+    const hitLimit = maxRedirects > 0 && status >= 300 && status < 400 && headers.location !== undefined;
+    return hitLimit ? { ...outcome.failure, message: `${outcome.failure.message} (redirect limit ${maxRedirects} reached)` } : outcome.failure;
+  }
+  return extractVariables(step, x.bodyText, vars);
+}
+
+/** The response of the latest request: what the result shows of it. */
+function copyResponse(result: ProbeResult, x: Exchange): void {
+  // Nothing of an earlier step's response stays when a later request got none.
+  delete result.status;
+  delete result.headers;
+  delete result.bodyBytes;
+  delete result.assertions;
+  if (x.status !== undefined) result.status = x.status;
+  if (x.headers !== undefined) result.headers = x.headers;
+  if (x.bodyBytes !== undefined) result.bodyBytes = x.bodyBytes;
+}
+
+/** Extracted values (tokens, session ids) out of every text of the result: assertion values and the message. */
+function redactValues(result: ProbeResult, vars: ReadonlyMap<string, string>): ProbeResult {
+  const redact = createRedactor(vars.values());
+  if (result.message !== undefined) result.message = redact(result.message);
+  if (result.assertions !== undefined) result.assertions = result.assertions.map((a) => (a.actual === undefined ? a : { ...a, actual: redact(a.actual) }));
+  return result;
 }

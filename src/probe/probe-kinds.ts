@@ -64,14 +64,21 @@ export const PROBE_KINDS: { readonly [K in ProbeType]: ProbeKind<K> } = {
     extraSeries: 0,
     schemes: ['http:', 'https:'],
     create: (p, target) => createHttpProbe(p, target),
-    address: (p) => p.http.url ?? p.http.path ?? '',
+    address: (p) => {
+      const endpoint = p.http.steps?.at(-1) ?? p.http;
+      return endpoint.url ?? endpoint.path ?? '';
+    },
     fromUrl: (url, o) => ({
       http: {
         url: url.href, method: o.method.toUpperCase(), headers: o.headers, timeout: o.timeout, tlsVerify: !o.insecure,
         followRedirects: o.followRedirects, ...(o.body === undefined ? {} : { body: o.body }),
       },
     }),
-    details: () => [],
+    // A stepped probe: one row a step, so a failed login shows where the run stopped.
+    details: (r) => (r.steps ?? []).map((step): [string, string] => [
+      'step',
+      `${step.name}: ${step.status ?? '-'}, ${(step.durationSeconds * 1000).toFixed(2)} ms, ${step.ok ? 'ok' : (step.reason ?? 'failed')}`,
+    ]),
   },
   ws: {
     type: 'ws',

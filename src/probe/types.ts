@@ -84,9 +84,25 @@ export interface ProbeResult {
   dns?: { rcode: string; answers: string[] };
   /** TLS only: the certificate the server presented and how it was judged. */
   tls?: TlsDetails;
+  /** HTTP probes written with `http.steps`: each step that ran, in order (a failed one is the last). */
+  steps?: StepResult[];
   /** W3C trace id sent in `traceparent` (32 hex chars). */
   traceId?: string;
   spanId?: string;
+}
+
+/** One step of a stepped HTTP probe run. */
+export interface StepResult {
+  /** The step's `name`, or "METHOD path". */
+  name: string;
+  /** Where it went, with `{{var}}` as written (an extracted value is never shown). */
+  url: string;
+  ok: boolean;
+  reason?: FailureReason;
+  status?: number;
+  /** This step's own request, in seconds. */
+  durationSeconds: number;
+  phases: PhaseTimings;
 }
 
 /** What a `tls` probe learned about the server's certificate. */

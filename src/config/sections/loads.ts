@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
-import { Cron, Duration, DurationRangeT, Headers, JsonPathT, Name, Size, Strict } from '../types.js';
+import { Cron, Duration, DurationRangeT, Extract, Headers, Name, Size, Strict } from '../types.js';
 import { ResourceSourceSchema } from './resources.js';
 import type { ReportProblem } from '../problem.js';
 import { StatusSpec, JsonAssertion } from './probes.js';
@@ -43,7 +43,7 @@ export const LoadRequestSchema = Strict({
   json: Type.Optional(Type.Unknown()),
   checks: Type.Optional(LoadChecksSchema),
   /** Variable name → JSON path into the response body. */
-  extract: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), JsonPathT())),
+  extract: Type.Optional(Extract()),
   thresholds: Type.Optional(ThresholdsMap),
 });
 

@@ -10,7 +10,8 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
-import { Cron, Duration, Headers, JsonPathT, Name, Regex, Size, Strict } from '../types.js';
+import { Cron, Duration, Extract, Headers, JsonPathT, Name, Regex, Size, Strict } from '../types.js';
+import { templateNames } from '../../core/template.js';
 import type { ReportProblem, ReportWarning } from '../problem.js';
 import { parseStatusSpec } from '../../probe/status-spec.js';
 import { isDuration, parseDuration } from '../../core/units.js';
@@ -48,14 +49,44 @@ export const AssertSchema = Strict({
   maxLatency: Type.Optional(Duration()),
 });
 
-/** `http`: one request. `path` is joined to the target's URL; `url` stands alone. */
-export const HttpRequestSchema = Strict({
-  method: Type.String({ default: 'GET', pattern: '^[A-Z]+$', errorMessage: 'expected an HTTP method in capitals, like "GET"' }),
-  path: Type.Optional(Type.String({ pattern: '^/', errorMessage: 'expected a path starting with "/"' })),
-  url: Type.Optional(Type.String({ pattern: '^https?://', errorMessage: 'expected an absolute http(s) URL' })),
+const METHOD = Type.String({ pattern: '^[A-Z]+$', errorMessage: 'expected an HTTP method in capitals, like "GET"' });
+const HTTP_PATH = Type.String({ pattern: '^/', errorMessage: 'expected a path starting with "/"' });
+const HTTP_URL = Type.String({ pattern: '^https?://', errorMessage: 'expected an absolute http(s) URL' });
+
+/**
+ * One step of a stepped HTTP probe (`http.steps`): a request like a load request, whose
+ * `extract` values later steps use as `{{name}}` in url, path, headers and body.
+ */
+export const HttpStepSchema = Strict({
+  /** Names the step in failure messages and in `measure`; default "METHOD path". */
+  name: Type.Optional(Name()),
+  method: Type.String({ ...METHOD, default: 'GET' }),
+  path: Type.Optional(HTTP_PATH),
+  url: Type.Optional(HTTP_URL),
   headers: Type.Optional(Headers()),
   body: Type.Optional(Type.String()),
   json: Type.Optional(Type.Unknown()),
+  extract: Type.Optional(Extract()),
+  /** Checks of this step's response (default: status 2xx/3xx); the last step's are the probe's `assert`. */
+  assert: Type.Optional(AssertSchema),
+});
+
+/**
+ * `http`: one request (`method`, `path` or `url`, `headers`, `body`/`json`), or `steps`, a short
+ * sequence (log in, extract the token, call the endpoint). `path` is joined to the target's URL;
+ * `url` stands alone. With steps, `headers` apply to every step and `timeout` bounds the whole run.
+ */
+export const HttpRequestSchema = Strict({
+  /** Default GET (no schema default: with `steps` a method here is a mistake the check reports). */
+  method: Type.Optional(METHOD),
+  path: Type.Optional(HTTP_PATH),
+  url: Type.Optional(HTTP_URL),
+  headers: Type.Optional(Headers()),
+  body: Type.Optional(Type.String()),
+  json: Type.Optional(Type.Unknown()),
+  steps: Type.Optional(Type.Array(HttpStepSchema, { minItems: 1, errorMessage: 'expected a list of at least one step' })),
+  /** Whose time is the probe's latency: `last` (default), `total`, or a step's name. */
+  measure: Type.Optional(Type.String({ minLength: 1, errorMessage: 'expected "last", "total" or a step name' })),
   timeout: Duration({ default: '10s' }),
   followRedirects: Type.Boolean({ default: false }),
   maxRedirects: Type.Integer({ minimum: 0, maximum: 20, default: 5 }),
@@ -173,6 +204,7 @@ export type ProbeConfig = StaticDecode<typeof ProbeSchema>;
 /** The decoded probe of one kind. */
 export type ProbeOfType<T extends ProbeType> = Extract<ProbeConfig, { type: T }>;
 export type HttpRequestConfig = StaticDecode<typeof HttpRequestSchema>;
+export type HttpStepConfig = StaticDecode<typeof HttpStepSchema>;
 export type WsRequestConfig = StaticDecode<typeof WsRequestSchema>;
 export type TcpRequestConfig = StaticDecode<typeof TcpRequestSchema>;
 export type DnsRequestConfig = StaticDecode<typeof DnsRequestSchema>;
@@ -218,10 +250,10 @@ export function checkProbes(raw: { probes?: unknown; targets?: unknown }, report
     const block = p[kind] as Raw | undefined;
     if (typeof block !== 'object' || block === null) return;
     const at = ['probes', i, kind];
-    if (kind === 'http' || kind === 'ws') {
-      if (block.url === undefined && p.target === undefined) report(at, 'expected "url", or "path" with a probe "target"');
-      if (block.url !== undefined && block.path !== undefined) report(at, 'expected "url" or "path", not both');
-      if (kind === 'http' && block.body !== undefined && block.json !== undefined) report(at, 'expected "body" or "json", not both');
+    if (kind === 'http' && Array.isArray(block.steps)) checkHttpSteps(block, p.target !== undefined, at, report);
+    else if (kind === 'http' || kind === 'ws') {
+      checkRequestAddress(block, p.target !== undefined, at, report);
+      if (kind === 'http' && block.measure !== undefined) report([...at, 'measure'], 'only used with "steps"');
     }
     if ((kind === 'tcp' || kind === 'tls') && block.host === undefined && p.target === undefined) {
       report(at, 'expected "host", or a probe "target" whose host is used');
@@ -232,6 +264,54 @@ export function checkProbes(raw: { probes?: unknown; targets?: unknown }, report
       if (durationMs(block.expiryCritical) > durationMs(block.expiryWarning)) report([...at, 'expiryCritical'], 'expected at most "expiryWarning" (critical is the nearer deadline)');
     }
   });
+}
+
+/** One request's address and body: `url`, or `path` under the probe's target; `body` or `json`. */
+function checkRequestAddress(block: Raw, hasTarget: boolean, at: readonly (string | number)[], report: ReportProblem): void {
+  if (block.url === undefined && !hasTarget) report(at, 'expected "url", or "path" with a probe "target"');
+  if (block.url !== undefined && block.path !== undefined) report(at, 'expected "url" or "path", not both');
+  if (block.body !== undefined && block.json !== undefined) report(at, 'expected "body" or "json", not both');
+}
+
+/** The fields of the one-request form, which `steps` replaces. */
+const SINGLE_REQUEST_KEYS = ['method', 'path', 'url', 'body', 'json'] as const;
+
+/**
+ * `http.steps`: each step addressable, `{{var}}` only after a step extracted it (the loads'
+ * rule), the last step's checks written as the probe's `assert`, `measure` naming a step.
+ */
+function checkHttpSteps(block: Raw, hasTarget: boolean, at: readonly (string | number)[], report: ReportProblem): void {
+  for (const key of SINGLE_REQUEST_KEYS) {
+    if (block[key] !== undefined) report([...at, key], `with "steps", each step has its own "${key}" (move it into a step)`);
+  }
+  for (const name of templateNames(JSON.stringify(block.headers ?? {}))) {
+    report([...at, 'headers'], `"{{${name}}}" is used before a step extracts it (these headers go with every step, the first included)`);
+  }
+  const steps = block.steps as unknown[];
+  const known = new Set<string>();
+  const names = new Set<unknown>();
+  steps.forEach((step, i) => {
+    if (typeof step !== 'object' || step === null || Array.isArray(step)) return;
+    const st = step as Raw;
+    const sp = [...at, 'steps', i];
+    checkRequestAddress(st, hasTarget, sp, report);
+    if (st.name !== undefined) {
+      if (st.name === 'last' || st.name === 'total') report([...sp, 'name'], `"${st.name}" is a "measure" keyword; name the step otherwise`);
+      if (names.has(st.name)) report([...sp, 'name'], `duplicate step name "${String(st.name)}"`);
+      names.add(st.name);
+    }
+    for (const name of templateNames(JSON.stringify([st.url, st.path, st.headers, st.body, st.json]))) {
+      if (!known.has(name)) report(sp, `"{{${name}}}" is used before a step extracts it`);
+    }
+    if (typeof st.extract === 'object' && st.extract !== null) for (const k of Object.keys(st.extract)) known.add(k);
+    if (i === steps.length - 1 && st.assert !== undefined) {
+      report([...sp, 'assert'], 'the last step\'s checks are the probe\'s "assert" (move them there)');
+    }
+  });
+  const measure = block.measure;
+  if (typeof measure === 'string' && measure !== 'last' && measure !== 'total' && !names.has(measure)) {
+    report([...at, 'measure'], `expected "last", "total" or the name of a step, got "${measure}"`);
+  }
 }
 
 function durationMs(text: string): number {
