@@ -65,12 +65,15 @@ export function JsonPathT(options: SchemaOptions = {}) {
   return Type.String({ format: 'json-path', errorMessage: 'expected a JSON path like "$.data.id"', ...options });
 }
 
+/** A `{{name}}` variable's name (the names `src/core/template.ts` renders). */
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /**
  * `extract`: variable name → JSON path into a response body; later requests use the value as
  * `{{name}}` (`src/core/template.ts`). One syntax for load requests and probe steps.
  */
 export function Extract(options: SchemaOptions = {}) {
-  return Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), JsonPathT(), options);
+  return Type.Record(Type.String({ pattern: VARIABLE_NAME.source }), JsonPathT(), options);
 }
 
 /** A five- or six-field cron expression (node-cron syntax). */

@@ -10,7 +10,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { StaticDecode } from '@sinclair/typebox';
-import { Cron, Duration, Extract, Headers, JsonPathT, Name, Regex, Size, Strict } from '../types.js';
+import { Cron, Duration, Extract, Headers, JsonPathT, Name, Regex, Size, Strict, VARIABLE_NAME } from '../types.js';
 import { templateNames } from '../../core/template.js';
 import type { ReportProblem, ReportWarning } from '../problem.js';
 import { parseStatusSpec } from '../../probe/status-spec.js';
@@ -303,7 +303,13 @@ function checkHttpSteps(block: Raw, hasTarget: boolean, at: readonly (string | n
     for (const name of templateNames(JSON.stringify([st.url, st.path, st.headers, st.body, st.json]))) {
       if (!known.has(name)) report(sp, `"{{${name}}}" is used before a step extracts it`);
     }
-    if (typeof st.extract === 'object' && st.extract !== null) for (const k of Object.keys(st.extract)) known.add(k);
+    if (typeof st.extract === 'object' && st.extract !== null) {
+      for (const k of Object.keys(st.extract)) {
+        // The schema's key pattern alone lets such a key through, unused forever.
+        if (!VARIABLE_NAME.test(k)) report([...sp, 'extract', k], `"${k}" cannot be used as {{${k}}}: expected a name of letters, digits and "_"`);
+        known.add(k);
+      }
+    }
     if (i === steps.length - 1 && st.assert !== undefined) {
       report([...sp, 'assert'], 'the last step\'s checks are the probe\'s "assert" (move them there)');
     }
