@@ -36,7 +36,7 @@ import { healthRows } from '../report/health-section.js';
 import { fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from '../report/format.js';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
-import { collect, parsePort, parsePositiveInt, parseShardOption, parseStartAt, parseWorkers, shardOf } from './options.js';
+import { collect, flagOf, parsePort, parsePositiveInt, parseShardOption, parseStartAt, parseWorkers, shardOf } from './options.js';
 import { reportError } from './config-file.js';
 
 /** Exit code of a run stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report Ctrl-C). */
@@ -44,11 +44,6 @@ export const EXIT_INTERRUPTED = 130;
 
 /** Options that only make sense with a URL (a file's load declares them itself). */
 const URL_ONLY_OPTIONS = ['vus', 'rate', 'iterations', 'duration', 'warmup', 'connections', 'method', 'header', 'body', 'threshold', 'abortOnFail', 'insecure'] as const;
-
-/** The flag of an option key, for messages. */
-function flagOf(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
 
 /** Checks that `file` can be written: its parent is a writable directory and it is not one. Throws PW_ERR_INVALID_ARGUMENT. */
 export function checkWritable(file: string, flag: string): void {

@@ -37,6 +37,11 @@ export function parseSizeOption(value: string): number {
   }
 }
 
+/** The flag of an option key, for messages (`followRedirects` → `--follow-redirects`). */
+export function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 /** Collects a repeatable option into a list. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

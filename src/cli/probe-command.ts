@@ -1,10 +1,12 @@
 /**
  * `perfwarden probe URL`: a one-shot probe that prints the phase timings, for "is it me or the
- * network?" moments. The URL's scheme picks the kind from the registry (`http(s)://`, `ws(s)://`,
+ * network?" moments; `perfwarden probe FILE [--probe NAME]` runs a configured probe once (a
+ * stepped probe that logs in first cannot be written as a URL). The URL's scheme picks the kind from the registry (`http(s)://`, `ws(s)://`,
  * `tcp://host:port`, `dns://server/name?type=A`, `tls://host:port`); the probe is built through
  * the same schema as configured probes, so the defaults (timeout, body cap, status rule) are
  * the daemon's.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Value } from '@sinclair/typebox/value';
 import { ProbeSchema } from '../config/sections/probes.js';
@@ -13,13 +15,16 @@ import { PwError } from '../core/errors.js';
 import { formatPhaseTable } from '../probe/probe-format.js';
 import { createProbeRunner, kindOfScheme, probeKind } from '../probe/probe-kinds.js';
 import { newTraceContext } from '../probe/trace-context.js';
-import type { ProbeResult } from '../probe/types.js';
+import type { ProbeResult, ProbeRunner } from '../probe/types.js';
+import { loadConfigFile } from '../config/load-config.js';
+import { resolveTargets } from '../probe/build-probes.js';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
-import { collect, parsePositiveInt } from './options.js';
+import { collect, flagOf, parsePositiveInt } from './options.js';
 import { reportError } from './config-file.js';
 
 interface ProbeOptions {
+  probe?: string;
   ws?: boolean;
   count: number;
   json?: boolean;
@@ -64,12 +69,39 @@ export function probeConfigFromOptions(url: string, opts: ProbeOptions): ProbeCo
   return Value.Decode(ProbeSchema, withDefaults);
 }
 
+/** Options that describe a URL's probe; a config file's probe declares its own. */
+const URL_ONLY_OPTIONS = ['ws', 'method', 'header', 'body', 'send', 'expect', 'timeout', 'insecure', 'followRedirects'] as const;
+
+/** A URL with a scheme (`https://`, `tcp://` …); anything else names a config file. */
+function isUrl(text: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+}
+
+/**
+ * The probe `name` of a config file (or its only probe) and a runner for it, its target resolved
+ * as the daemon would (a `demo: true` target at `demo.host:demo.port`). Throws PW_ERR_CONFIG_* or
+ * PW_ERR_INVALID_ARGUMENT.
+ */
+export function probeFromFile(file: string, name: string | undefined, io: CliIo): { probe: ProbeConfig; runner: ProbeRunner } {
+  if (!existsSync(file)) throw new PwError('PW_ERR_INVALID_ARGUMENT', `expected a URL like https://host/path, tcp://host:port, dns://server/name or tls://host:443, or a config file, got "${file}"`);
+  const config = loadConfigFile(file, io.env);
+  const names = config.probes.map((p) => p.name).join(', ');
+  const probe = name === undefined ? (config.probes.length === 1 ? config.probes[0] : undefined) : config.probes.find((p) => p.name === name);
+  if (probe === undefined) {
+    if (config.probes.length === 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `${file} declares no probes (add a "probes:" section)`);
+    throw new PwError('PW_ERR_INVALID_ARGUMENT', name === undefined ? `${file} declares several probes; pick one with --probe (${names})` : `no probe "${name}" in ${file} (probes: ${names})`);
+  }
+  const targets = resolveTargets(config, `http://${config.demo.host}:${config.demo.port}`);
+  return { probe, runner: createProbeRunner(probe, probe.target === undefined ? undefined : targets.get(probe.target)) };
+}
+
 /** Registers `probe`. */
 export function registerProbeCommand(program: Command, io: CliIo): void {
   program
     .command('probe')
-    .argument('<url>', 'http(s)://, ws(s)://, tcp://host:port, dns://server[:port]/name[?type=A&transport=tcp] or tls://host[:port]')
-    .description('probe a URL once (or --count times) and print the phase timings')
+    .argument('<url-or-file>', 'http(s)://, ws(s)://, tcp://host:port, dns://server[:port]/name[?type=A&transport=tcp], tls://host[:port], or a config file')
+    .description('probe a URL, or a probe of a config file (steps included), once (or --count times) and print the phase timings')
+    .option('-p, --probe <name>', 'with a config file: the probe to run (default: its only probe)')
     .option('--ws', 'WebSocket probe (implied by a ws:// URL)')
     .option('-n, --count <n>', 'number of runs', parsePositiveInt, 1)
     .option('--json', 'print results as JSON')
@@ -81,17 +113,19 @@ export function registerProbeCommand(program: Command, io: CliIo): void {
     .option('-t, --timeout <duration>', 'timeout per run', '10s')
     .option('-k, --insecure', 'do not verify TLS certificates')
     .option('-L, --follow-redirects', 'follow redirects')
-    .action(async (url: string, opts: ProbeOptions) => {
+    .action(async (url: string, opts: ProbeOptions, cmd: Command) => {
       let probe: ProbeConfig;
+      let runner: ProbeRunner;
       try {
-        probe = probeConfigFromOptions(url, opts);
-      } catch (thrown) {
-        reportError(thrown, io);
-        return;
-      }
-      let runner;
-      try {
-        runner = createProbeRunner(probe, undefined);
+        if (isUrl(url)) {
+          if (opts.probe !== undefined) throw new PwError('PW_ERR_INVALID_ARGUMENT', '--probe picks a probe of a config file; with a URL, leave it out');
+          probe = probeConfigFromOptions(url, opts);
+          runner = createProbeRunner(probe, undefined);
+        } else {
+          const given = URL_ONLY_OPTIONS.filter((k) => cmd.getOptionValueSource(k) === 'cli').map(flagOf);
+          if (given.length > 0) throw new PwError('PW_ERR_INVALID_ARGUMENT', `${given.join(', ')}: URL-mode option${given.length > 1 ? 's' : ''}; a config file's probe declares its own (edit ${url} or probe a URL)`);
+          ({ probe, runner } = probeFromFile(url, opts.probe, io));
+        }
       } catch (thrown) {
         reportError(thrown, io);
         return;
