@@ -6,7 +6,7 @@
  * spans laid end to end from the run's start, reconstructed from the result's timings.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Span, SpanContext } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanContext } from '@opentelemetry/api';
 import { coerceError } from '../core/errors.js';
 import { PHASES } from '../probe/types.js';
 import type { ProbeResult, ProbeRunContext, ProbeRunner, TraceContext } from '../probe/types.js';
@@ -79,19 +79,34 @@ function finishRunSpan(span: Span, result: ProbeResult, tracing: Tracing): void 
 
   if (span.isRecording()) {
     const parent = trace.setSpan(ROOT_CONTEXT, span);
-    let cursor = result.startedAt;
-    const child = (name: string, seconds: number | undefined): void => {
-      if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return;
-      const end = cursor + seconds * 1000;
-      tracing.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: cursor }, parent).end(end);
-      cursor = end;
-    };
     if (result.kind === 'ws' && result.ws !== undefined) {
-      child('ws handshake', result.ws.connectSeconds);
-      child('ws round trip', result.ws.rttSeconds);
+      laySpans(tracing, parent, result.startedAt, [['ws handshake', result.ws.connectSeconds], ['ws round trip', result.ws.rttSeconds]]);
+    } else if (result.steps !== undefined) {
+      // A stepped run: a span a step, end to end, each with its own phases inside.
+      let cursor = result.startedAt;
+      for (const step of result.steps) {
+        const attributes: Attributes = { [PROBE_ATTR.url]: step.url };
+        if (step.status !== undefined) attributes[PROBE_ATTR.status] = step.status;
+        const stepSpan = tracing.tracer.startSpan(`step ${step.name}`, { kind: SpanKind.INTERNAL, startTime: cursor, attributes }, parent);
+        if (!step.ok) stepSpan.setStatus({ code: SpanStatusCode.ERROR, message: step.reason ?? 'failure' });
+        laySpans(tracing, trace.setSpan(ROOT_CONTEXT, stepSpan), cursor, PHASES.map((phase) => [phase, step.phases[phase]]));
+        cursor += step.durationSeconds * 1000;
+        stepSpan.end(cursor);
+      }
     } else {
-      for (const phase of PHASES) child(phase, result.phases[phase]);
+      laySpans(tracing, parent, result.startedAt, PHASES.map((phase) => [phase, result.phases[phase]]));
     }
   }
   span.end(Math.max(tracing.clock.now(), result.startedAt + result.durationSeconds * 1000));
+}
+
+/** Child spans of `parent` laid end to end from `start` (epoch ms); an absent or bad duration is skipped. */
+function laySpans(tracing: Tracing, parent: Context, start: number, parts: readonly (readonly [string, number | undefined])[]): void {
+  let cursor = start;
+  for (const [name, seconds] of parts) {
+    if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) continue;
+    const end = cursor + seconds * 1000;
+    tracing.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: cursor }, parent).end(end);
+    cursor = end;
+  }
 }

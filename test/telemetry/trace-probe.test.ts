@@ -164,6 +164,41 @@ describe('traceProbe', () => {
     await tracing.shutdown();
   });
 
+  test('a stepped run has a span a step, each with its own phases, and sends the run\'s traceparent at every step', async () => {
+    const tracing = tracingTo(receiver);
+    const config = loadConfigText(`
+targets: [{ name: api, url: "${target.url}" }]
+probes:
+  - name: stepped
+    type: http
+    target: api
+    every: 15s
+    http:
+      steps:
+        - { name: first, path: /status, extract: { s: $.status } }
+        - { name: second, path: "/status?s={{s}}" }
+`, 'test.yaml', {});
+    const [stepped] = buildProbeRunners(config, resolveTargets(config, undefined));
+    assert.ok(stepped);
+    const sentBefore = target.traceparents.length;
+    const result = await traceProbe(stepped, tracing).run({ traceContext: newTraceContext() });
+    assert.equal(result.ok, true, result.message);
+    await tracing.forceFlush();
+    const spans = await receiver.waitFor((all) => all.filter((s) => s.traceId === result.traceId && s.name === 'transfer').length === 2);
+    const root = spans.find((s) => s.spanId === result.spanId);
+    assert.ok(root);
+    const steps = childrenOf(spans, root);
+    assert.deepEqual(steps.map((c) => c.name), ['step first', 'step second']);
+    assert.equal(steps[1]?.attributes[PROBE_ATTR.url], `${target.url}/status?s={{s}}`, 'the URL as written, never a value');
+    for (const [i, step] of steps.entries()) {
+      assert.ok(Math.abs(step.endMs - step.startMs - (result.steps?.[i]?.durationSeconds ?? 0) * 1000) < 1, `${step.name} duration`);
+      assert.ok(childrenOf(spans, step).some((c) => c.name === 'ttfb'), `${step.name} has its phases`);
+    }
+    assert.ok(steps[1]!.startMs >= steps[0]!.endMs - 0.01, 'steps laid end to end');
+    assert.deepEqual(target.traceparents.slice(sentBefore), [`00-${root.traceId}-${root.spanId}-01`, `00-${root.traceId}-${root.spanId}-01`]);
+    await tracing.shutdown();
+  });
+
   test('unsampled runs still send a valid traceparent (flags 00) and export nothing', async () => {
     const tracing = tracingTo(receiver, 0);
     const [statusProbe] = runners(target.url);
