@@ -68,6 +68,14 @@ export const ProbeResultSchema = Type.Object({
   startedAt: Type.Number({ description: 'epoch ms' }),
   durationSeconds: Type.Number(),
   status: Type.Optional(Type.Integer()),
+  steps: Type.Optional(Type.Array(Type.Object({
+    name: Type.String(),
+    url: Type.String({ description: 'with {{var}} as written: extracted values are never shown' }),
+    ok: Type.Boolean(),
+    reason: Type.Optional(Type.String()),
+    status: Type.Optional(Type.Integer()),
+    durationSeconds: Type.Number(),
+  }, { additionalProperties: true }), { description: 'HTTP probes with http.steps: each step that ran, in order' })),
 }, { additionalProperties: true });
 
 /** One point of a probe's last-hour sparkline or heartbeat. */
