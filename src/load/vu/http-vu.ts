@@ -6,6 +6,7 @@
  * A connection that fails to connect backs off (`readyAt`), so a refused target is not hammered.
  */
 import { readJsonPath } from '../../core/json-path.js';
+import { templateText } from '../../core/template.js';
 import { statusMatches } from '../../probe/status-spec.js';
 import { renderOptions } from '../plan/plan.js';
 import type { LoadPlan, PreparedRequest, PreparedScenario } from '../plan/plan.js';
@@ -177,7 +178,7 @@ export class HttpVu implements Vu {
       if (parsed) {
         for (const [name, path] of req.extract) {
           const r = readJsonPath(doc, path);
-          if (r.found) (this.vars ?? (this.vars = new Map())).set(name, typeof r.value === 'string' ? r.value : JSON.stringify(r.value));
+          if (r.found) (this.vars ?? (this.vars = new Map())).set(name, templateText(r.value));
         }
       }
       this.chunks = undefined;
