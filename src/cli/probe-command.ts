@@ -21,7 +21,8 @@ import { resolveTargets } from '../probe/build-probes.js';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
 import { collect, flagOf, parsePositiveInt } from './options.js';
-import { reportError } from './config-file.js';
+import { configWarnings, reportError } from './config-file.js';
+import type { ConfigProblem } from '../config/problem.js';
 
 interface ProbeOptions {
   probe?: string;
@@ -84,7 +85,9 @@ function isUrl(text: string): boolean {
  */
 export function probeFromFile(file: string, name: string | undefined, io: CliIo): { probe: ProbeConfig; runner: ProbeRunner } {
   if (!existsSync(file)) throw new PwError('PW_ERR_INVALID_ARGUMENT', `expected a URL like https://host/path, tcp://host:port, dns://server/name or tls://host:443, or a config file, got "${file}"`);
-  const config = loadConfigFile(file, io.env);
+  const warnings: ConfigProblem[] = [];
+  const config = loadConfigFile(file, io.env, { warnings });
+  for (const w of configWarnings(config, warnings)) io.err(`perfwarden: warning: ${w}\n`);
   const names = config.probes.map((p) => p.name).join(', ');
   const probe = name === undefined ? (config.probes.length === 1 ? config.probes[0] : undefined) : config.probes.find((p) => p.name === name);
   if (probe === undefined) {

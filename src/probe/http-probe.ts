@@ -18,7 +18,7 @@ import type { Exchange, ExchangeRun, ExchangeSettings } from './http-exchange.js
 import { renderHttpRequest } from './http-request.js';
 import { extractVariables, planHttpSteps } from './http-steps.js';
 import type { Measure, StepPlan, StepsPlan } from './http-steps.js';
-import type { FailureReason, PhaseTimings, ProbeResult, ProbeRunContext, ProbeRunner, ResolvedTarget, StepResult } from './types.js';
+import type { AssertionResult, FailureReason, PhaseTimings, ProbeResult, ProbeRunContext, ProbeRunner, ResolvedTarget, StepResult } from './types.js';
 import { PHASES } from './types.js';
 
 /** Optional dependencies of `createHttpProbe`. */
@@ -114,7 +114,12 @@ async function runHttpProbe(name: string, s: Settings, ctx: ProbeRunContext): Pr
       if (x.status !== undefined) stepResult.status = x.status;
       done.push(stepResult);
       copyResponse(result, x);
-      const failure = x.failure ?? judge(step, x, vars, s.exchange.maxRedirects, isLast ? measured(plan.measure, done).durationSeconds : x.durationSeconds, result);
+      let failure = x.failure;
+      if (failure === undefined) {
+        const judged = judge(step, x, vars, s.exchange.maxRedirects, isLast ? measured(plan.measure, done).durationSeconds : x.durationSeconds);
+        result.assertions = judged.assertions;
+        failure = judged.failure;
+      }
       if (failure !== undefined) {
         stepResult.reason = failure.reason;
         result.reason = failure.reason;
@@ -140,16 +145,16 @@ async function runHttpProbe(name: string, s: Settings, ctx: ProbeRunContext): Pr
 }
 
 /** Checks a step's response (assertions first: a 401 says more than the token it lacks), then extracts. */
-function judge(step: StepPlan, x: Exchange, vars: Map<string, string>, maxRedirects: number, seconds: number, result: ProbeResult): { reason: FailureReason; message: string } | undefined {
+function judge(step: StepPlan, x: Exchange, vars: Map<string, string>, maxRedirects: number, seconds: number): { assertions: AssertionResult[]; failure?: { reason: FailureReason; message: string } | undefined } {
   const status = x.status ?? 0;
   const headers = x.responseHeaders ?? {};
   const outcome = evaluateAssertions(step.assertions, { status, headers, bodyText: x.bodyText, durationSeconds: seconds });
-  result.assertions = outcome.results;
   if (outcome.failure !== undefined) {
     const hitLimit = maxRedirects > 0 && status >= 300 && status < 400 && headers.location !== undefined;
-    return hitLimit ? { ...outcome.failure, message: `${outcome.failure.message} (redirect limit ${maxRedirects} reached)` } : outcome.failure;
+    const failure = hitLimit ? { ...outcome.failure, message: `${outcome.failure.message} (redirect limit ${maxRedirects} reached)` } : outcome.failure;
+    return { assertions: outcome.results, failure };
   }
-  return extractVariables(step, x.bodyText, vars);
+  return { assertions: outcome.results, failure: extractVariables(step, x.bodyText, vars) };
 }
 
 /** The response of the latest request: what the result shows of it. */

@@ -250,7 +250,7 @@ export function checkProbes(raw: { probes?: unknown; targets?: unknown }, report
     const block = p[kind] as Raw | undefined;
     if (typeof block !== 'object' || block === null) return;
     const at = ['probes', i, kind];
-    if (kind === 'http' && Array.isArray(block.steps)) checkHttpSteps(block, p.target !== undefined, at, report);
+    if (kind === 'http' && block.steps !== undefined) checkHttpSteps(block, p.target !== undefined, at, report);
     else if (kind === 'http' || kind === 'ws') {
       checkRequestAddress(block, p.target !== undefined, at, report);
       if (kind === 'http' && block.measure !== undefined) report([...at, 'measure'], 'only used with "steps"');
@@ -287,7 +287,8 @@ function checkHttpSteps(block: Raw, hasTarget: boolean, at: readonly (string | n
   for (const name of templateNames(JSON.stringify(block.headers ?? {}))) {
     report([...at, 'headers'], `"{{${name}}}" is used before a step extracts it (these headers go with every step, the first included)`);
   }
-  const steps = block.steps as unknown[];
+  // Not a list: the schema says so.
+  const steps = Array.isArray(block.steps) ? (block.steps as unknown[]) : [];
   const known = new Set<string>();
   const names = new Set<unknown>();
   steps.forEach((step, i) => {
