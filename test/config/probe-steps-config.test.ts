@@ -1,5 +1,6 @@
 /** `http.steps` of a probe: every mistake reported at once, with file:line and path. */
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { loadConfigText } from '../../src/config/load-config.js';
 import type { ConfigProblem } from '../../src/config/problem.js';
@@ -86,4 +87,16 @@ test('every mistake in steps is reported with its line and path', () => {
     '28 probes[3].http.steps[1]: expected "url", or "path" with a probe "target"',
     '28 probes[3].http.steps[1].name: duplicate step name "one"',
   ].sort((a, b) => Number(a.split(' ')[0]) - Number(b.split(' ')[0])));
+});
+
+test('the README\'s probe-steps example validates', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.split('## HTTP probe steps')[1] ?? '';
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(yaml !== undefined, 'the section has a YAML example');
+  const config = loadConfigText(`${HEAD}${yaml}`, 'README.md', { PROBE_PASSWORD: 'from-the-env' });
+  const probe = config.probes[0];
+  assert.ok(probe?.type === 'http');
+  assert.deepEqual(probe.http.steps?.map((s) => s.name), ['login', 'portfolio']);
+  assert.equal(probe.assert?.maxLatency, 500);
 });
