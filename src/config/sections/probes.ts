@@ -49,7 +49,7 @@ export const AssertSchema = Strict({
   maxLatency: Type.Optional(Duration()),
 });
 
-const METHOD = Type.String({ pattern: '^[A-Z]+$', errorMessage: 'expected an HTTP method in capitals, like "GET"' });
+const METHOD = { pattern: '^[A-Z]+$', errorMessage: 'expected an HTTP method in capitals, like "GET"' };
 const HTTP_PATH = Type.String({ pattern: '^/', errorMessage: 'expected a path starting with "/"' });
 const HTTP_URL = Type.String({ pattern: '^https?://', errorMessage: 'expected an absolute http(s) URL' });
 
@@ -78,7 +78,7 @@ export const HttpStepSchema = Strict({
  */
 export const HttpRequestSchema = Strict({
   /** Default GET (no schema default: with `steps` a method here is a mistake the check reports). */
-  method: Type.Optional(METHOD),
+  method: Type.Optional(Type.String(METHOD)),
   path: Type.Optional(HTTP_PATH),
   url: Type.Optional(HTTP_URL),
   headers: Type.Optional(Headers()),
