@@ -15,7 +15,7 @@ import { PwError, coerceError } from '../core/errors.js';
 import type { LoadMetrics, BoundLoadMetrics } from './metrics.js';
 import { maxParallelism, planDurationMs, planLoad } from './plan/plan.js';
 import type { LoadBase, LoadPlan, PlanPhase } from './plan/plan.js';
-import { WHOLE, segmentLabel, shareOf, splitSegment } from './plan/segment.js';
+import { WHOLE, isWhole, segmentLabel, shareOf, splitSegment } from './plan/segment.js';
 import type { Segment } from './plan/segment.js';
 import { buildResult } from './result/measure.js';
 import type { AbortCause, LoadProgress, LoadResult } from './result/result.js';
@@ -115,9 +115,9 @@ export function resolveWorkers(option: number | 'auto' | undefined, plan: Pick<L
 export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadRunOptions = {}): LoadRunHandle {
   const clock = options.clock ?? systemClock;
   const runId = options.runId ?? randomUUID();
-  const load = withRunSeed(configured);
-  const plan = planLoad(load, base);
   const segment = options.segment ?? WHOLE;
+  const load = withRunSeed(configured, isWhole(segment) ? undefined : options.startAt);
+  const plan = planLoad(load, base);
   const count = resolveWorkers(options.workers, plan, segment);
   const segments = splitSegment(segment, count);
   const bound: BoundLoadMetrics | undefined = options.metrics?.bind(plan.name, plan.endpoints);

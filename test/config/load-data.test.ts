@@ -136,3 +136,14 @@ test('data files: missing, empty, header only, ragged, too many rows, a column t
   expectProblem(problems, 11, 'loads[0].data[4].file', 'more than 1,000,000 rows');
   expectProblem(problems, 16, 'loads[0].scenarios[0].requests[0]', 'users.csv has no column "phone"');
 });
+
+test("the README's data-driven example is a valid config", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const yaml = /### Data-driven scenarios[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(yaml !== undefined, 'README has the example');
+  writeFileSync(join(dir, 'symbols.json'), JSON.stringify([{ code: 'BTCUSD' }, { code: 'ETHUSD' }]));
+  writeFileSync(join(dir, 'users.csv'), 'email,password\na@x.io,secret\n');
+  const load = loadConfigFile(write('readme.yaml', `targets:\n  - { name: api, url: "http://127.0.0.1:1" }\n${yaml}`), {}).loads[0]!;
+  assert.deepEqual(load.data?.map((d) => d.table.rows), [1, 2]);
+  assert.deepEqual(Object.keys(load.vars ?? {}), ['item', 'qty', 'side', 'order']);
+});
