@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfigFile } from '../../src/config/load-config.js';
+import { fileURLToPath } from 'node:url';
+import { loadConfigFile, loadConfigText } from '../../src/config/load-config.js';
 import type { ConfigProblem } from '../../src/config/problem.js';
 import { hasCode } from '../../src/core/errors.js';
 import { MAX_DATA_ROWS } from '../../src/load/data/data-table.js';
@@ -137,13 +138,12 @@ test('data files: missing, empty, header only, ragged, too many rows, a column t
   expectProblem(problems, 16, 'loads[0].scenarios[0].requests[0]', 'users.csv has no column "phone"');
 });
 
-test("the README's data-driven example is a valid config", () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+test("the README's data-driven example is a valid config, with its data files in config/examples", () => {
+  const readmeUrl = new URL('../../README.md', import.meta.url);
+  const readme = readFileSync(readmeUrl, 'utf8');
   const yaml = /### Data-driven scenarios[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
   assert.ok(yaml !== undefined, 'README has the example');
-  writeFileSync(join(dir, 'symbols.json'), JSON.stringify([{ code: 'BTCUSD' }, { code: 'ETHUSD' }]));
-  writeFileSync(join(dir, 'users.csv'), 'email,password\na@x.io,secret\n');
-  const load = loadConfigFile(write('readme.yaml', `targets:\n  - { name: api, url: "http://127.0.0.1:1" }\n${yaml}`), {}).loads[0]!;
-  assert.deepEqual(load.data?.map((d) => d.table.rows), [1, 2]);
+  const load = loadConfigText(yaml, fileURLToPath(readmeUrl), {}).loads[0]!;
+  assert.deepEqual(load.data?.map((d) => d.table.rows), [20, 5]);
   assert.deepEqual(Object.keys(load.vars ?? {}), ['item', 'qty', 'side', 'order']);
 });
