@@ -75,10 +75,12 @@ export class HttpVu implements Vu {
   startIteration(intendedStart: number): void {
     const { plan } = this.host;
     const i = this.draws !== undefined ? this.draws.begin(plan.cumulativeWeights) : plan.scenarios.length === 1 ? 0 : pickWeighted(plan.cumulativeWeights, this.host.random());
-    this.scenario = plan.scenarios[i];
+    const scenario = plan.scenarios[i];
+    this.scenario = scenario;
     this.step = 0;
+    // Values extracted by the last iteration must not leak into this one.
     const values = this.values;
-    if (values !== undefined) for (const slot of this.scenario!.extracted) values[slot] = '';
+    if (values !== undefined && scenario !== undefined) for (const slot of scenario.extracted) values[slot] = '';
     this.busy = true;
     this.send(intendedStart);
   }
