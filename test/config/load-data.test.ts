@@ -13,12 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile, loadConfigText } from '../../src/config/load-config.js';
 import type { ConfigProblem } from '../../src/config/problem.js';
 import { hasCode } from '../../src/core/errors.js';
-import { MAX_DATA_ROWS } from '../../src/load/data/data-table.js';
+import { MAX_DATA_ROWS, TableReader } from '../../src/load/data/data-table.js';
+import type { DataTable } from '../../src/load/data/data-table.js';
 
 let dir: string;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'pw-data-'));
-  writeFileSync(join(dir, 'users.csv'), 'email,name\r\na@x.io,"Smith, Ann"\r\nb@x.io,"Bo ""B"" Lee"\r\n');
+  writeFileSync(join(dir, 'users.csv'), 'email,name\r\na@x.io,"Smith, Ann"\r\nb@x.io,"Bo ""B"" Lee"\r\nc@x.io,Zoë 北京\r\n');
   writeFileSync(join(dir, 'items.json'), JSON.stringify([{ sku: 'A1', price: 3 }, { sku: 'B2', price: 4.5, note: null }]));
   writeFileSync(join(dir, 'empty.csv'), '');
   writeFileSync(join(dir, 'header-only.csv'), 'email\n');
@@ -26,6 +27,13 @@ before(() => {
   writeFileSync(join(dir, 'many.csv'), `n\n${'1\n'.repeat(MAX_DATA_ROWS + 1)}`);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A table as `{ columns, rows: [[cell, …], …] }`. */
+function contents(table: DataTable | undefined): { columns: readonly string[]; rows: string[][] } {
+  assert.ok(table !== undefined);
+  const reader = new TableReader(table);
+  return { columns: table.columns, rows: Array.from({ length: table.rows }, (_, r) => table.columns.map((_c, c) => reader.cell(r, c))) };
+}
 
 function write(name: string, yaml: string): string {
   const file = join(dir, name);
@@ -71,9 +79,10 @@ test('a good config carries the rows of its CSV and JSON files, relative to the 
   assert.deepEqual(load.vars?.key, { fn: 'zipf', n: 1000, s: 1.1 });
   assert.deepEqual(load.scenarios?.[0]?.vars?.qty, { fn: 'randomInt', min: 1, max: 5 });
   const [users, items] = load.data ?? [];
-  assert.deepEqual(users?.table, { columns: ['email', 'name'], values: [['a@x.io', 'b@x.io'], ['Smith, Ann', 'Bo "B" Lee']], rows: 2 });
+  assert.deepEqual(contents(users?.table), { columns: ['email', 'name'], rows: [['a@x.io', 'Smith, Ann'], ['b@x.io', 'Bo "B" Lee'], ['c@x.io', 'Zoë 北京']] });
+  assert.ok(users?.table.bytes instanceof SharedArrayBuffer, 'cells in shared memory: workers read them without a copy');
   assert.deepEqual(users && [users.mode, users.order], ['shared', 'sequential']);
-  assert.deepEqual(items?.table, { columns: ['sku', 'price', 'note'], values: [['A1', 'B2'], ['3', '4.5'], ['', '']], rows: 2 });
+  assert.deepEqual(contents(items?.table), { columns: ['sku', 'price', 'note'], rows: [['A1', '3', ''], ['B2', '4.5', '']] });
   assert.ok(Object.isFrozen(users?.table), 'frozen with the rest of the config');
 });
 

@@ -10,7 +10,7 @@ import { Strict } from '../types.js';
 import type { ReportProblem } from '../problem.js';
 import { coerceError } from '../../core/errors.js';
 import { formatVarExpr, parseVarExpr } from '../../load/data/var-expr.js';
-import type { DataTable } from '../../load/data/data-table.js';
+import { emptyTable } from '../../load/data/data-table.js';
 
 /** A variable or data source name: it appears as `{{name}}` / `{{name.column}}`. */
 export const VAR_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -25,7 +25,7 @@ export const VarsSchema = Type.Record(
 );
 
 /** Placeholder until `config/data-files.ts` reads the file (a load planned without it fails clearly). */
-const NOT_LOADED: DataTable = Object.freeze({ columns: [], values: [], rows: 0 });
+const NOT_LOADED = emptyTable();
 
 /** One data file. */
 export const DataSourceSchema = Type.Transform(Strict({
