@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planLoad } from '../../src/load/plan/plan.js';
 import type { LoadPlan } from '../../src/load/plan/plan.js';
-import { VuDraws, WorkerDraws } from '../../src/load/data/draws.js';
+import { VuDraws, WorkerDraws, withRunSeed } from '../../src/load/data/draws.js';
 import { parseVarExpr } from '../../src/load/data/var-expr.js';
 import { ZipfSampler } from '../../src/load/data/zipf.js';
 import { IterationRandom } from '../../src/load/data/prng.js';
@@ -126,4 +126,15 @@ test('a seeded iteration draws the same values on whichever worker runs it; sequ
   assert.deepEqual(whole.map((v) => v.get(slot(plan, 2))), whole.map((_, i) => String(i + 1)));
   const other = drawMany(planOf({ key: 'zipf(1000, 1.2)', n: 'randomInt(1, 1000000)', seq: 'sequence(1)' }, 43), 40);
   assert.notDeepEqual(other.map((v) => v.get(slot(plan, 1))), whole.map((v) => v.get(slot(plan, 1))), 'another seed draws otherwise');
+});
+
+test('the run seed: the configured one, else the shards\' agreed start instant, else a random one; loads that draw nothing are left alone', () => {
+  const draws = loadConfig({ name: 'v', url: 'http://127.0.0.1:1', vus: 1, duration: '1s', vars: { n: 'sequence' }, scenarios: [{ name: 's', requests: [{ path: '/{{n}}' }] }] });
+  assert.equal(withRunSeed(draws, 1_764_590_400_000).seed, 1_764_590_400_000);
+  const random = withRunSeed(draws).seed;
+  assert.ok(random !== undefined && Number.isInteger(random) && random >= 0);
+  assert.equal(withRunSeed({ ...draws, seed: 5 }, 99).seed, 5);
+  const plain = loadConfig({ name: 'p', url: 'http://127.0.0.1:1', vus: 1, duration: '1s', scenarios: [{ name: 's', requests: [{ path: '/' }] }] });
+  assert.equal(withRunSeed(plain), plain);
+  assert.equal(planLoad(plain, { url: 'http://127.0.0.1:1' }).draws, undefined, 'no draws: scenarios picked as before');
 });
