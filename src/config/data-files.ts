@@ -9,8 +9,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { coerceError } from '../core/errors.js';
 import { templateNames } from '../core/template.js';
-import { MAX_DATA_BYTES, dataFormatOf, parseDataTable } from '../load/data/data-table.js';
-import type { DataTable } from '../load/data/data-table.js';
+import { MAX_DATA_BYTES, dataFormatOf, parseDataTable } from '../load/draws/data-table.js';
+import type { DataTable } from '../load/draws/data-table.js';
 import type { LoadConfig } from './sections/loads.js';
 import type { ReportProblem } from './problem.js';
 

@@ -30,7 +30,7 @@ import { createLatencyHistogram, percentileMs } from './window/histogram.js';
 import { addWsCounters, emptyWsCounters } from './window/snapshot.js';
 import type { RequestSample, WindowSnapshot } from './window/snapshot.js';
 import { spawnLoadWorker } from './worker/pool.js';
-import { withRunSeed } from './data/draws.js';
+import { withRunSeed } from './draws/draws.js';
 import type { LoadWorker } from './worker/pool.js';
 import type { WorkerMessage } from './worker/protocol.js';
 

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile, loadConfigText } from '../../src/config/load-config.js';
 import type { ConfigProblem } from '../../src/config/problem.js';
 import { hasCode } from '../../src/core/errors.js';
-import { MAX_DATA_ROWS, TableReader } from '../../src/load/data/data-table.js';
-import type { DataTable } from '../../src/load/data/data-table.js';
+import { MAX_DATA_ROWS, TableReader } from '../../src/load/draws/data-table.js';
+import type { DataTable } from '../../src/load/draws/data-table.js';
 
 let dir: string;
 before(() => {

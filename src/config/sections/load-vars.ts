@@ -9,8 +9,8 @@ import type { StaticDecode } from '@sinclair/typebox';
 import { Strict } from '../types.js';
 import type { ReportProblem } from '../problem.js';
 import { coerceError } from '../../core/errors.js';
-import { formatVarExpr, parseVarExpr } from '../../load/data/var-expr.js';
-import { emptyTable } from '../../load/data/data-table.js';
+import { formatVarExpr, parseVarExpr } from '../../load/draws/var-expr.js';
+import { emptyTable } from '../../load/draws/data-table.js';
 
 /** A variable or data source name: it appears as `{{name}}` / `{{name.column}}`. */
 export const VAR_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';

@@ -12,7 +12,7 @@ import { statusMatches } from '../../probe/status-spec.js';
 import { renderOptions } from '../plan/plan.js';
 import type { LoadPlan, PreparedRequest, PreparedScenario } from '../plan/plan.js';
 import { pickWeighted } from '../plan/schedule.js';
-import type { VuDraws } from '../data/draws.js';
+import type { VuDraws } from '../draws/draws.js';
 import { statusClass } from '../window/outcome.js';
 import type { OutcomeClass } from '../window/outcome.js';
 import type { WindowRecorder } from '../window/recorder.js';

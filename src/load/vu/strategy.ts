@@ -6,7 +6,7 @@ import type { LoadPlan } from '../plan/plan.js';
 import { shareOf } from '../plan/segment.js';
 import type { Segment } from '../plan/segment.js';
 import { Http1Connection } from '../transport/http1-connection.js';
-import { VuDraws, WorkerDraws } from '../data/draws.js';
+import { VuDraws, WorkerDraws } from '../draws/draws.js';
 import { HttpVu } from './http-vu.js';
 import type { VuHost } from './http-vu.js';
 import type { Vu } from './vu.js';
