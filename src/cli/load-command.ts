@@ -241,7 +241,7 @@ export function formatSummary(r: LoadResult): string {
     for (const [k, v] of healthRows(r.health)) lines.push(`  ${k.toLowerCase()}: ${v}`);
   }
   const g = r.generator;
-  lines.push('', `generator: ${g.workers} worker thread${g.workers === 1 ? '' : 's'}${g.segment === '0/1' ? '' : ` (shard ${g.segment})`}, ${fmtNum(g.cpuSeconds, 1)} CPU-seconds (${g.threads.map((t) => fmtNum(t.cpuSeconds, 1)).join(' + ')})`);
+  lines.push('', `generator: ${g.workers} worker thread${g.workers === 1 ? '' : 's'}${g.segment === '0/1' ? '' : ` (shard ${g.segment})`}, ${fmtNum(g.cpuSeconds, 1)} CPU-seconds (${g.threads.map((t) => fmtNum(t.cpuSeconds, 1)).join(' + ')})${g.seed === undefined ? '' : `, seed ${g.seed}`}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   if (r.generator.saturatedSeconds > 0) lines.push('', `warning: the generator was saturated for ${fmtSeconds(r.generator.saturatedSeconds)} (max event-loop lag ${fmtMs(r.generator.maxEventLoopLagMs)}); those seconds describe the generator, not the target`);
   lines.push('', `verdict: ${verdictLine(r)}`);

@@ -5,6 +5,7 @@
  * environment.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { ValueErrorType } from '@sinclair/typebox/value';
 import type { ValueError } from '@sinclair/typebox/value';
@@ -18,6 +19,7 @@ import { formatPath, formatProblem } from './problem.js';
 import type { ConfigProblem } from './problem.js';
 import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, checkLimits } from './limits.js';
 import { collectSecrets } from './secrets.js';
+import { attachDataTables } from './data-files.js';
 import { SECRET, createRedactor } from '../core/redact.js';
 
 /** Variables available to `${NAME}` substitution. */
@@ -50,7 +52,7 @@ export function loadConfigFile(file: string, env: Env = process.env, options: Lo
   return loadConfigText(text, file, env, options);
 }
 
-/** Validates config text. `file` is only used in messages. */
+/** Validates config text. `file` is used in messages, and locates the data files of loads (relative paths). */
 export function loadConfigText(text: string, file = '<config>', env: Env = process.env, options: LoadConfigOptions = {}): Config {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_CONFIG_BYTES) throw tooLarge(file, bytes);
@@ -113,11 +115,15 @@ export function loadConfigText(text: string, file = '<config>', env: Env = proce
   options.warnings?.push(...warnings);
   let config: Config;
   try {
-    config = deepFreeze(Value.Decode(ConfigSchema, withDefaults));
+    config = Value.Decode(ConfigSchema, withDefaults);
   } catch (thrown) {
     at([], `cannot decode: ${coerceError(thrown).message}`);
     throw invalid(file, problems);
   }
+  // Data files are read once the config is known good, relative to the config file.
+  attachDataTables(config.loads, dirname(resolve(file)), at);
+  if (problems.length > 0) throw invalid(file, problems);
+  config = deepFreeze(config);
   SECRETS.set(config, collectSecrets(withDefaults, fromEnv));
   return config;
 }

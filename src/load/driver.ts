@@ -15,7 +15,7 @@ import { PwError, coerceError } from '../core/errors.js';
 import type { LoadMetrics, BoundLoadMetrics } from './metrics.js';
 import { maxParallelism, planDurationMs, planLoad } from './plan/plan.js';
 import type { LoadBase, LoadPlan, PlanPhase } from './plan/plan.js';
-import { WHOLE, segmentLabel, shareOf, splitSegment } from './plan/segment.js';
+import { WHOLE, isWhole, segmentLabel, shareOf, splitSegment } from './plan/segment.js';
 import type { Segment } from './plan/segment.js';
 import { buildResult } from './result/measure.js';
 import type { AbortCause, LoadProgress, LoadResult } from './result/result.js';
@@ -30,6 +30,7 @@ import { createLatencyHistogram, percentileMs } from './window/histogram.js';
 import { addWsCounters, emptyWsCounters } from './window/snapshot.js';
 import type { RequestSample, WindowSnapshot } from './window/snapshot.js';
 import { spawnLoadWorker } from './worker/pool.js';
+import { withRunSeed } from './draws/draws.js';
 import type { LoadWorker } from './worker/pool.js';
 import type { WorkerMessage } from './worker/protocol.js';
 
@@ -111,11 +112,12 @@ export function resolveWorkers(option: number | 'auto' | undefined, plan: Pick<L
 }
 
 /** Starts a load run (HTTP or WebSocket) against a resolved base URL. Throws for a plan that cannot run. */
-export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOptions = {}): LoadRunHandle {
+export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadRunOptions = {}): LoadRunHandle {
   const clock = options.clock ?? systemClock;
   const runId = options.runId ?? randomUUID();
-  const plan = planLoad(load, base);
   const segment = options.segment ?? WHOLE;
+  const load = withRunSeed(configured, isWhole(segment) ? undefined : options.startAt);
+  const plan = planLoad(load, base);
   const count = resolveWorkers(options.workers, plan, segment);
   const segments = splitSegment(segment, count);
   const bound: BoundLoadMetrics | undefined = options.metrics?.bind(plan.name, plan.endpoints);
@@ -369,6 +371,7 @@ export function startLoad(load: LoadConfig, base: LoadBase, options: LoadRunOpti
         saturatedSeconds: Math.round(saturatedSeconds * 1000) / 1000,
         maxEventLoopLagMs: Math.round(maxLagMs * 10) / 10,
         avgCpuPercent: secondsCounted === 0 ? 0 : Math.round((cpuSecondsSum / secondsCounted) * 100),
+        ...(plan.draws === undefined ? {} : { seed: plan.draws.seed }),
       },
     });
     last = { ...last, phase: 'done', rps: 0, p95Ms: null, vus: 0, requests: result.summary.requests, errors: result.summary.errors };

@@ -89,7 +89,7 @@ export function renderHtml(r: LoadResult): string {
     }
   }
   const g = r.generator;
-  body.push(`<h2>Generator</h2><p>Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated ${fmtSeconds(g.saturatedSeconds)}.</p>`);
+  body.push(`<h2>Generator</h2><p>Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated ${fmtSeconds(g.saturatedSeconds)}${g.seed === undefined ? '' : `, drawn with seed ${g.seed}`}.</p>`);
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${e(r.name)} — perfwarden load report</title><style>${CSS}</style></head><body>\n${body.join('\n')}\n</body></html>\n`;
 }
 

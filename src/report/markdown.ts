@@ -62,7 +62,7 @@ export function renderMarkdown(r: LoadResult): string {
     out.push('## Target health', '', '| | |', '|---|---|', ...healthRows(r.health).map(([k, v]) => `| ${k} | ${v} |`), '');
   }
   const g = r.generator;
-  out.push('## Generator', '', `Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated for ${fmtSeconds(g.saturatedSeconds)}${g.saturatedSeconds > 0 ? ' — in those seconds the numbers describe the generator, not the target' : ''}.`, '');
+  out.push('## Generator', '', `Max event-loop lag ${fmtMs(g.maxEventLoopLagMs)}, average CPU ${g.avgCpuPercent} % of a core, saturated for ${fmtSeconds(g.saturatedSeconds)}${g.saturatedSeconds > 0 ? ' — in those seconds the numbers describe the generator, not the target' : ''}.${g.seed === undefined ? '' : ` Drawn with seed ${g.seed} (\`seed: ${g.seed}\` in the load draws the same values again).`}`, '');
   return out.join('\n');
 }
 

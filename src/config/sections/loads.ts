@@ -13,6 +13,7 @@ import { parseThreshold } from '../../load/thresholds.js';
 import { coerceError } from '../../core/errors.js';
 import { isDuration, parseDuration } from '../../core/units.js';
 import { templateNames } from '../../core/template.js';
+import { DataSourceSchema, SeedSchema, VarsSchema, checkLoadVars, checkVarExprs, declaredNames, templateProblem } from './load-vars.js';
 
 /** `thresholds`: metric → comparison, e.g. `{ "p(95)": "<200ms", "error_rate": "<0.1%" }`. */
 export const ThresholdsMap = Type.Record(Type.String(), Type.String(), {
@@ -32,7 +33,7 @@ export const LoadChecksSchema = Strict({
   maxLatency: Type.Optional(Duration()),
 });
 
-/** One request of a scenario. `{{var}}` in path, headers and body is replaced by extracted values. */
+/** One request of a scenario. `{{var}}` in path, headers and body is replaced by drawn, data or extracted values. */
 export const LoadRequestSchema = Strict({
   /** Endpoint name in results and metrics; default "METHOD path" (without the query). */
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -51,6 +52,8 @@ export const LoadRequestSchema = Strict({
 export const ScenarioSchema = Strict({
   name: Name(),
   weight: Type.Number({ minimum: 0, default: 1 }),
+  /** Variables drawn per iteration for this scenario (beside, or replacing, the load's). */
+  vars: Type.Optional(VarsSchema),
   requests: Type.Array(LoadRequestSchema, { minItems: 1 }),
 });
 
@@ -131,6 +134,12 @@ export const LoadSchema = Strict({
   /** Verify the target's TLS certificate (https and wss targets). */
   tlsVerify: Type.Boolean({ default: true }),
   headers: Type.Optional(Headers()),
+  /** Variables drawn once per iteration, usable as `{{name}}` by every scenario. */
+  vars: Type.Optional(VarsSchema),
+  /** Data files whose rows iterations use as `{{name.column}}`. */
+  data: Type.Optional(Type.Array(DataSourceSchema)),
+  /** Seeds the draws, data shuffles and scenario picks, so a run can be reproduced. */
+  seed: Type.Optional(SeedSchema),
   scenarios: Type.Optional(Type.Array(ScenarioSchema, { minItems: 1 })),
   ws: Type.Optional(WsLoadSchema),
   sweep: Type.Optional(SweepSchema),
@@ -190,6 +199,7 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
     for (const [endpoint, map] of Object.entries(wsThresholds)) checkThresholdMap(map, [...at, 'ws', 'thresholds', endpoint], report);
   }
   if (typeof l.duration === 'string' && isDuration(l.duration) && parseDuration(l.duration) <= 0) report([...at, 'duration'], `expected a duration above 0, got "${l.duration}"`);
+  checkLoadVars(l, at, report);
   if (Array.isArray(l.scenarios)) {
     const names = new Set<unknown>();
     let weight = 0;
@@ -198,7 +208,9 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
       if (names.has(s.name)) report([...at, 'scenarios', si, 'name'], `duplicate scenario name "${String(s.name)}"`);
       names.add(s.name);
       weight += typeof s.weight === 'number' ? s.weight : 1;
+      checkVarExprs(s.vars, [...at, 'scenarios', si, 'vars'], report);
       if (!Array.isArray(s.requests)) return;
+      const declared = declaredNames(l, s);
       const known = new Set<string>();
       (s.requests as Raw[]).forEach((r, ri) => {
         if (typeof r !== 'object' || r === null) return;
@@ -207,9 +219,15 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
         checkThresholdMap(r.thresholds, [...rp, 'thresholds'], report);
         const text = JSON.stringify([r.path, r.headers, r.body, r.json]);
         for (const name of templateNames(text)) {
-          if (!known.has(name)) report(rp, `"{{${name}}}" is used before a request of this scenario extracts it`);
+          const problem = templateProblem(name, declared, known);
+          if (problem !== undefined) report(rp, problem);
         }
-        if (typeof r.extract === 'object' && r.extract !== null) for (const k of Object.keys(r.extract)) known.add(k);
+        if (typeof r.extract === 'object' && r.extract !== null) {
+          for (const k of Object.keys(r.extract)) {
+            if (declared.vars.has(k)) report([...rp, 'extract', k], `"${k}" is a variable under vars: extract into another name`);
+            known.add(k);
+          }
+        }
       });
     });
     if (weight <= 0) report([...at, 'scenarios'], 'at least one scenario needs a weight above 0');

@@ -10,7 +10,11 @@ import type { LoadConfig, LoadRequestConfig } from '../../config/sections/loads.
 import type { CompiledJsonPath } from '../../core/json-path.js';
 import { compileJsonPath } from '../../core/json-path.js';
 import { PwError } from '../../core/errors.js';
-import { hasTemplate, renderTemplate } from '../../core/template.js';
+import { compileTemplate, hasTemplate, renderCompiled, templateNames } from '../../core/template.js';
+import type { CompiledTemplate } from '../../core/template.js';
+import { isNumericVar, loadDraws, prepareScenarioDraws, scenarioVars } from '../draws/draws.js';
+import type { DrawPlan } from '../draws/draws.js';
+import type { VarSpec } from '../draws/var-expr.js';
 import type { StatusRanges } from '../../probe/status-spec.js';
 import { parseThreshold } from '../thresholds.js';
 import type { Threshold } from '../thresholds.js';
@@ -34,17 +38,29 @@ export interface PreparedRequest {
   path: string;
   headers: Record<string, string>;
   body: string | undefined;
-  /** True when path, headers or body use `{{var}}` and must be rendered per iteration. */
-  templated: boolean;
+  /** Set when path, headers or body use `{{var}}` and must be rendered per request. */
+  template: RequestTemplate | undefined;
   /** Pre-built options for the untemplated case (shared by every dispatch). */
   options: Dispatcher.DispatchOptions;
   /** Statuses that count as success; undefined means 200–399. */
   status: StatusRanges | undefined;
   jsonChecks: readonly PreparedJsonCheck[];
   maxLatencyMs: number | undefined;
-  extract: readonly (readonly [string, CompiledJsonPath])[];
+  /** Value slot ← JSON path of the response body. */
+  extract: readonly (readonly [number, CompiledJsonPath])[];
   /** True when the body must be kept (JSON checks or extraction). */
   needBody: boolean;
+}
+
+/** A templated request, compiled: literal parts and value slots (see `LoadPlan.slotCount`). */
+export interface RequestTemplate {
+  path: CompiledTemplate;
+  /** Header name → its value, compiled when it is templated. */
+  headers: readonly (readonly [string, string | CompiledTemplate])[];
+  /** Undefined when the body has no template (or there is none). */
+  body: CompiledTemplate | undefined;
+  /** The body is JSON (`json:`): values are escaped as JSON string content. */
+  json: boolean;
 }
 
 /** A weighted request list. */
@@ -52,6 +68,8 @@ export interface PreparedScenario {
   name: string;
   weight: number;
   requests: readonly PreparedRequest[];
+  /** Slots its requests extract into, emptied when an iteration starts. */
+  extracted: readonly number[];
 }
 
 /** Open-model connection bounds: opened before the first send, and the in-flight cap. */
@@ -103,6 +121,10 @@ export interface LoadPlan {
   vu: 'http' | 'ws';
   scenarios: readonly PreparedScenario[];
   cumulativeWeights: readonly number[];
+  /** Value slots of the templates: one per `{{name}}` the load uses (drawn, data or extracted). */
+  slotCount: number;
+  /** Variables, data files and seed (undefined when the load declares none: scenarios are picked with Math.random). */
+  draws: DrawPlan | undefined;
   endpoints: readonly string[];
   phases: readonly PlanPhase[];
   thinkTime: { minMs: number; maxMs: number } | undefined;
@@ -152,11 +174,24 @@ export function planLoad(load: LoadConfig, base: LoadBase): LoadPlan {
     return endpoints.length - 1;
   };
   const commonHeaders = { ...(base.headers ?? {}), ...(load.headers ?? {}) };
-  const scenarios = (load.scenarios ?? []).map((s) => ({
-    name: s.name,
-    weight: s.weight,
-    requests: s.requests.map((r) => prepareRequest(r, basePath, commonHeaders, indexOf)),
-  }));
+  const slots = new Map<string, number>();
+  const slotOf = (name: string): number => {
+    let slot = slots.get(name);
+    if (slot === undefined) slots.set(name, (slot = slots.size));
+    return slot;
+  };
+  const scenarioDraws: DrawPlan['scenarios'][number][] = [];
+  const scenarios = (load.scenarios ?? []).map((s) => {
+    const vars = scenarioVars(load.vars, s.vars);
+    const requests = s.requests.map((r) => prepareRequest(r, basePath, commonHeaders, indexOf, slotOf, vars));
+    const used = new Map<string, number>();
+    for (const r of requests) for (const name of templateNames(JSON.stringify([r.path, r.headers, r.body ?? '']))) used.set(name, slotOf(name));
+    scenarioDraws.push(prepareScenarioDraws(used, vars, load.data ?? []));
+    return { name: s.name, weight: s.weight, requests, extracted: [...new Set(requests.flatMap((r) => r.extract.map(([slot]) => slot)))] };
+  });
+  const draws: DrawPlan | undefined = !loadDraws(load)
+    ? undefined
+    : { seed: load.seed ?? 0, sources: (load.data ?? []).map((d) => ({ name: d.name, mode: d.mode, order: d.order, table: d.table })), scenarios: scenarioDraws };
   const cumulativeWeights: number[] = [];
   let acc = 0;
   for (const s of scenarios) cumulativeWeights.push((acc += s.weight));
@@ -188,6 +223,8 @@ export function planLoad(load: LoadConfig, base: LoadBase): LoadPlan {
     vu: ws === undefined ? 'http' : 'ws',
     scenarios,
     cumulativeWeights,
+    slotCount: slots.size,
+    draws,
     endpoints: ws === undefined ? endpoints : [...WS_LOAD_ENDPOINTS],
     phases,
     // A WebSocket VU's iteration is one echo; the echo interval paces it like think time.
@@ -349,7 +386,7 @@ export function endpointName(r: Pick<LoadRequestConfig, 'name' | 'method' | 'pat
   return r.name ?? `${r.method} ${r.path.split('?')[0] ?? r.path}`;
 }
 
-function prepareRequest(r: LoadRequestConfig, basePath: string, common: Record<string, string>, indexOf: (n: string) => number): PreparedRequest {
+function prepareRequest(r: LoadRequestConfig, basePath: string, common: Record<string, string>, indexOf: (n: string) => number, slotOf: (name: string) => number, vars: ReadonlyMap<string, VarSpec>): PreparedRequest {
   const headers: Record<string, string> = { ...common, ...(r.headers ?? {}) };
   let body = r.body;
   if (r.json !== undefined) {
@@ -364,14 +401,14 @@ function prepareRequest(r: LoadRequestConfig, basePath: string, common: Record<s
     ...(c.exists === undefined ? {} : { exists: c.exists }),
     ...(c.matches === undefined ? {} : { matches: c.matches }),
   }));
-  const extract = Object.entries(r.extract ?? {}).map(([k, p]) => [k, compileJsonPath(p)] as const);
+  const extract = Object.entries(r.extract ?? {}).map(([k, p]) => [slotOf(k), compileJsonPath(p)] as const);
   return {
     endpoint: indexOf(endpointName(r)),
     method: r.method,
     path,
     headers,
     body,
-    templated,
+    template: templated ? compileRequest(path, headers, body, r.json !== undefined, slotOf, vars) : undefined,
     options: buildOptions(r.method, path, headers, body),
     status: r.checks?.status,
     jsonChecks,
@@ -381,15 +418,71 @@ function prepareRequest(r: LoadRequestConfig, basePath: string, common: Record<s
   };
 }
 
+function compileRequest(path: string, headers: Record<string, string>, body: string | undefined, json: boolean, slotOf: (name: string) => number, vars: ReadonlyMap<string, VarSpec>): RequestTemplate {
+  let bodyTemplate = body === undefined || !hasTemplate(body) ? undefined : compileTemplate(body, slotOf);
+  if (bodyTemplate !== undefined && json) bodyTemplate = unquoteNumbers(bodyTemplate, templateNames(body ?? ''), vars);
+  return {
+    path: compileTemplate(path, slotOf),
+    headers: Object.entries(headers).map(([k, v]) => [k, hasTemplate(v) ? compileTemplate(v, slotOf) : v] as const),
+    body: bodyTemplate,
+    json,
+  };
+}
+
+/**
+ * In a JSON body, a string that is exactly `"{{n}}"` of a numeric variable (randomInt, zipf,
+ * sequence) becomes a JSON number: `{ qty: "{{n}}" }` sends `{"qty":42}`.
+ */
+function unquoteNumbers(t: CompiledTemplate, names: readonly string[], vars: ReadonlyMap<string, VarSpec>): CompiledTemplate {
+  const literals = t.literals.slice();
+  t.slots.forEach((_, i) => {
+    const before = literals[i]!;
+    const after = literals[i + 1]!;
+    // An opening quote (not an escaped one: JSON.stringify escapes quotes and backslashes) and a closing one.
+    const opens = before.endsWith('"') && (before.length - before.replace(/\\*"$/, '').length) % 2 === 1;
+    // Not a key: `{"{{n}}":1}` stays a string.
+    if (isNumericVar(vars.get(names[i] ?? '')) && opens && after.startsWith('"') && after[1] !== ':') {
+      literals[i] = before.slice(0, -1);
+      literals[i + 1] = after.slice(1);
+    }
+  });
+  return { literals, slots: t.slots };
+}
+
 /** Dispatch options for one request. */
 export function buildOptions(method: string, path: string, headers: Record<string, string>, body: string | undefined): Dispatcher.DispatchOptions {
   // No headers object at all when there are none: the request bytes are built without walking one.
   return { method: method as Dispatcher.HttpMethod, path, ...(Object.keys(headers).length === 0 ? {} : { headers }), ...(body === undefined ? {} : { body }) };
 }
 
-/** Dispatch options of a templated request for the current iteration's variables. */
-export function renderOptions(req: PreparedRequest, vars: ReadonlyMap<string, string>): Dispatcher.DispatchOptions {
+/** Dispatch options of a templated request for the current values (by slot). */
+export function renderOptions(req: PreparedRequest, t: RequestTemplate, values: readonly string[]): Dispatcher.DispatchOptions {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) headers[k] = renderTemplate(v, vars);
-  return buildOptions(req.method, renderTemplate(req.path, vars), headers, req.body === undefined ? undefined : renderTemplate(req.body, vars));
+  for (const [k, v] of t.headers) headers[k] = typeof v === 'string' ? v : renderCompiled(v, values);
+  const body = t.body === undefined ? req.body : renderCompiled(t.body, values, t.json ? jsonContent : undefined);
+  return buildOptions(req.method, renderCompiled(t.path, values, pathSafe), headers, body);
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON must escape
+const JSON_UNSAFE = /["\\\u0000-\u001f]/;
+
+/** A value inside a JSON string: escaped, without the quotes. */
+function jsonContent(value: string): string {
+  return JSON_UNSAFE.test(value) ? JSON.stringify(value).slice(1, -1) : value;
+}
+
+const PATH_UNSAFE = /[^\x21-\x7e]|["<>\\^`{|}]/;
+const PATH_UNSAFE_ALL = /[^\x21-\x7e]|["<>\\^`{|}]/gu;
+
+/** A value in a request path: characters a request line cannot carry (spaces, controls, non-ASCII …) percent-encoded; `/?&=%` kept. */
+function pathSafe(value: string): string {
+  return PATH_UNSAFE.test(value) ? value.replace(PATH_UNSAFE_ALL, percentEncode) : value;
+}
+
+function percentEncode(ch: string): string {
+  try {
+    return encodeURIComponent(ch);
+  } catch {
+    return '%EF%BF%BD'; // a lone surrogate: U+FFFD, as a UTF-8 decoder would read it
+  }
 }

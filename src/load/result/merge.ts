@@ -85,6 +85,7 @@ export function mergeResults(results: readonly LoadResult[], thresholds?: readon
       saturatedSeconds: Math.max(...results.map((r) => r.generator.saturatedSeconds)),
       maxEventLoopLagMs: Math.max(...results.map((r) => r.generator.maxEventLoopLagMs)),
       avgCpuPercent: sumOf(results, (r) => r.generator.avgCpuPercent),
+      ...(first.generator.seed === undefined ? {} : { seed: first.generator.seed }),
     },
     timeSeries: mergeSeries(results),
     histogram: encodeHistogram(run.overall.hist),

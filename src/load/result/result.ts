@@ -98,6 +98,8 @@ export interface GeneratorResult {
   maxEventLoopLagMs: number;
   /** Average CPU of the worker threads, % of one core (summed over threads). */
   avgCpuPercent: number;
+  /** The seed of a load that draws variables or data rows: `seed:` in the load reproduces the run's draws. */
+  seed?: number;
 }
 
 /** A finished (or aborted) load run. */

@@ -1,8 +1,10 @@
 /**
  * The hot path. An HTTP virtual user walks its scenario's prepared requests over one connection
  * (the lean HTTP/1.1 connection, plain or TLS), as a reusable undici-style dispatch handler.
- * Untemplated requests reuse dispatch options built at plan time; bodies are kept only when a
- * check or an extraction needs them. Each completion is one `record` into the worker's window.
+ * Untemplated requests reuse dispatch options built at plan time; templated ones render their
+ * compiled parts from the value slots, which an iteration fills once (`VuDraws`: drawn variables,
+ * data rows) or a response fills (`extract`). Bodies are kept only when a check or an extraction
+ * needs them. Each completion is one `record` into the worker's window.
  * A connection that fails to connect backs off (`readyAt`), so a refused target is not hammered.
  */
 import { readJsonPath } from '../../core/json-path.js';
@@ -11,6 +13,7 @@ import { statusMatches } from '../../probe/status-spec.js';
 import { renderOptions } from '../plan/plan.js';
 import type { LoadPlan, PreparedRequest, PreparedScenario } from '../plan/plan.js';
 import { pickWeighted } from '../plan/schedule.js';
+import type { VuDraws } from '../draws/draws.js';
 import { statusClass } from '../window/outcome.js';
 import type { OutcomeClass } from '../window/outcome.js';
 import type { WindowRecorder } from '../window/recorder.js';
@@ -36,7 +39,8 @@ export class HttpVu implements Vu {
   private requestStart = 0;
   private status = 0;
   private chunks: Buffer[] | undefined;
-  private vars: Map<string, string> | undefined;
+  /** Template values by slot (the draws' array when the load draws; else made for the first extraction). */
+  private values: string[] | undefined;
   private onIterationDone: (vu: Vu) => void = () => undefined;
   busy = false;
   retiring = false;
@@ -44,7 +48,10 @@ export class HttpVu implements Vu {
   constructor(
     private readonly host: VuHost,
     private readonly connection: Http1Connection,
-  ) {}
+    private readonly draws?: VuDraws,
+  ) {
+    this.values = draws?.values;
+  }
 
   get readyAt(): number {
     return this.connection.retryAt;
@@ -68,10 +75,13 @@ export class HttpVu implements Vu {
 
   startIteration(intendedStart: number): void {
     const { plan } = this.host;
-    const i = plan.scenarios.length === 1 ? 0 : pickWeighted(plan.cumulativeWeights, this.host.random());
-    this.scenario = plan.scenarios[i];
+    const i = this.draws !== undefined ? this.draws.begin(plan.cumulativeWeights) : plan.scenarios.length === 1 ? 0 : pickWeighted(plan.cumulativeWeights, this.host.random());
+    const scenario = plan.scenarios[i];
+    this.scenario = scenario;
     this.step = 0;
-    this.vars?.clear();
+    // Values extracted by the last iteration must not leak into this one.
+    const values = this.values;
+    if (values !== undefined && scenario !== undefined) for (const slot of scenario.extracted) values[slot] = '';
     this.busy = true;
     this.send(intendedStart);
   }
@@ -85,7 +95,7 @@ export class HttpVu implements Vu {
     this.requestStart = start;
     this.status = 0;
     this.chunks = req.needBody ? [] : undefined;
-    const options = req.templated ? renderOptions(req, this.vars ?? (this.vars = new Map())) : req.options;
+    const options = req.template === undefined ? req.options : renderOptions(req, req.template, this.slotValues());
     this.connection.dispatch(options, this);
   }
 
@@ -176,14 +186,18 @@ export class HttpVu implements Vu {
         else failed++;
       }
       if (parsed) {
-        for (const [name, path] of req.extract) {
+        for (const [slot, path] of req.extract) {
           const r = readJsonPath(doc, path);
-          if (r.found) (this.vars ?? (this.vars = new Map())).set(name, templateText(r.value));
+          if (r.found) this.slotValues()[slot] = templateText(r.value);
         }
       }
       this.chunks = undefined;
     }
     this.host.recorder.recordChecks(req.endpoint, passed, failed);
+  }
+
+  private slotValues(): string[] {
+    return this.values ?? (this.values = new Array<string>(this.host.plan.slotCount).fill(''));
   }
 
   private finishIteration(): void {

@@ -6,6 +6,7 @@ import type { LoadPlan } from '../plan/plan.js';
 import { shareOf } from '../plan/segment.js';
 import type { Segment } from '../plan/segment.js';
 import { Http1Connection } from '../transport/http1-connection.js';
+import { VuDraws, WorkerDraws } from '../draws/draws.js';
 import { HttpVu } from './http-vu.js';
 import type { VuHost } from './http-vu.js';
 import type { Vu } from './vu.js';
@@ -39,5 +40,6 @@ export function createVuStrategy(plan: LoadPlan, host: VuHost, segment: Segment)
     }
     return c;
   };
-  return { create: (index) => new HttpVu(host, connectionFor(index)) };
+  const draws = plan.draws === undefined ? undefined : new WorkerDraws(plan.draws, segment);
+  return { create: (index) => new HttpVu(host, connectionFor(index), draws === undefined ? undefined : new VuDraws(draws, plan.slotCount)) };
 }
