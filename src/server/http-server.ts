@@ -41,11 +41,11 @@ export function createHttpServer(options: { logger: Logger; registry: Registry; 
   }
   // An unknown route (or method) answers in the API's error shape, like every other error.
   app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ error: 'not_found', code: 'PW_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]?.slice(0, 200) ?? ''}` }));
-  // One gzip job on the libuv thread pool for the whole body, at level 1 (Prometheus asks for gzip;
-  // 5 MB of text for a thousand probes leaves as 0.26 MB; level 6 costs ~9x the CPU for 25 %
-  // fewer bytes). Joining the parts is one copy of a few megabytes (~1-2 ms of event loop).
-  // Streaming it in slices instead paid a thread-pool round trip and an event-loop turn per slice,
-  // behind whatever probes were due: the answer took several times the work.
+  // The body is gzipped in one job on the libuv thread pool, at level 1 (Prometheus asks for gzip;
+  // 5 MB of text for a thousand probes leaves as 0.26 MB; level 6 costs ~9x the CPU for ~25 %
+  // fewer bytes). One job, not a stream of 256 KiB slices: one thread-pool round trip instead of
+  // one per slice, each waiting for an event-loop turn behind the probes. The join before it
+  // yields to the event loop (see renderMetrics).
   app.get('/metrics', async (request, reply) => {
     const { contentType, body } = await renderMetrics(options.registry, request.headers.accept, options.families);
     reply.header('content-type', contentType);
