@@ -31,6 +31,13 @@ export interface Exposition {
   body: Buffer;
 }
 
+/** A rendered scrape as the parts it was cached in, for a server that writes them without joining them. */
+export interface ExpositionParts {
+  format: ExpositionFormat;
+  contentType: string;
+  parts: Buffer[];
+}
+
 /**
  * Metric families rendered by their owner as text (the probe metrics, which cache the text of
  * each probe's series), served after the registry's in the same scrape.
@@ -62,39 +69,23 @@ export function negotiateExposition(accept: string | undefined): ExpositionForma
   return om > 0 && om >= text ? 'openmetrics' : 'prometheus';
 }
 
-/** Longest stretch of copying parts before a join yields to the event loop. */
-const JOIN_SLICE_MS = 2;
-
-/**
- * `parts` joined into one buffer, yielding to the event loop every few milliseconds: a thousand
- * probes make ~9,000 parts and 4-5 MB, which `Buffer.concat` copies in one block of 5-10 ms (more
- * on a loaded machine) while probes wait. Parts are immutable (a changed probe gets new buffers),
- * so a join that yields still copies one consistent scrape.
- */
-async function joinParts(parts: readonly Buffer[]): Promise<Buffer> {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = Buffer.allocUnsafe(total);
-  let offset = 0;
-  let sliceStart = performance.now();
-  for (const part of parts) {
-    offset += part.copy(out, offset);
-    if (performance.now() - sliceStart > JOIN_SLICE_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
-  }
-  return out;
-}
-
 /**
  * Renders `registry` (a Prometheus-format registry, as the daemon's is) and then `families` for a
  * scraper whose `Accept` header is `accept`, as one buffer.
  */
 export async function renderMetrics(registry: Registry<RegistryContentType>, accept: string | undefined, families: readonly TextFamilies[] = []): Promise<Exposition> {
+  const { format, contentType, parts } = await renderMetricParts(registry, accept, families);
+  return { format, contentType, body: Buffer.concat(parts) };
+}
+
+/**
+ * `renderMetrics` without the final copy: the parts in order (a thousand probes make ~9,000 of
+ * them; joining 4 MB costs milliseconds the server need not spend, it streams them).
+ */
+export async function renderMetricParts(registry: Registry<RegistryContentType>, accept: string | undefined, families: readonly TextFamilies[] = []): Promise<ExpositionParts> {
   const format = negotiateExposition(accept);
   const fromRegistry = await renderRegistry(registry, format);
-  if (families.length === 0) return { format, contentType: CONTENT_TYPES[format], body: Buffer.from(fromRegistry) };
+  if (families.length === 0) return { format, contentType: CONTENT_TYPES[format], parts: [Buffer.from(fromRegistry)] };
   const parts: Buffer[] = [];
   if (format === 'openmetrics') {
     parts.push(Buffer.from(fromRegistry.replace(/# EOF\n?$/, '')));
@@ -105,7 +96,7 @@ export async function renderMetrics(registry: Registry<RegistryContentType>, acc
     parts.push(Buffer.from(fromRegistry === '' || fromRegistry.endsWith('\n\n') ? fromRegistry : `${fromRegistry}\n`));
     for (const [i, f] of families.entries()) parts.push(...(i === 0 ? [] : [Buffer.from('\n')]), ...(await f.render(format)));
   }
-  return { format, contentType: CONTENT_TYPES[format], body: await joinParts(parts) };
+  return { format, contentType: CONTENT_TYPES[format], parts };
 }
 
 async function renderRegistry(registry: Registry<RegistryContentType>, format: ExpositionFormat): Promise<string> {
