@@ -1,6 +1,6 @@
 /**
  * The daemon with many probes, with and without a real Prometheus scraping it (issue 12's
- * benchmark): probe schedule jitter, scrape time, event-loop lag, CPU and RSS; then the history's
+ * benchmark): probe schedule jitter, scrape time (the daemon's answer through a timing proxy, and Prometheus' own scrape_duration_seconds), event-loop lag, CPU and RSS; then the history's
  * size after an hour of results at 500/s with `history.maxSize` set (time compressed).
  *
  *   npm run bench:probes                                  # 1,000 probes, 2 min each way, then storage
@@ -25,6 +25,7 @@ import { pruneToSize, usedBytes } from '../src/history/retention.js';
 import { openDatabase } from '../src/storage/database.js';
 import type { ProbeResult } from '../src/probe/types.js';
 import { freePort, startPrometheus } from '../test/dashboards/prometheus-process.js';
+import { startTimingProxy } from './timing-proxy.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,7 +73,10 @@ interface DaemonRun {
   mode: 'noscrape' | 'scrape';
   probes: number;
   jitterMs: { p50: number; p99: number; max: number; over100msShare: number; intervals: number };
+  /** Prometheus' `scrape_duration_seconds`: the answer plus Prometheus parsing and storing it. */
   scrapeMs?: { p50: number; p99: number; max: number; scrapes: number };
+  /** The daemon's answer, request to last byte, timed by a proxy between Prometheus and the daemon. */
+  answerMs?: { p50: number; p99: number; max: number };
   eventLoopLagP99Ms: { median: number; max: number };
   cpuPercentOfOneCore: number;
   rssMiB: { max: number };
@@ -102,7 +106,8 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
   // Every probe has started (they spread over their first interval) before measuring.
   await sleep((EVERY_S + 2) * 1000);
   const pid = daemon.pid ?? 0;
-  const prometheus = mode === 'scrape' ? await startPrometheus([`127.0.0.1:${port}`], 'perfwarden', SCRAPE_S) : undefined;
+  const proxy = mode === 'scrape' ? await startTimingProxy(port) : undefined;
+  const prometheus = proxy === undefined ? undefined : await startPrometheus([`127.0.0.1:${proxy.port}`], 'perfwarden', SCRAPE_S);
   const t0 = Date.now();
   const cpu0 = cpuSeconds(pid);
   let rssMax = 0;
@@ -114,6 +119,7 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
   const cpu1 = cpuSeconds(pid);
   const window = `${Math.round((t1 - t0) / 1000)}s`;
   let scrapeMs: DaemonRun['scrapeMs'];
+  let answerMs: DaemonRun['answerMs'];
   let lags: number[];
   if (prometheus !== undefined) {
     type Matrix = { result: { values: [number, string][] }[] };
@@ -122,6 +128,9 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
     scrapeMs = { p50: round(quantile(durations, 0.5)), p99: round(quantile(durations, 0.99)), max: round(durations[durations.length - 1] ?? NaN), scrapes: durations.length };
     lags = (await prometheus.api<Matrix>('query', { query: `nodejs_eventloop_lag_p99_seconds{job="perfwarden"}[${window}]`, time: at })).result[0]?.values.map(([, v]) => Number(v) * 1000).sort((a, b) => a - b) ?? [];
     await prometheus.stop();
+    const answers = [...(proxy?.answersMs ?? [])].sort((a, b) => a - b);
+    answerMs = { p50: round(quantile(answers, 0.5)), p99: round(quantile(answers, 0.99)), max: round(answers[answers.length - 1] ?? NaN) };
+    await proxy?.close();
   } else {
     // prom-client measures the lag since its last collection: one scrape at the end covers the run.
     const text = await (await fetch(`${base}/metrics`)).text();
@@ -148,6 +157,7 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
     probes: PROBES,
     jitterMs: { p50: round(quantile(jitter, 0.5)), p99: round(quantile(jitter, 0.99)), max: round(jitter[jitter.length - 1] ?? NaN), over100msShare: round(jitter.filter((j) => j > 100).length / Math.max(1, jitter.length), 4), intervals: jitter.length },
     ...(scrapeMs === undefined ? {} : { scrapeMs }),
+    ...(answerMs === undefined ? {} : { answerMs }),
     eventLoopLagP99Ms: { median: round(quantile(lags, 0.5)), max: round(lags[lags.length - 1] ?? NaN) },
     cpuPercentOfOneCore: round(((cpu1 - cpu0) / ((t1 - t0) / 1000)) * 100),
     rssMiB: { max: round(rssMax / 1048576) },
@@ -240,14 +250,14 @@ const merged = {
 // The committed figures change only when asked (`--save` or BENCH_WRITE=1): a run leaves the tree clean.
 const save = args.save === true || process.env.BENCH_WRITE === '1';
 if (save) writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify(merged, null, 2)}\n`);
-const row = (r: DaemonRun) => `| ${r.mode === 'scrape' ? `Prometheus every ${SCRAPE_S} s` : 'no scrapes'} | ${r.jitterMs.p50} / ${r.jitterMs.p99} / ${r.jitterMs.max} | ${round(r.jitterMs.over100msShare * 100, 2)} % | ${r.scrapeMs === undefined ? '–' : `${r.scrapeMs.p50} / ${r.scrapeMs.p99}`} | ${r.eventLoopLagP99Ms.median} / ${r.eventLoopLagP99Ms.max} | ${r.cpuPercentOfOneCore} % | ${r.rssMiB.max} |`;
+const row = (r: DaemonRun) => `| ${r.mode === 'scrape' ? `Prometheus every ${SCRAPE_S} s` : 'no scrapes'} | ${r.jitterMs.p50} / ${r.jitterMs.p99} / ${r.jitterMs.max} | ${round(r.jitterMs.over100msShare * 100, 2)} % | ${r.answerMs === undefined ? '–' : `${r.answerMs.p50} / ${r.answerMs.p99}`} | ${r.scrapeMs === undefined ? '–' : `${r.scrapeMs.p50} / ${r.scrapeMs.p99}`} | ${r.eventLoopLagP99Ms.median} / ${r.eventLoopLagP99Ms.max} | ${r.cpuPercentOfOneCore} % | ${r.rssMiB.max} |`;
 const md = [
   `# ${PROBES} probes every ${EVERY_S} s (\`npm run bench:probes${PROBES === 1000 ? '' : ` -- --probes ${PROBES}`}\`)`,
   '',
   `${stamp}; ${machine}. ${DURATION_S} s measured per row, after one interval of warm-up; target: a plain HTTP server in its own process.`,
   '',
-  '| | jitter p50 / p99 / max (ms) | intervals off > 100 ms | scrape p50 / p99 (ms) | event-loop lag p99 (ms, median / max) | daemon CPU (one core) | RSS max (MiB) |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
+  '| | jitter p50 / p99 / max (ms) | intervals off > 100 ms | answer p50 / p99 (ms) | Prometheus scrape_duration p50 / p99 (ms) | event-loop lag p99 (ms, median / max) | daemon CPU (one core) | RSS max (MiB) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ...merged.runs.map(row),
   '',
   ...(merged.storage === undefined ? [] : [

@@ -6,13 +6,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { get } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { createLogger } from '../../src/core/logger.js';
 import { createProbeMetrics } from '../../src/metrics/probe-metrics.js';
 import type { ProbeMetrics } from '../../src/metrics/probe-metrics.js';
-import { createRegistry } from '../../src/metrics/registry.js';
+import { LATENCY_BUCKETS, createRegistry } from '../../src/metrics/registry.js';
 import { seriesPerProbe } from '../../src/metrics/series-budget.js';
 import type { ProbeResult, ProbeType } from '../../src/probe/types.js';
 import { createHttpServer } from '../../src/server/http-server.js';
@@ -70,6 +74,90 @@ test('both formats are valid, carry exemplars (OpenMetrics) and the documented s
   assert.equal(om.match(/# EOF/g)?.length, 1);
   assert.ok(om.endsWith('# EOF\n'));
   assert.doesNotMatch(om, /\n\n/, 'OpenMetrics has no blank lines');
+});
+
+/** GET `url` with `headers`; the body as sent (still gzipped when it was). */
+function getRaw(url: string, headers: Record<string, string>): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+test('a result changes the next scrape: the probe\'s cached text is dropped, the gzipped answer is the same text', async (t) => {
+  const registry = createRegistry({ defaultMetrics: false });
+  const metrics = createProbeMetrics(registry, { exemplarLabels: (id) => (id === undefined ? {} : { trace_id: id }) });
+  for (const name of ['web', 'other']) metrics.declare({ name, target: 'demo', kind: 'http', phaseHistogram: false });
+  const app = createHttpServer({ logger: createLogger({ level: 'silent', format: 'json' }), registry, families: [metrics], readiness: { ready: () => true, reason: () => '' } });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => app.close());
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/metrics`;
+  const scrape = async (accept: string) => {
+    const res = await getRaw(url, { accept, 'accept-encoding': 'gzip' });
+    assert.equal(res.headers['content-encoding'], 'gzip');
+    return gunzipSync(res.body).toString();
+  };
+
+  metrics.observe(result('web', 'http', { durationSeconds: 0.004 }));
+  for (const accept of [OPENMETRICS, 'text/plain']) {
+    const first = await scrape(accept);
+    assert.match(first, /perfwarden_probe_duration_seconds_count\{probe="web",target="demo"\} 1\n/);
+    assert.match(first, /perfwarden_probe_success\{probe="web",target="demo"\} 1\n/);
+    assert.equal(await scrape(accept), first, 'nothing changed: the same text');
+  }
+  metrics.observe(result('web', 'http', { ok: false, reason: 'status', durationSeconds: 0.3 }));
+  metrics.skipped('other');
+  for (const accept of [OPENMETRICS, 'text/plain']) {
+    const second = await scrape(accept);
+    assert.match(second, /perfwarden_probe_duration_seconds_count\{probe="web",target="demo"\} 2\n/);
+    assert.match(second, /perfwarden_probe_duration_seconds_bucket\{le="0.25",probe="web",target="demo"\} 1[\n ]/);
+    assert.match(second, /perfwarden_probe_success\{probe="web",target="demo"\} 0\n/);
+    assert.match(second, /perfwarden_probe_runs_total\{probe="web",outcome="failure",reason="status"\} 1\n/);
+    assert.match(second, /perfwarden_probe_skipped_total\{probe="other"\} 1\n/);
+    // The gzipped answer is exactly what rendering the same state gives.
+    assert.equal(second, (await renderMetrics(registry, accept, [metrics])).body.toString());
+  }
+  const plain = await getRaw(url, { accept: 'text/plain' });
+  assert.equal(plain.headers['content-encoding'], undefined, 'gzip only when asked');
+  assert.equal(plain.body.toString(), await scrape('text/plain'));
+});
+
+test('the probe families equal prom-client\'s rendering of the same observations', async () => {
+  const registry = createRegistry({ defaultMetrics: false });
+  const metrics = createProbeMetrics(registry);
+  const reference = new Registry();
+  const duration = new Histogram({ name: 'perfwarden_probe_duration_seconds', help: 'h', labelNames: ['probe', 'target'], buckets: [...LATENCY_BUCKETS], registers: [reference] });
+  const phase = new Histogram({ name: 'perfwarden_probe_phase_duration_seconds', help: 'h', labelNames: ['probe', 'phase'], buckets: [], registers: [reference] });
+  const success = new Gauge({ name: 'perfwarden_probe_success', help: 'h', labelNames: ['probe', 'target'], registers: [reference] });
+  const runs = new Counter({ name: 'perfwarden_probe_runs_total', help: 'h', labelNames: ['probe', 'outcome', 'reason'], registers: [reference] });
+  const names = ['a', 'b "quoted"\\'];
+  for (const name of names) {
+    metrics.declare({ name, target: 'demo', kind: 'http', phaseHistogram: false });
+    runs.inc({ probe: name, outcome: 'success', reason: '' }, 0);
+    runs.inc({ probe: name, outcome: 'failure', reason: 'timeout' }, 0);
+  }
+  const observations: [string, number, boolean][] = [['a', 0.0042, true], ['b "quoted"\\', 0.25, true], ['a', 12, false], ['a', 0.001, true], ['b "quoted"\\', 0.0999, true]];
+  for (const [name, seconds, ok] of observations) {
+    const r = result(name, 'http', { durationSeconds: seconds, ok, phases: { connect: seconds / 4, ttfb: seconds / 2 }, ...(ok ? {} : { reason: 'status' as const }) });
+    metrics.observe(r);
+    duration.observe({ probe: name, target: 'demo' }, seconds);
+    phase.observe({ probe: name, phase: 'connect' }, seconds / 4);
+    phase.observe({ probe: name, phase: 'ttfb' }, seconds / 2);
+    success.set({ probe: name, target: 'demo' }, ok ? 1 : 0);
+    runs.inc({ probe: name, outcome: ok ? 'success' : 'failure', reason: ok ? '' : 'status' });
+  }
+  const ours = (await renderMetrics(registry, undefined, [metrics])).body.toString();
+  const theirs = await reference.metrics();
+  const samples = (text: string, family: string) => text.split('\n').filter((l) => l.startsWith(family)).sort();
+  for (const family of ['perfwarden_probe_duration_seconds', 'perfwarden_probe_phase_duration_seconds', 'perfwarden_probe_success', 'perfwarden_probe_runs_total']) {
+    const expected = samples(theirs, family);
+    assert.ok(expected.length > 0, family);
+    assert.deepEqual(samples(ours, family), expected, family);
+  }
 });
 
 /**
