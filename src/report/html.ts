@@ -64,8 +64,8 @@ export function renderHtml(r: LoadResult): string {
     body.push(table(t.header, t.rows.map((row) => row.cells.map((c, i) => (i === row.cells.length - 1 && !row.ok ? `<span class="fail">${e(c)}</span>` : e(c)))), true));
     for (const n of scalingNotes(r)) body.push(`<p>${e(n)}</p>`);
     const unit = r.steps[0]?.vus !== undefined ? 'VUs' : 'req/s';
-    const measured = r.steps.filter((st) => !st.unmeasurable);
-    body.push(lineChart([{ name: 'p95', color: '#ff7f0e', points: measured.map((st) => [st.vus ?? st.rate ?? st.index, st.latencyMs.p95]) }], { title: `p95 by step (${unit})`, yLabel: 'ms', x: 'number', xLabel: unit }));
+    const points = r.steps.filter((st) => !st.unmeasurable).map((st) => [st.vus ?? st.rate ?? st.index, st.latencyMs.p95] as const);
+    body.push(lineChart([{ name: 'p95', color: '#ff7f0e', points }], { title: `p95 by step (${unit})`, yLabel: 'ms', x: 'number', xLabel: unit, xTicks: points.map((p) => p[0]) }));
   }
   if (r.ws !== undefined) {
     const w = r.ws;

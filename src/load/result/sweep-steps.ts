@@ -62,23 +62,26 @@ export class SweepSteps {
     }
     for (const [phase, list] of byPhase) {
       const m = this.measureOf(phase);
-      const spanMs = Math.max(0, Math.max(...list.map((x) => x.w.end)) - Math.min(...list.map((x) => x.w.start)));
+      const from = this.started.get(phase) ?? Math.min(...list.map((x) => x.w.start));
+      const to = from + specDurationMs(this.plan.phases[phase]!.executor);
+      // A worker's first window opens when the worker does, before the phase: that time is not the step's.
+      const startOf = (w: WindowSnapshot) => Math.min(w.end, Math.max(w.start, from));
+      const spanMs = Math.max(0, Math.max(...list.map((x) => x.w.end)) - Math.min(...list.map((x) => startOf(x.w))));
       if (saturated) {
         m.saturatedSeconds += spanMs / 1000;
         continue;
       }
       m.measuredSeconds += spanMs / 1000;
-      const from = this.started.get(phase) ?? Math.min(...list.map((x) => x.w.start));
-      const to = from + specDurationMs(this.plan.phases[phase]!.executor);
       let inStart = Number.POSITIVE_INFINITY;
       let inEnd = Number.NEGATIVE_INFINITY;
       for (const { w, decoded } of list) {
         m.agg.add(w, decoded);
         // The part of the window inside the step's own time; its completions are prorated.
-        const a = Math.max(w.start, from);
+        const start = startOf(w);
+        const a = start;
         const b = Math.min(w.end, to);
         if (b <= a) continue;
-        const share = w.end > w.start ? (b - a) / (w.end - w.start) : 1;
+        const share = w.end > start ? (b - a) / (w.end - start) : 1;
         m.scheduledRequests += w.overall.requests * share;
         m.scheduledIterations += w.iterations * share;
         inStart = Math.min(inStart, a);
