@@ -9,6 +9,7 @@ import { readJsonPath } from '../../core/json-path.js';
 import { statusMatches } from '../../probe/status-spec.js';
 import { renderOptions } from '../plan/plan.js';
 import type { LoadPlan, PreparedRequest, PreparedScenario } from '../plan/plan.js';
+import { scenarioAt } from '../plan/scenario-order.js';
 import { pickWeighted } from '../plan/schedule.js';
 import { statusClass } from '../window/outcome.js';
 import type { OutcomeClass } from '../window/outcome.js';
@@ -65,9 +66,11 @@ export class HttpVu implements Vu {
     return this.connection.destroy();
   }
 
-  startIteration(intendedStart: number): void {
+  startIteration(intendedStart: number, iteration?: number): void {
     const { plan } = this.host;
-    const i = plan.scenarios.length === 1 ? 0 : pickWeighted(plan.cumulativeWeights, this.host.random());
+    const i = plan.scenarios.length === 1 ? 0
+      : plan.scenarioOrder !== undefined && iteration !== undefined ? scenarioAt(plan.scenarioOrder, iteration)
+      : pickWeighted(plan.cumulativeWeights, this.host.random());
     this.scenario = plan.scenarios[i];
     this.step = 0;
     this.vars?.clear();
