@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { loadConfigText } from '../../src/config/load-config.js';
 import type { ConfigProblem } from '../../src/config/problem.js';
 import { PwError } from '../../src/core/errors.js';
@@ -97,6 +98,19 @@ test('per-vu-iterations with counts: each VU runs each scenario its count', { ti
   } finally {
     await target.close();
   }
+});
+
+test('the README\'s seed 000 config plans exactly 50/10/50/10 requests', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const yaml = /### The seeds, as configs\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const load = loadConfigText(yaml, 'README.md', {}).loads.find((l) => l.name === 'phase-2-counts');
+  assert.ok(load !== undefined);
+  const plan = planLoad(load, { url: 'http://127.0.0.1:8000' });
+  const run = plan.phases[0]?.executor;
+  assert.ok(run?.kind === 'shared-iterations' && plan.scenarioOrder !== undefined);
+  assert.equal(run.iterations, 120);
+  assert.deepEqual(countsOf(plan.scenarioOrder, WHOLE, run.iterations, 4), SEED_000);
+  assert.deepEqual(plan.scenarios.map((s) => s.name), ['brain', 'trade', 'status', 'chat']);
 });
 
 function problemsOf(text: string): ConfigProblem[] {
