@@ -11,6 +11,7 @@ import { planLoad } from '../../src/load/plan/plan.js';
 import type { LoadPlan } from '../../src/load/plan/plan.js';
 import { sweepOutcome } from '../../src/load/result/judge.js';
 import { buildResult } from '../../src/load/result/measure.js';
+import { mergeResults } from '../../src/load/result/merge.js';
 import type { LoadResult } from '../../src/load/result/result.js';
 import { SweepSteps } from '../../src/load/result/sweep-steps.js';
 import { RunAggregate, decodeWindow } from '../../src/load/window/aggregate.js';
@@ -114,6 +115,20 @@ test('a step saturated in every second is unmeasurable: no numbers, not used for
   const md = renderMarkdown(r);
   assert.match(md, /\| 2 \| 100\/s \| – \| – \| – \| – \| – \| – \| 2 s \| ❌ unmeasurable \|/);
   assert.match(md, /Unmeasurable: step 2 \(100\/s\) — the generator was saturated in every second, so it is not used for either knee\./);
+});
+
+test('shards of a rate sweep merge into the whole: offered and achieved rates add, each shard leaves out its own saturated seconds', () => {
+  // Two shards, each half of a [100, 200, 400] sweep; shard 1 stalled for a second in the middle step.
+  const plan = ratePlan([50, 100, 200]);
+  const a = sweepResult(plan, [window(0, 0, 50, 20), window(0, 1, 50, 20), window(1, 0, 100, 20), window(1, 1, 100, 20), window(2, 0, 150, 400), window(2, 1, 150, 400)]);
+  const b = sweepResult(plan, [window(0, 0, 50, 20), window(0, 1, 50, 20), window(1, 0, 100, 20), window(1, 1, 30, 1500, true), window(2, 0, 150, 400), window(2, 1, 150, 400)]);
+  const merged = mergeResults([{ ...a, generator: { ...a.generator, segment: '0/2' } }, { ...b, generator: { ...b.generator, segment: '1/2' } }]);
+  assert.deepEqual(merged.steps.map((s) => s.rate), [100, 200, 400]);
+  assert.deepEqual(merged.steps.map((s) => s.offeredRate), [100, 200, 400]);
+  assert.deepEqual(merged.steps.map((s) => s.iterationRate), [100, 200, 300]);
+  assert.equal(merged.steps[1]?.saturatedSeconds, 1);
+  assert.ok((merged.steps[1]?.latencyMs.p95 ?? 0) < 50, 'the stalled second stays out of the merged step');
+  assert.equal(merged.capacityKnee?.rate, 200);
 });
 
 /** A target that serves at most `perSecond` requests a second, first come first served. */
