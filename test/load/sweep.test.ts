@@ -55,9 +55,9 @@ function sweepResult(plan: LoadPlan, windows: readonly WindowSnapshot[]): LoadRe
   });
 }
 
-function ratePlan(steps: number[]): LoadPlan {
+function ratePlan(steps: number[], stepDuration = '2s'): LoadPlan {
   const url = 'http://127.0.0.1:1';
-  return planLoad(loadConfig({ name: 's', url, executor: 'sweep', sweep: { mode: 'rate', steps, stepDuration: '2s' }, scenarios: oneRequest('/'), thresholds: { 'p(95)': '<200ms' } }), { url });
+  return planLoad(loadConfig({ name: 's', url, executor: 'sweep', sweep: { mode: 'rate', steps, stepDuration }, scenarios: oneRequest('/'), thresholds: { 'p(95)': '<200ms' } }), { url });
 }
 
 test('one saturated second in the 200/s step moves neither knee: it is left out of the step, and the step says so', () => {
@@ -95,6 +95,20 @@ test('one saturated second in the 200/s step moves neither knee: it is left out 
   assert.equal(counted.capacityKnee?.rate, 100);
 });
 
+test('the second after a saturated one is left out too: the stall\'s late completions land there', () => {
+  const r = sweepResult(ratePlan([100], '3s'), [
+    window(0, 0, 60, 20, true),
+    // Flushed on time after the stall, but holding the requests it delayed.
+    window(0, 1, 140, 900),
+    window(0, 2, 100, 20),
+  ]);
+  const step = r.steps[0]!;
+  assert.equal(step.saturatedSeconds, 2);
+  assert.equal(step.requests, 100);
+  assert.ok(step.latencyMs.max < 50, `max ${step.latencyMs.max} ms`);
+  assert.equal(step.ok, true);
+});
+
 test('a step saturated in every second is unmeasurable: no numbers, not used for either knee', () => {
   const plan = ratePlan([50, 100, 200]);
   const r = sweepResult(plan, [
@@ -129,6 +143,32 @@ test('shards of a rate sweep merge into the whole: offered and achieved rates ad
   assert.equal(merged.steps[1]?.saturatedSeconds, 1);
   assert.ok((merged.steps[1]?.latencyMs.p95 ?? 0) < 50, 'the stalled second stays out of the merged step');
   assert.equal(merged.capacityKnee?.rate, 200);
+});
+
+test('a real generator stall in the 40/s step (a worker blocked parsing one 8 MB body) is left out: the step still meets the SLO', { timeout: 60_000 }, async () => {
+  // Request 110 is early in step 2 (80 at 20/s, then 40/s): its body takes the worker's loop hundreds of ms to parse.
+  const huge = `{"ok":true,"pad":[${Array.from({ length: 1_000_000 }, () => '{"a":1}').join(',')}]}`;
+  let n = 0;
+  const target = await startHttp((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(n++ === 110 ? huge : '{"ok":true}');
+  });
+  try {
+    const load = loadConfig({
+      name: 'stall', url: target.url, executor: 'sweep', sweep: { mode: 'rate', steps: [20, 40], stepDuration: '4s' },
+      scenarios: oneRequest('/', { checks: { json: [{ path: '$.ok', equals: true }] } }), thresholds: { 'p(95)': '<150ms' },
+    });
+    const r = await startLoad(load, { url: target.url }, { workers: 1 }).done;
+    const stalled = r.steps[1]!;
+    assert.ok(r.latencyMs.max > 300, `the stall delayed requests of the run: max ${r.latencyMs.max} ms`);
+    assert.ok(stalled.saturatedSeconds >= 1, `the stalled second was left out: ${stalled.saturatedSeconds} s`);
+    assert.equal(stalled.unmeasurable, false);
+    assert.ok(stalled.latencyMs.max < r.latencyMs.max, `the step kept none of the stalled requests: ${stalled.latencyMs.max} ms`);
+    assert.equal(stalled.ok, true, `p95 ${stalled.latencyMs.p95} ms`);
+    assert.equal(sweepOutcome(r), 'all-passed', 'the knee did not drop to 20/s');
+  } finally {
+    await target.close();
+  }
 });
 
 /** A target that serves at most `perSecond` requests a second, first come first served. */

@@ -52,9 +52,9 @@ export interface StepResult {
   histogram: string;
   /** Unsaturated seconds within the step's own time (what the rates are over). */
   durationSeconds: number;
-  /** Seconds in which a load worker was saturated: left out of every number of the step. */
+  /** Seconds in which a load worker was saturated, and the step's second after each: left out of every number of the step. */
   saturatedSeconds: number;
-  /** Every second of the step was saturated: nothing measured, not used for either knee. */
+  /** No second of the step was left: nothing measured, not used for either knee. */
   unmeasurable: boolean;
   /** The run's overall thresholds evaluated on this step alone. */
   thresholds: ThresholdOutcome[];

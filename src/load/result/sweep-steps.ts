@@ -3,8 +3,11 @@
  * was generator-saturated is known once every worker's window for it has arrived (one saturated
  * worker taints the whole second), so a step's windows wait here, per second, until the driver
  * completes that second: then they are merged into the step — or, when the second was saturated,
- * only counted as saturated time. The windows keep their encoded histograms, so what is left out
- * is left out exactly. The achieved rate counts what completed within the step's own time (not
+ * only counted as saturated time. A stall's victims outlive it: the requests that were due or in
+ * flight while the worker's loop was blocked complete after it, and when the stall ran over a
+ * window boundary they land in the step's next window (timers run before I/O callbacks when the
+ * loop wakes up) — so the step's next second after a saturated one is left out too. The windows
+ * keep their encoded histograms, so what is left out is left out exactly. The achieved rate counts what completed within the step's own time (not
  * the drain after it), so a target that caps throughput shows its cap. Pure data: no timers.
  */
 import type { LoadPlan } from '../plan/plan.js';
@@ -17,7 +20,7 @@ import type { WindowSnapshot } from '../window/snapshot.js';
 export interface StepMeasure {
   /** Counters and histograms of the step's unsaturated seconds (drain included). */
   agg: RunAggregate;
-  /** Time the step's windows spanned in saturated seconds (left out), and in the others. */
+  /** Time the step's windows spanned in saturated seconds and the seconds after them (left out), and in the others. */
   saturatedSeconds: number;
   measuredSeconds: number;
   /** Within the step's own time (start to start + duration), unsaturated: seconds, requests and iterations completed. */
@@ -33,6 +36,8 @@ export class SweepSteps {
   private readonly pending = new Map<number, Pending>();
   private readonly measures = new Map<number, StepMeasure>();
   private readonly started = new Map<number, number>();
+  /** Steps whose next second is left out (their previous one was saturated). */
+  private readonly spill = new Set<number>();
 
   constructor(private readonly plan: Pick<LoadPlan, 'phases' | 'endpoints'>) {}
 
@@ -67,7 +72,9 @@ export class SweepSteps {
       // A worker's first window opens when the worker does, before the phase: that time is not the step's.
       const startOf = (w: WindowSnapshot) => Math.min(w.end, Math.max(w.start, from));
       const spanMs = Math.max(0, Math.max(...list.map((x) => x.w.end)) - Math.min(...list.map((x) => startOf(x.w))));
-      if (saturated) {
+      const spilled = this.spill.delete(phase);
+      if (saturated) this.spill.add(phase);
+      if (saturated || spilled) {
         m.saturatedSeconds += spanMs / 1000;
         continue;
       }
