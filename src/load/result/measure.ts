@@ -63,7 +63,8 @@ export function buildResult(m: Measured): LoadResult {
       rps: seconds > 0 ? measured.scheduledRequests / seconds : 0,
       iterationRate: seconds > 0 ? measured.scheduledIterations / seconds : 0,
       saturatedSeconds: measured.saturatedSeconds,
-      unmeasurable: measured.measuredSeconds === 0,
+      // No unsaturated second within the step's own time (its drain alone measures nothing of the step's rate).
+      unmeasurable: seconds === 0,
       ...(spec.kind === 'constant-arrival-rate' ? { offeredRate: spec.ratePerMs * 1000 } : {}),
     }));
   });

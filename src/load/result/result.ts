@@ -54,7 +54,7 @@ export interface StepResult {
   durationSeconds: number;
   /** Seconds in which a load worker was saturated, and the step's second after each: left out of every number of the step. */
   saturatedSeconds: number;
-  /** No second of the step was left: nothing measured, not used for either knee. */
+  /** No unsaturated second was left within the step's own time: nothing measured, not used for either knee. */
   unmeasurable: boolean;
   /** The run's overall thresholds evaluated on this step alone. */
   thresholds: ThresholdOutcome[];

@@ -20,9 +20,8 @@ import type { WindowSnapshot } from '../window/snapshot.js';
 export interface StepMeasure {
   /** Counters and histograms of the step's unsaturated seconds (drain included). */
   agg: RunAggregate;
-  /** Time the step's windows spanned in saturated seconds and the seconds after them (left out), and in the others. */
+  /** Time the step's windows spanned in saturated seconds and the seconds after them (left out). */
   saturatedSeconds: number;
-  measuredSeconds: number;
   /** Within the step's own time (start to start + duration), unsaturated: seconds, requests and iterations completed. */
   scheduledSeconds: number;
   scheduledRequests: number;
@@ -78,7 +77,6 @@ export class SweepSteps {
         m.saturatedSeconds += spanMs / 1000;
         continue;
       }
-      m.measuredSeconds += spanMs / 1000;
       let inStart = Number.POSITIVE_INFINITY;
       let inEnd = Number.NEGATIVE_INFINITY;
       for (const { w, decoded } of list) {
@@ -106,7 +104,7 @@ export class SweepSteps {
   private measureOf(phase: number): StepMeasure {
     let m = this.measures.get(phase);
     if (m === undefined) {
-      m = { agg: new RunAggregate(this.plan.endpoints), saturatedSeconds: 0, measuredSeconds: 0, scheduledSeconds: 0, scheduledRequests: 0, scheduledIterations: 0 };
+      m = { agg: new RunAggregate(this.plan.endpoints), saturatedSeconds: 0, scheduledSeconds: 0, scheduledRequests: 0, scheduledIterations: 0 };
       this.measures.set(phase, m);
     }
     return m;
