@@ -82,11 +82,10 @@ export class SweepSteps {
       for (const { w, decoded } of list) {
         m.agg.add(w, decoded);
         // The part of the window inside the step's own time; its completions are prorated.
-        const start = startOf(w);
-        const a = start;
+        const a = startOf(w);
         const b = Math.min(w.end, to);
         if (b <= a) continue;
-        const share = w.end > start ? (b - a) / (w.end - start) : 1;
+        const share = (b - a) / (w.end - a);
         m.scheduledRequests += w.overall.requests * share;
         m.scheduledIterations += w.iterations * share;
         inStart = Math.min(inStart, a);
