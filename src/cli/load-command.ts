@@ -29,10 +29,11 @@ import { serveMetrics } from './metrics-server.js';
 import type { LiveMetricsServer } from './metrics-server.js';
 import { planLoad, resolveLoadBase } from '../load/plan/plan.js';
 import type { LoadBase } from '../load/plan/plan.js';
-import { abortText, kneeText } from '../load/result/judge.js';
+import { abortText } from '../load/result/judge.js';
 import type { LoadProgress, LoadResult } from '../load/result/result.js';
 import { renderReport, reportFormatOf } from '../report/index.js';
 import { healthRows } from '../report/health-section.js';
+import { scalingNotes, scalingTable } from '../report/scaling-table.js';
 import { fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from '../report/format.js';
 import type { CliIo } from './io.js';
 import { ExitCodes } from './io.js';
@@ -223,10 +224,11 @@ export function formatSummary(r: LoadResult): string {
   const fmtRow = (row: readonly string[]) => row.map((c, i) => (i === 0 ? c.padEnd(width[0] ?? 0) : pad(c, width[i] ?? 0))).join('  ');
   lines.push('', fmtRow(header), ...rows.map(fmtRow));
   if (r.steps.length > 0) {
-    lines.push('', 'step  level        req/s        p50        p95        p99  ok');
-    for (const st of r.steps) lines.push(`${pad(String(st.index + 1), 4)}  ${(st.vus !== undefined ? `${st.vus} VUs` : `${st.rate ?? 0}/s`).padEnd(9)} ${pad(fmtNum(st.rps, 1), 8)} ${pad(fmtMs(st.latencyMs.p50), 10)} ${pad(fmtMs(st.latencyMs.p95), 10)} ${pad(fmtMs(st.latencyMs.p99), 10)}  ${st.ok ? 'yes' : 'no'}${r.knee?.index === st.index ? '  ← knee' : ''}`);
-    const knee = kneeText(r);
-    if (knee !== undefined) lines.push(knee);
+    const t = scalingTable(r);
+    const cells = [t.header, ...t.rows.map((row) => row.cells)];
+    const widths = t.header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+    lines.push('', ...cells.map((row) => row.map((c, i) => (i === row.length - 1 ? c : pad(c, widths[i] ?? 0))).join('  ')));
+    lines.push(...scalingNotes(r));
   }
   if (r.ws !== undefined) {
     const w = r.ws;

@@ -21,6 +21,7 @@ import { buildResult } from './result/measure.js';
 import type { AbortCause, LoadProgress, LoadResult } from './result/result.js';
 import { SeriesBuilder, pointSeconds } from './result/series.js';
 import type { MergedSecond } from './result/series.js';
+import { SweepSteps } from './result/sweep-steps.js';
 import { TARGET_METRIC_KINDS, evaluateThresholds } from './thresholds.js';
 import { RunHealth } from './target/run-health.js';
 import type { RunHealthConfig } from './target/run-health.js';
@@ -127,7 +128,7 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
   const run = new RunAggregate(plan.endpoints);
   const health = options.health === undefined ? undefined : new RunHealth(options.health, clock);
   const judgesTarget = plan.thresholds.some((t) => TARGET_METRIC_KINDS.has(t.metric.kind));
-  const steps = new Map<number, RunAggregate>();
+  const steps = new SweepSteps(plan);
   const ws = emptyWsCounters();
   const wsPeak = { open: 0 };
   const wsOpenBy = new Map<number, number>();
@@ -155,11 +156,7 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
     const phase = plan.phases[w.phase];
     if (phase !== undefined && phase.kind !== 'warmup') {
       run.add(w, decoded);
-      if (phase.kind === 'step') {
-        let s = steps.get(w.phase);
-        if (s === undefined) steps.set(w.phase, (s = new RunAggregate(plan.endpoints)));
-        s.add(w, decoded);
-      }
+      steps.add(w, decoded);
       if (w.ws !== undefined) {
         // `open` is a level per worker: the run's is the sum of each worker's latest.
         wsOpenBy.set(w.worker, w.ws.open);
@@ -202,7 +199,9 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
     for (const k of done) {
       const s = pending.get(k);
       pending.delete(k);
-      if (s !== undefined) tick(s);
+      if (s === undefined) continue;
+      steps.complete(k, s.saturated);
+      tick(s);
     }
   };
 
@@ -334,6 +333,7 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
           const origin = startAt;
           clock.setTimeout(() => health?.start(origin), Math.max(0, startAt - clock.now()));
         }
+        if (phase.kind === 'step') steps.start(i, startAt);
         options.tracer?.phase(phase, plan);
         const finished = all(`done:${i}`, alive);
         for (const w of alive) active.add(w);
@@ -359,7 +359,7 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
     const end = measureEnd;
     const durationSeconds = measureStart === undefined ? 0 : Math.max(0, (end - measureStart) / 1000);
     const result = buildResult({
-      plan, runId, run, steps, ws, wsPeak: wsPeak.open,
+      plan, runId, run, steps: steps.results(), ws, wsPeak: wsPeak.open,
       series: series?.finish() ?? [],
       startedAt, measuredFrom: measureStart ?? startedAt, finishedAt: end, durationSeconds, aborted, warnings,
       ...(targetResult === undefined || health === undefined ? {} : { target: { result: targetResult, input: health.input() } }),

@@ -3,9 +3,10 @@
  * so it can be attached to a ticket or served by the daemon as is. Pure function of a result.
  */
 import type { LoadResult } from '../load/result/result.js';
-import { abortText, kneeText } from '../load/result/judge.js';
+import { abortText } from '../load/result/judge.js';
 import { healthRows, leakText } from './health-section.js';
 import { escapeXml, fmtChecks, fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
+import { scalingNotes, scalingTable } from './scaling-table.js';
 import { lineChart } from './svg-chart.js';
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:960px;color:#222}
@@ -58,10 +59,13 @@ export function renderHtml(r: LoadResult): string {
     body.push(table(['Endpoint', 'Requests', 'Errors', 'Req/s', 'avg', 'p50', 'p95', 'p99', 'max', 'Checks'], r.endpoints.map((x) => [`<code>${e(x.name)}</code>`, fmtNum(x.requests), `${fmtNum(x.errors)} (${fmtPct(x.errorRate)})`, fmtNum(x.rps, 1), fmtMs(x.latencyMs.avg), fmtMs(x.latencyMs.p50), fmtMs(x.latencyMs.p95), fmtMs(x.latencyMs.p99), fmtMs(x.latencyMs.max), fmtChecks(x.checks)]), true));
   }
   if (r.steps.length > 0) {
-    body.push('<h2>Concurrency sweep</h2>');
-    body.push(table(['Step', 'Level', 'Req/s', 'p50', 'p95', 'p99', 'Errors', 'Meets SLO'], r.steps.map((st) => [String(st.index + 1), st.vus !== undefined ? `${st.vus} VUs` : `${st.rate ?? 0}/s`, fmtNum(st.rps, 1), fmtMs(st.latencyMs.p50), fmtMs(st.latencyMs.p95), fmtMs(st.latencyMs.p99), fmtPct(st.errorRate), `${st.ok ? 'yes' : '<span class="fail">no</span>'}${r.knee?.index === st.index ? ' ← knee' : ''}`]), true));
-    body.push(`<p>${e(kneeText(r) ?? '')}.</p>`);
-    body.push(lineChart([{ name: 'p95', color: '#ff7f0e', points: r.steps.map((st) => [st.vus ?? st.rate ?? st.index, st.latencyMs.p95]) }], { title: 'p95 by step', yLabel: 'ms', x: 'number', xLabel: r.steps[0]?.vus !== undefined ? 'VUs' : 'req/s' }));
+    const t = scalingTable(r);
+    body.push('<h2>Concurrency scaling</h2>');
+    body.push(table(t.header, t.rows.map((row) => row.cells.map((c, i) => (i === row.cells.length - 1 && !row.ok ? `<span class="fail">${e(c)}</span>` : e(c)))), true));
+    for (const n of scalingNotes(r)) body.push(`<p>${e(n)}</p>`);
+    const unit = r.steps[0]?.vus !== undefined ? 'VUs' : 'req/s';
+    const points = r.steps.filter((st) => !st.unmeasurable).map((st) => [st.vus ?? st.rate ?? st.index, st.latencyMs.p95] as const);
+    body.push(lineChart([{ name: 'p95', color: '#ff7f0e', points }], { title: `p95 by step (${unit})`, yLabel: 'ms', x: 'number', xLabel: unit, xTicks: points.map((p) => p[0]) }));
   }
   if (r.ws !== undefined) {
     const w = r.ws;

@@ -3,8 +3,9 @@
  * table, sweep table, generator health), rendered as a pure function of a load result.
  */
 import type { LoadResult } from '../load/result/result.js';
-import { abortText, kneeText } from '../load/result/judge.js';
+import { abortText } from '../load/result/judge.js';
 import { healthRows, leakText } from './health-section.js';
+import { scalingNotes, scalingTable } from './scaling-table.js';
 import { fmtChecks, fmtMs, fmtNum, fmtPct, fmtSeconds, fmtThresholdValue } from './format.js';
 
 const VERDICT = { pass: '✅ PASS', fail: '❌ FAIL', aborted: '⏹️ ABORTED' } as const;
@@ -41,14 +42,10 @@ export function renderMarkdown(r: LoadResult): string {
     out.push('');
   }
   if (r.steps.length > 0) {
-    out.push('## Concurrency sweep', '', '| Step | Level | Requests | Req/s | p50 | p95 | p99 | Errors | Meets SLO |', '|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-    for (const st of r.steps) {
-      const level = st.vus !== undefined ? `${st.vus} VUs` : `${st.rate ?? 0}/s`;
-      const knee = r.knee?.index === st.index ? ' ← knee' : '';
-      out.push(`| ${st.index + 1} | ${level} | ${fmtNum(st.requests)} | ${fmtNum(st.rps, 1)} | ${fmtMs(st.latencyMs.p50)} | ${fmtMs(st.latencyMs.p95)} | ${fmtMs(st.latencyMs.p99)} | ${fmtPct(st.errorRate)} | ${st.ok ? '✅' : '❌'}${knee} |`);
-    }
-    const knee = kneeText(r) ?? '';
-    out.push('', `${knee.charAt(0).toUpperCase()}${knee.slice(1)}.`, '');
+    const t = scalingTable(r);
+    out.push('## Concurrency scaling', '', `| ${t.header.join(' | ')} |`, `|${t.header.map((_, i) => (i === t.header.length - 1 ? '---' : '---:')).join('|')}|`);
+    for (const row of t.rows) out.push(`| ${row.cells.map((c, i) => (i === row.cells.length - 1 ? `${row.ok ? '✅' : '❌'} ${c}` : c)).join(' | ')} |`);
+    out.push('', ...scalingNotes(r).flatMap((n) => [n, '']));
   }
   if (r.ws !== undefined) {
     const w = r.ws;

@@ -1,7 +1,7 @@
 /**
  * Inline SVG line charts for the HTML report: no scripts, no external assets (pure). Made to be
  * read at a glance: full width of the page, round y ticks (1, 2, 2.5, 5 × 10ⁿ), a time axis
- * labelled every few ticks in m:ss, an optional second y axis on the right (VUs beside req/s),
+ * labelled every few ticks in m:ss (or a level axis — VUs, req/s — ticked at a sweep's steps), an optional second y axis on the right (VUs beside req/s),
  * and hover values through native tooltips (one invisible column per x with every series' value).
  */
 import { escapeXml } from './format.js';
@@ -26,6 +26,8 @@ export interface ChartOptions {
   xLabel?: string;
   width?: number;
   height?: number;
+  /** `number` axes: tick at these x values (a sweep's step levels) instead of round steps; ignored beyond 12. */
+  xTicks?: readonly number[];
   /** Shaded x ranges (e.g. generator-saturated seconds). */
   bands?: readonly (readonly [number, number])[];
 }
@@ -69,6 +71,15 @@ function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
+/** Where the x ticks go: round steps of time or number, or the given values (a few, within the axis). */
+function xTickValues(x0: number, x1: number, time: boolean, given: readonly number[] | undefined): number[] {
+  if (!time && given !== undefined && given.length > 0 && given.length <= 12) return given.filter((v) => v >= x0 && v <= x1);
+  const step = time ? niceTimeStep(x1 - x0, 10) : niceStep(x1 - x0, 8);
+  const out: number[] = [];
+  for (let v = Math.ceil(x0 / step) * step; v <= x1 + 1e-9; v += step) out.push(v);
+  return out;
+}
+
 /** Renders a line chart as an SVG string (full width: it scales to its container). */
 export function lineChart(series: readonly ChartSeries[], o: ChartOptions): string {
   const w = o.width ?? 920;
@@ -108,8 +119,7 @@ export function lineChart(series: readonly ChartSeries[], o: ChartOptions): stri
     parts.push(`<text x="${w - 10}" y="${(h / 2).toFixed(0)}" font-size="10" transform="rotate(90 ${w - 10} ${(h / 2).toFixed(0)})" text-anchor="middle">${escapeXml(o.yRightLabel ?? '')}</text>`);
   }
   const time = (o.x ?? 'time') === 'time';
-  const xStep = time ? niceTimeStep(x1 - x0, 10) : niceStep(x1 - x0, 8);
-  for (let v = Math.ceil(x0 / xStep) * xStep; v <= x1 + 1e-9; v += xStep) {
+  for (const v of xTickValues(x0, x1, time, o.xTicks)) {
     const x = sx(v).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${h - pad.b}" y2="${h - pad.b + 4}" stroke="#999"/>`);
     parts.push(`<text class="xtick" x="${x}" y="${h - pad.b + 15}" font-size="10" text-anchor="middle">${time ? fmtClock(v) : fmtTick(v)}</text>`);

@@ -157,5 +157,5 @@ test('the README\'s seed configs are valid', async () => {
   const yaml = /### The seeds, as configs\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
   assert.ok(yaml !== undefined, 'README has the seed configs');
   const config = loadConfigText(yaml, 'README.md', {});
-  assert.deepEqual(config.loads.map((l) => l.executor), ['constant-vus', 'constant-vus', 'ramping-vus', 'sweep', 'constant-arrival-rate', 'constant-vus', 'constant-vus', 'constant-vus']);
+  assert.deepEqual(config.loads.map((l) => l.executor), ['constant-vus', 'shared-iterations', 'constant-vus', 'ramping-vus', 'sweep', 'constant-arrival-rate', 'constant-vus', 'constant-vus', 'constant-vus']);
 });

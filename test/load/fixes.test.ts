@@ -49,14 +49,14 @@ async function concurrencyTarget(holdMs: number): Promise<Target & { peak(): num
 }
 
 const lat = (p95: number) => ({ count: 100, avg: p95 / 2, min: 1, p50: p95 / 2, p90: p95 * 0.9, p95, p99: p95 * 1.4, p999: p95 * 2, max: p95 * 2.5 });
-const step = (index: number, ok: boolean): StepResult => ({ index, vus: (index + 1) * 10, requests: 100, errors: 0, errorRate: 0, rps: 50, droppedIterations: 0, latencyMs: lat(20), histogram: '', durationSeconds: 10, thresholds: [], ok });
+const step = (index: number, ok: boolean): StepResult => ({ index, vus: (index + 1) * 10, requests: 100, errors: 0, errorRate: 0, rps: 50, iterations: 100, iterationRate: 10, droppedIterations: 0, latencyMs: lat(20), histogram: '', durationSeconds: 10, saturatedSeconds: 0, unmeasurable: false, thresholds: [], ok });
 
 function result(over: Partial<LoadResult> = {}): LoadResult {
   return {
     version: 2, runId: 'r', name: 'n', executor: 'constant-vus', target: 'http://127.0.0.1:1',
     startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:10.000Z', measuredFrom: '2026-01-01T00:00:00.000Z', aborted: null,
     summary: { requests: 100, errors: 7, errorRate: 0.07, rps: 10, durationSeconds: 10, iterations: 100, droppedIterations: 0, checks: { passed: 90, failed: 10 }, errorsByClass: { '5xx': 4, timeout: 3 } },
-    latencyMs: lat(20), endpoints: [], steps: [], knee: null, thresholds: [],
+    latencyMs: lat(20), endpoints: [], steps: [], knee: null, capacityKnee: null, thresholds: [],
     generator: { workers: 2, segment: '0/1', cpuSeconds: 3.2, threads: [{ worker: 0, cpuSeconds: 1.6, requests: 50 }, { worker: 1, cpuSeconds: 1.6, requests: 50 }], saturatedSeconds: 2.03, maxEventLoopLagMs: 80, avgCpuPercent: 30 },
     timeSeries: [], histogram: '', verdict: 'pass', warnings: [],
     ...over,
@@ -114,7 +114,7 @@ test('a sweep where every step passes has no knee; its verdict follows the steps
   const md = renderMarkdown(result({ executor: 'sweep', steps: all, knee: null }));
   assert.match(md, /No knee within the tested steps/);
   assert.doesNotMatch(md, /← knee/);
-  assert.match(formatSummary(result({ steps: all })), /no knee within the tested steps/);
+  assert.match(formatSummary(result({ steps: all })), /No knee within the tested steps/);
 
   const failing = [{ name: 'p(95)', expression: 'p(95)<50ms', value: 90, ok: false }];
   const mixed = [step(0, true), step(1, false)];

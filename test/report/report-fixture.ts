@@ -2,7 +2,7 @@
 import type { LoadResult, StepResult } from '../../src/load/result/result.js';
 
 const lat = (p95: number) => ({ count: 100, avg: p95 / 2, min: 1, p50: p95 / 2, p90: p95 * 0.9, p95, p99: p95 * 1.4, p999: p95 * 2, max: p95 * 2.5 });
-const step = (index: number, vus: number, p95: number, ok: boolean): StepResult => ({ index, vus, requests: 1000, errors: 0, errorRate: 0, rps: 360, droppedIterations: 0, latencyMs: lat(p95), histogram: '', durationSeconds: 60, thresholds: [], ok });
+const step = (index: number, vus: number, p95: number, ok: boolean): StepResult => ({ index, vus, requests: 1000, errors: 0, errorRate: 0, rps: 360, iterations: 21_600, iterationRate: 360, droppedIterations: 0, latencyMs: lat(p95), histogram: '', durationSeconds: 60, saturatedSeconds: 0, unmeasurable: false, thresholds: [], ok });
 
 /** The fixture result. */
 export function fixture(): LoadResult {
@@ -16,7 +16,7 @@ export function fixture(): LoadResult {
       { name: 'GET /api/user/performance', requests: 33_788, errors: 0, errorRate: 0, rps: 43.2, errorsByClass: {}, checks: { passed: 10, failed: 0 }, latencyMs: lat(1200), histogram: '' },
       { name: 'POST /api/<script>alert(1)</script>', requests: 8766, errors: 8766, errorRate: 1, rps: 11.2, errorsByClass: { '5xx': 8766 }, checks: { passed: 0, failed: 5 }, latencyMs: lat(1600), histogram: '' },
     ],
-    steps, knee: steps[1] ?? null,
+    steps, knee: steps[1] ?? null, capacityKnee: null,
     thresholds: [
       { name: 'p(95)', expression: 'p(95)<200ms', value: 1450, ok: false },
       { name: 'error_rate', expression: 'error_rate<0.1%', value: 0.8661, ok: false },

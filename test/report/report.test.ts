@@ -11,7 +11,7 @@ test('Markdown: summary, thresholds with measured values, endpoints, sweep with 
   assert.match(md, /\| ❌ \| `p\(95\)<200ms` \| overall \| 1\.45 s \|/);
   assert.match(md, /\| ❌ \| `error_rate<0\.1%` \| overall \| 86\.6 % \|/);
   assert.match(md, /`GET \/api\/user\/performance` \| 33,788/);
-  assert.match(md, /\| 2 \| 10 VUs .*← knee \|/);
+  assert.match(md, /\| 2 \| 10 \| 360\.0 \| .* \| ✅ yes ← knee \|/);
   assert.match(md, /Knee: step 2 \(10 VUs\)/);
   assert.match(md, /saturated for 1 s/);
 });

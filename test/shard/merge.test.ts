@@ -44,7 +44,7 @@ function shard(index: number, count: number, latenciesMs: number[], from: string
     startedAt: from, finishedAt: from, measuredFrom: from, aborted: null,
     summary: { requests: n, errors: 0, errorRate: 0, rps: n / 10, durationSeconds: 10, iterations: n, droppedIterations: 0, checks: { passed: 0, failed: 0 }, errorsByClass: {} },
     latencyMs, endpoints: [{ name: 'GET /', requests: n, errors: 0, errorRate: 0, rps: n / 10, errorsByClass: {}, checks: { passed: 0, failed: 0 }, latencyMs, histogram }],
-    steps: [], knee: null, thresholds: [{ name: 'p(95)', expression: 'p(95)<200ms', value: latencyMs.p95, ok: true }],
+    steps: [], knee: null, capacityKnee: null, thresholds: [{ name: 'p(95)', expression: 'p(95)<200ms', value: latencyMs.p95, ok: true }],
     generator: { workers: 1, segment: `${index}/${count}`, cpuSeconds: 1, threads: [{ worker: 0, cpuSeconds: 1, requests: n }], saturatedSeconds: 0, maxEventLoopLagMs: 1, avgCpuPercent: 10 },
     timeSeries: [{ t: 0, width: 1, requests: n, errors: 0, rps: n, p50: latencyMs.p50, p95: latencyMs.p95, p99: latencyMs.p99, histogram, vus: 1, dropped: 0, lagMs: 1, cpuPercent: 10, saturated: false }],
     histogram, verdict: 'pass', warnings: [],

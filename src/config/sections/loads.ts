@@ -54,6 +54,8 @@ export const ScenarioSchema = Strict({
   weight: Type.Number({ minimum: 0, default: 1 }),
   /** Variables drawn per iteration for this scenario (beside, or replacing, the load's). */
   vars: Type.Optional(VarsSchema),
+  /** Fixed-count executors: run this scenario exactly this many times (in all, or per VU), instead of by weight. */
+  iterations: Type.Optional(Type.Integer({ minimum: 1 })),
   requests: Type.Array(LoadRequestSchema, { minItems: 1 }),
 });
 
@@ -188,7 +190,13 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
   if (executor === 'ramping-vus' || executor === 'ramping-arrival-rate') need('stages', 'the ramp');
   if (executor === 'constant-arrival-rate') { need('rate', 'iterations per timeUnit'); need('duration', 'how long'); }
   if (executor === 'sweep') need('sweep', '{ steps, stepDuration }');
-  if (executor === 'shared-iterations' || executor === 'per-vu-iterations') need('iterations', executor === 'shared-iterations' ? 'how many iterations in all' : 'how many iterations per VU');
+  const fixedCount = executor === 'shared-iterations' || executor === 'per-vu-iterations';
+  const counted = Array.isArray(l.scenarios) ? (l.scenarios as Raw[]).map((s) => (typeof s === 'object' && s !== null ? s.iterations : undefined)) : [];
+  if (counted.some((c) => c !== undefined)) {
+    checkScenarioCounts(l, at, fixedCount, counted, report);
+  } else if (fixedCount) {
+    need('iterations', executor === 'shared-iterations' ? 'how many iterations in all, or "iterations" on each scenario' : 'how many iterations per VU, or "iterations" on each scenario');
+  }
   if (l.iterations !== undefined && executor !== 'shared-iterations' && executor !== 'per-vu-iterations') report([...at, 'iterations'], 'only used with executor: shared-iterations or per-vu-iterations');
   if (executor !== 'sweep' && l.sweep !== undefined) report([...at, 'sweep'], 'only used with executor: sweep');
   if (l.ws !== undefined && executor !== 'constant-vus') report([...at, 'executor'], 'ws loads use their own model (connections, connectRate); leave executor at constant-vus');
@@ -232,6 +240,23 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
     });
     if (weight <= 0) report([...at, 'scenarios'], 'at least one scenario needs a weight above 0');
   }
+}
+
+/** Per-scenario `iterations`: only with a fixed-count executor, on every scenario, summing to the load's `iterations` if it is given. */
+function checkScenarioCounts(l: Raw, at: readonly (string | number)[], fixedCount: boolean, counted: readonly unknown[], report: ReportProblem): void {
+  if (!fixedCount) {
+    counted.forEach((c, i) => {
+      if (c !== undefined) report([...at, 'scenarios', i, 'iterations'], 'per-scenario iterations need executor: shared-iterations or per-vu-iterations (other executors pick scenarios by weight)');
+    });
+    return;
+  }
+  counted.forEach((c, i) => {
+    if (c === undefined) report([...at, 'scenarios', i], 'expected "iterations" here too: when one scenario has a fixed count, every scenario needs one');
+  });
+  const counts = counted.filter((c): c is number => typeof c === 'number');
+  if (counts.length !== counted.length || l.iterations === undefined) return;
+  const sum = counts.reduce((a, c) => a + c, 0);
+  if (l.iterations !== sum) report([...at, 'iterations'], `expected the sum of the scenarios' iterations (${sum}) or no "iterations" at all, got ${String(l.iterations)}`);
 }
 
 function checkThresholdMap(map: unknown, at: readonly (string | number)[], report: ReportProblem): void {

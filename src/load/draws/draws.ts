@@ -156,12 +156,15 @@ export class VuDraws {
     this.cursors = worker.plan.sources.map(() => 0);
   }
 
-  /** Starts an iteration: picks its scenario by `cumulativeWeights` and fills the slots it uses. Returns the scenario index. */
-  begin(cumulativeWeights: readonly number[]): number {
+  /**
+   * Starts an iteration: picks its scenario by `cumulativeWeights` (unless fixed counts already
+   * chose it: `scenario`) and fills the slots it uses. Returns the scenario index.
+   */
+  begin(cumulativeWeights: readonly number[], scenario?: number): number {
     const { plan } = this.worker;
     const index = this.worker.nextIteration();
     this.random.reset(plan.seed, index);
-    const si = cumulativeWeights.length === 1 ? 0 : pickWeighted(cumulativeWeights, this.random.next());
+    const si = scenario ?? (cumulativeWeights.length === 1 ? 0 : pickWeighted(cumulativeWeights, this.random.next()));
     const draws = plan.scenarios[si];
     if (draws === undefined) return si;
     const values = this.values;

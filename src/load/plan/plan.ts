@@ -18,6 +18,7 @@ import type { VarSpec } from '../draws/var-expr.js';
 import type { StatusRanges } from '../../probe/status-spec.js';
 import { parseThreshold } from '../thresholds.js';
 import type { Threshold } from '../thresholds.js';
+import { scenarioOrder } from './scenario-order.js';
 import { peakLevel, stagesToRamps, totalMs } from './schedule.js';
 import type { Ramp } from './schedule.js';
 
@@ -125,6 +126,8 @@ export interface LoadPlan {
   slotCount: number;
   /** Variables, data files and seed (undefined when the load declares none: scenarios are picked with Math.random). */
   draws: DrawPlan | undefined;
+  /** Scenarios with fixed `iterations`: the scenario of iteration k, by `scenarioAt` (else picked by weight). */
+  scenarioOrder: Uint32Array | undefined;
   endpoints: readonly string[];
   phases: readonly PlanPhase[];
   thinkTime: { minMs: number; maxMs: number } | undefined;
@@ -210,6 +213,7 @@ export function planLoad(load: LoadConfig, base: LoadBase): LoadPlan {
     }
   }
 
+  const counts = fixedCounts(load);
   const phases = planPhases(load);
   const inflight = Math.max(...phases.map((p) => peakVus(p.executor)));
   const connections = load.connections ?? Math.min(inflight, phases.some((p) => isOpen(p.executor)) ? inflight : 1000);
@@ -225,6 +229,7 @@ export function planLoad(load: LoadConfig, base: LoadBase): LoadPlan {
     cumulativeWeights,
     slotCount: slots.size,
     draws,
+    scenarioOrder: counts === undefined ? undefined : scenarioOrder(counts),
     endpoints: ws === undefined ? endpoints : [...WS_LOAD_ENDPOINTS],
     phases,
     // A WebSocket VU's iteration is one echo; the echo interval paces it like think time.
@@ -318,7 +323,7 @@ function planPhases(load: LoadConfig): PlanPhase[] {
       break;
     case 'shared-iterations':
     case 'per-vu-iterations':
-      run = { kind: load.executor, vus: load.vus ?? 1, iterations: need(load.iterations, 'iterations'), maxDurationMs: load.maxDuration };
+      run = { kind: load.executor, vus: load.vus ?? 1, iterations: need(load.iterations ?? fixedCounts(load)?.reduce((a, c) => a + c, 0), 'iterations'), maxDurationMs: load.maxDuration };
       break;
     case 'sweep':
       break;
@@ -348,6 +353,12 @@ function planPhases(load: LoadConfig): PlanPhase[] {
   }));
   const w = steps[0] === undefined ? undefined : warm(steps[0].executor);
   return [...(w === undefined ? [] : [{ kind: 'warmup' as const, executor: w }]), ...steps];
+}
+
+/** The scenarios' fixed `iterations` when every scenario has one (shared- and per-vu-iterations), else undefined. */
+export function fixedCounts(load: Pick<LoadConfig, 'scenarios'>): number[] | undefined {
+  const counts = (load.scenarios ?? []).map((s) => s.iterations);
+  return counts.length > 0 && counts.every((c): c is number => c !== undefined) ? counts : undefined;
 }
 
 function firstLevel(ramps: readonly Ramp[]): number {

@@ -3,7 +3,6 @@
  * evaluated here on the merged data; the verdict comes from `judge`.
  */
 import type { LoadPlan } from '../plan/plan.js';
-import { specDurationMs } from '../plan/plan.js';
 import { evaluateThresholds } from '../thresholds.js';
 import type { TargetInput, Threshold, ThresholdInput } from '../thresholds.js';
 import type { TargetResult } from '../target/run-health.js';
@@ -11,7 +10,8 @@ import { errorsByClass } from '../window/counts.js';
 import type { RunAggregate } from '../window/aggregate.js';
 import { createLatencyHistogram, encodeHistogram, summarize } from '../window/histogram.js';
 import type { WsCounters } from '../window/snapshot.js';
-import { findKnee, judge } from './judge.js';
+import { findCapacityKnee, findKnee, judge, keepsUp } from './judge.js';
+import type { StepMeasure } from './sweep-steps.js';
 import type { AbortCause, GeneratorResult, LoadResult, SeriesPoint, StepResult, WsResult } from './result.js';
 
 /** What a run measured. */
@@ -19,8 +19,8 @@ export interface Measured {
   plan: LoadPlan;
   runId: string;
   run: RunAggregate;
-  /** Aggregates of sweep steps, by phase index. */
-  steps: ReadonlyMap<number, RunAggregate>;
+  /** Sweep steps measured from their unsaturated seconds, by phase index. */
+  steps: ReadonlyMap<number, StepMeasure>;
   ws: WsCounters;
   /** Most WebSocket connections open at once (over the merged seconds). */
   wsPeak: number;
@@ -54,9 +54,19 @@ export function buildResult(m: Measured): LoadResult {
   const thresholds = evaluateThresholds(plan.thresholds, withTarget(run, seconds, m.target?.input));
   const steps: StepResult[] = [];
   plan.phases.forEach((phase, i) => {
-    const agg = m.steps.get(i);
-    if (phase.step === undefined || agg === undefined) return;
-    steps.push(stepResult(phase.step, agg, plan.thresholds.filter((t) => t.endpoint === undefined), specDurationMs(phase.executor) / 1000));
+    const measured = m.steps.get(i);
+    if (phase.step === undefined || measured === undefined) return;
+    const spec = phase.executor;
+    const seconds = measured.scheduledSeconds;
+    steps.push(stepResult(phase.step, measured.agg, plan.thresholds.filter((t) => t.endpoint === undefined), {
+      seconds,
+      rps: seconds > 0 ? measured.scheduledRequests / seconds : 0,
+      iterationRate: seconds > 0 ? measured.scheduledIterations / seconds : 0,
+      saturatedSeconds: measured.saturatedSeconds,
+      // No unsaturated second within the step's own time (its drain alone measures nothing of the step's rate).
+      unmeasurable: seconds === 0,
+      ...(spec.kind === 'constant-arrival-rate' ? { offeredRate: spec.ratePerMs * 1000 } : {}),
+    }));
   });
   const warnings = [...plan.warnings, ...m.warnings];
   const ws = plan.ws === undefined ? undefined : wsResult(plan, m, warnings);
@@ -87,6 +97,7 @@ export function buildResult(m: Measured): LoadResult {
     endpoints: run.endpoints(seconds),
     steps,
     knee: findKnee(steps),
+    capacityKnee: findCapacityKnee(steps),
     thresholds,
     generator: m.generator,
     timeSeries: m.series,
@@ -99,24 +110,48 @@ export function buildResult(m: Measured): LoadResult {
   };
 }
 
-/** A sweep step's result from its merged windows (or merged shard steps). */
-export function stepResult(step: { index: number; mode: 'vus' | 'rate'; level: number }, agg: RunAggregate, thresholds: readonly Threshold[], seconds: number): StepResult {
+/** How a step's time went and the rates it achieved (measured in one process, or summed over shards). */
+export interface StepRates {
+  /** Unsaturated seconds within the step's own time. */
+  seconds: number;
+  /** Requests and iterations completed per second within those seconds. */
+  rps: number;
+  iterationRate: number;
+  saturatedSeconds: number;
+  /** Every second of the step was saturated. */
+  unmeasurable: boolean;
+  /** Rate sweeps: iterations per second asked for. */
+  offeredRate?: number;
+}
+
+/** A sweep step's result from its merged unsaturated windows (or merged shard steps). */
+export function stepResult(step: { index: number; mode: 'vus' | 'rate'; level: number }, agg: RunAggregate, thresholds: readonly Threshold[], rates: StepRates): StepResult {
   const c = agg.overall.counts;
-  const outcomes = evaluateThresholds(thresholds, (e) => agg.thresholdInput(e, seconds));
+  const outcomes = evaluateThresholds(thresholds, (e) => agg.thresholdInput(e, rates.seconds));
+  const offered = rates.offeredRate === undefined ? {} : { offeredRate: round2(rates.offeredRate), keptUp: keepsUp(rates.iterationRate, rates.offeredRate) };
   return {
     index: step.index,
     ...(step.mode === 'vus' ? { vus: step.level } : { rate: step.level }),
     requests: c.requests,
     errors: c.errors,
     errorRate: c.requests === 0 ? 0 : Math.round((c.errors / c.requests) * 1e6) / 1e6,
-    rps: seconds > 0 ? Math.round((c.requests / seconds) * 100) / 100 : 0,
+    rps: round2(rates.rps),
+    iterations: agg.iterations,
+    iterationRate: round2(rates.iterationRate),
+    ...(rates.unmeasurable ? {} : offered),
     droppedIterations: agg.dropped,
     latencyMs: summarize(agg.overall.hist),
     histogram: encodeHistogram(agg.overall.hist),
-    durationSeconds: Math.round(seconds * 1000) / 1000,
+    durationSeconds: Math.round(rates.seconds * 1000) / 1000,
+    saturatedSeconds: Math.round(rates.saturatedSeconds * 1000) / 1000,
+    unmeasurable: rates.unmeasurable,
     thresholds: outcomes,
-    ok: outcomes.every((t) => t.ok),
+    ok: !rates.unmeasurable && outcomes.every((t) => t.ok),
   };
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 function wsResult(plan: LoadPlan, m: Measured, warnings: string[]): WsResult {

@@ -13,7 +13,7 @@ import type { Counts } from '../window/counts.js';
 import { createLatencyHistogram, decodeHistogram, encodeHistogram, percentileMs, summarize } from '../window/histogram.js';
 import type { Histogram } from '../window/histogram.js';
 import type { OutcomeClass } from '../window/outcome.js';
-import { findKnee, judge } from './judge.js';
+import { findCapacityKnee, findKnee, judge } from './judge.js';
 import { evaluateThresholds } from '../thresholds.js';
 import { stepResult } from './measure.js';
 import type { AbortCause, EndpointStats, LoadResult, SeriesPoint, StepResult, WsResult } from './result.js';
@@ -31,16 +31,25 @@ export function mergeResults(results: readonly LoadResult[], thresholds?: readon
 
   const steps: StepResult[] = first.steps.map((s0, i) => {
     const agg = new RunAggregate(['overall']);
-    let stepSeconds = 0;
-    for (const r of results) {
-      const s = r.steps[i];
-      if (s === undefined) continue;
+    const shardSteps = results.map((r) => r.steps[i]).filter((s): s is StepResult => s !== undefined);
+    for (const s of shardSteps) {
       agg.overall.add(countsOf(s), s.histogram === '' ? null : decodeHistogram(s.histogram));
       agg.dropped += s.droppedIterations;
-      stepSeconds = Math.max(stepSeconds, s.durationSeconds);
+      agg.iterations += s.iterations;
     }
     const step = s0.vus !== undefined ? { index: s0.index, mode: 'vus' as const, level: sumOf(results, (r) => r.steps[i]?.vus ?? 0) } : { index: s0.index, mode: 'rate' as const, level: sumOf(results, (r) => r.steps[i]?.rate ?? 0) };
-    return stepResult(step, agg, gates.filter((t) => t.endpoint === undefined), stepSeconds);
+    // Shards run side by side over the same seconds: their achieved rates add; a step is
+    // unmeasurable only when it was in every shard (each shard left out its own saturated seconds).
+    const measured = shardSteps.filter((s) => !s.unmeasurable);
+    const offered = shardSteps.filter((s) => s.offeredRate !== undefined);
+    return stepResult(step, agg, gates.filter((t) => t.endpoint === undefined), {
+      seconds: Math.max(0, ...measured.map((s) => s.durationSeconds)),
+      rps: measured.reduce((a, s) => a + s.rps, 0),
+      iterationRate: measured.reduce((a, s) => a + s.iterationRate, 0),
+      saturatedSeconds: Math.max(0, ...shardSteps.map((s) => s.saturatedSeconds)),
+      unmeasurable: measured.length === 0,
+      ...(offered.length === 0 ? {} : { offeredRate: offered.reduce((a, s) => a + (s.offeredRate ?? 0), 0) }),
+    });
   });
 
   const c = run.overall.counts;
@@ -76,6 +85,7 @@ export function mergeResults(results: readonly LoadResult[], thresholds?: readon
     endpoints,
     steps,
     knee: findKnee(steps),
+    capacityKnee: findCapacityKnee(steps),
     thresholds: outcomes,
     generator: {
       workers: sumOf(results, (r) => r.generator.workers),

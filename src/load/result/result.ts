@@ -34,17 +34,31 @@ export interface StepResult {
   /** VUs (closed sweep) or iterations per second (open sweep) of this step. */
   vus?: number;
   rate?: number;
+  /** Requests, errors and latencies of the step's unsaturated seconds (the drain after the step included). */
   requests: number;
   errors: number;
   errorRate: number;
+  /** Achieved requests per second: completed within the step's own time, over its unsaturated seconds. */
   rps: number;
+  /** Iterations completed, and achieved iterations per second (measured like `rps`). */
+  iterations: number;
+  iterationRate: number;
+  /** Rate sweeps: iterations per second asked for, and whether `iterationRate` stayed within 5 % of it. */
+  offeredRate?: number;
+  keptUp?: boolean;
   droppedIterations: number;
   latencyMs: LatencySummary;
-  /** The step's latency histogram, encoded, and how long it ran: steps of shards merge exactly. */
+  /** The step's latency histogram, encoded: steps of shards merge exactly. */
   histogram: string;
+  /** Unsaturated seconds within the step's own time (what the rates are over). */
   durationSeconds: number;
+  /** Seconds in which a load worker was saturated, and the step's second after each: left out of every number of the step. */
+  saturatedSeconds: number;
+  /** No unsaturated second was left within the step's own time: nothing measured, not used for either knee. */
+  unmeasurable: boolean;
   /** The run's overall thresholds evaluated on this step alone. */
   thresholds: ThresholdOutcome[];
+  /** Every threshold held (false for an unmeasurable step). */
   ok: boolean;
 }
 
@@ -134,6 +148,12 @@ export interface LoadResult {
    * the first step already fails or when every step passes (no knee within the tested steps).
    */
   knee: StepResult | null;
+  /**
+   * Rate sweeps: the highest step whose achieved iteration rate kept within 5 % of the offered rate
+   * before the first that fell behind (the target's capacity); null as `knee` is (the first step
+   * already fell behind, or every step kept up), and for VU sweeps, which offer no rate.
+   */
+  capacityKnee: StepResult | null;
   thresholds: ThresholdOutcome[];
   generator: GeneratorResult;
   timeSeries: SeriesPoint[];

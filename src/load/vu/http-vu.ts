@@ -12,6 +12,7 @@ import { templateText } from '../../core/template.js';
 import { statusMatches } from '../../probe/status-spec.js';
 import { renderOptions } from '../plan/plan.js';
 import type { LoadPlan, PreparedRequest, PreparedScenario } from '../plan/plan.js';
+import { scenarioAt } from '../plan/scenario-order.js';
 import { pickWeighted } from '../plan/schedule.js';
 import type { VuDraws } from '../draws/draws.js';
 import { statusClass } from '../window/outcome.js';
@@ -73,9 +74,12 @@ export class HttpVu implements Vu {
     return this.connection.destroy();
   }
 
-  startIteration(intendedStart: number): void {
+  startIteration(intendedStart: number, iteration?: number): void {
     const { plan } = this.host;
-    const i = this.draws !== undefined ? this.draws.begin(plan.cumulativeWeights) : plan.scenarios.length === 1 ? 0 : pickWeighted(plan.cumulativeWeights, this.host.random());
+    // Fixed per-scenario counts: iteration k's scenario is a pure function of k (exact across workers and shards).
+    const fixed = plan.scenarioOrder !== undefined && iteration !== undefined ? scenarioAt(plan.scenarioOrder, iteration) : undefined;
+    const i = this.draws !== undefined ? this.draws.begin(plan.cumulativeWeights, fixed)
+      : fixed ?? (plan.scenarios.length === 1 ? 0 : pickWeighted(plan.cumulativeWeights, this.host.random()));
     const scenario = plan.scenarios[i];
     this.scenario = scenario;
     this.step = 0;

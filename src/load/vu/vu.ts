@@ -14,8 +14,11 @@ export interface Vu {
   readonly readyAt: number;
   /** Who hears that an iteration ended (the executor that owns the VU now). */
   bind(onDone: (vu: Vu) => void): void;
-  /** Starts an iteration; latency of its first request counts from `intendedStart` (open model). */
-  startIteration(intendedStart: number): void;
+  /**
+   * Starts an iteration; latency of its first request counts from `intendedStart` (open model).
+   * Fixed-count executors pass the iteration's number, which picks the scenario when scenarios have fixed counts.
+   */
+  startIteration(intendedStart: number, iteration?: number): void;
   /** Opens the VU's connection ahead of the first iteration; false when that failed (counted, backed off). */
   open(): Promise<boolean>;
   /** Fails requests past their deadline (called by the worker's sweep, not a timer per request). */
