@@ -17,9 +17,7 @@
  * the send time without burning a core: every completed iteration checks what is due (at high
  * rates responses arrive far more often than timers fire); a timer wakes the scheduler `SPIN_MS`
  * before the next send; and only when sends are sparse (more than 2 × `SPIN_MS` apart) does it
- * wait out that last millisecond on the event loop's next turns — and keep turning for up to
- * `SPIN_MS` after a send while its response is due, so the thread is awake when it arrives
- * instead of paying an idle thread's wake-up in the latency it measures.
+ * wait out that last millisecond on the event loop's next turns.
  */
 import type { TimerHandle } from '../../core/clock.js';
 import { arrivalSchedule } from '../plan/schedule.js';
@@ -55,7 +53,6 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
   let timer: TimerHandle | undefined;
   let spinning = false;
   let awaitingIo = false;
-  let lastSend = Number.NEGATIVE_INFINITY;
   const onDone = (vu: Vu) => {
     inflight--;
     (vu.readyAt > 0 ? cooling : free).push(vu);
@@ -82,15 +79,6 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
       return ctx.vus.acquire(onDone);
     }
     return undefined;
-  };
-
-  const spin = () => {
-    if (spinning) return;
-    spinning = true;
-    ctx.immediate(() => {
-      spinning = false;
-      tick();
-    });
   };
 
   /** Starts what is due. `afterIo`: the sockets were read since a send found no free VU. */
@@ -120,7 +108,6 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
         continue;
       }
       inflight++;
-      lastSend = now;
       vu.startIteration(t0 + at);
     }
     const next = nthOwned(segment, m);
@@ -131,11 +118,15 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
     const due = schedule.timeOf(next);
     const wait = t0 + due - clock.now();
     const sparse = due - schedule.timeOf(Math.max(0, next - segment.stride)) > 2 * SPIN_MS;
-    if (wait > SPIN_MS) {
-      timer = clock.setTimeout(tick, wait - SPIN_MS);
-      if (sparse && inflight > 0 && clock.now() - lastSend < SPIN_MS) spin();
-    } else if (!sparse) timer = clock.setTimeout(tick, 0);
-    else spin();
+    if (wait > SPIN_MS) timer = clock.setTimeout(tick, wait - SPIN_MS);
+    else if (!sparse) timer = clock.setTimeout(tick, 0);
+    else if (!spinning) {
+      spinning = true;
+      ctx.immediate(() => {
+        spinning = false;
+        tick();
+      });
+    }
   };
   function stop(): void {
     if (settled()) return;
