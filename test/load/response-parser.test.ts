@@ -67,3 +67,25 @@ test('a head larger than 64 KiB is refused, whole or split', () => {
   assert.equal(parse(big).error, 'UND_ERR_HEADERS_OVERFLOW');
   assert.equal(parse(big, 4096).error, 'UND_ERR_HEADERS_OVERFLOW');
 });
+
+test('a head identical to the last one is framed as that one was; a changed one is read again', () => {
+  const bodies: string[] = [];
+  let body = '';
+  const p = new ResponseParser({
+    onHead: () => true,
+    onBody: (chunk) => { body += chunk.toString('latin1'); },
+    onEnd: () => { bodies.push(body); body = ''; },
+    onError: (err) => { throw err; },
+  });
+  const responses = ['Content-Length: 2\r\n\r\nok', 'Content-Length: 2\r\n\r\nhi', 'Content-Length: 3\r\n\r\nabc', 'Content-Length: 3\r\n\r\nxyz', 'Transfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n'];
+  for (const r of responses) {
+    p.expect(false, true);
+    const b = Buffer.from(`HTTP/1.1 200 OK\r\n${r}`, 'latin1');
+    p.feed(b, 0, b.length);
+  }
+  // A HEAD request gets the same head without a body.
+  p.expect(true, true);
+  const head = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', 'latin1');
+  p.feed(head, 0, head.length);
+  assert.deepEqual(bodies, ['ok', 'hi', 'abc', 'xyz', 'z', '']);
+});
