@@ -3,8 +3,9 @@
  * CPU per request than the socket write itself at benchmark rates (README "Benchmarks"), so this
  * speaks just enough HTTP/1.1 — and undici's legacy handler protocol, so a VU cannot tell it
  * from a `Client`. Response framing is `ResponseParser`'s; this file is the connection's life:
- * connecting (plain or TLS), one request at a time with the others queued, deadlines, failures. A failure to connect is data (a `code` that `transportErrorClass` maps) and
- * starts a back-off (`retryAt`) the owner honours: nothing it meets on the wire may throw.
+ * connecting (plain or TLS), one request at a time with the others queued, deadlines, failures.
+ * A failure to connect is data (a `code` that `transportErrorClass` maps) and starts a back-off
+ * (`retryAt`) the owner honours: nothing it meets on the wire may throw.
  */
 import { connect as netConnect, isIP } from 'node:net';
 import type { OnReadOpts, Socket } from 'node:net';
@@ -47,7 +48,7 @@ export interface Http1ConnectionOptions {
  * The part of the legacy undici handler interface the connection calls. Unlike undici's, a body
  * chunk is a view into a buffer reused after `onData` returns: a handler copies what it keeps.
  */
-export interface H1Handler {
+interface H1Handler {
   onHeaders?(statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean;
   onData?(chunk: Buffer): boolean;
   onComplete?(trailers: string[] | null): void;
@@ -66,9 +67,9 @@ const ALPN = ['http/1.1'];
  * calling back into JS for every header) cost more CPU per request than the socket itself (see
  * README "Benchmarks"): here the request bytes are serialised once per prepared request and a
  * response head is read, from its bytes, for the three headers framing depends on. Reads, plain
- * or TLS, land in one shared buffer (`onread`), parsed in place: no allocation per read. Timeouts — connecting
- * included, for `open()` too — are deadlines checked by the owner's sweep (`checkDeadline`), not
- * a timer per request.
+ * or TLS, land in one shared buffer (`onread`), parsed in place: no allocation per read.
+ * Timeouts — connecting included, for `open()` too — are deadlines checked by the owner's sweep
+ * (`checkDeadline`), not a timer per request.
  *
  * A connect failure (refused, DNS, TLS handshake or verification, connect timeout) fails the
  * request in flight and every request waiting for this connection with the same error, and sets
