@@ -200,8 +200,9 @@ export class ResponseParser {
           else if (equalsLower(buf, a, b, KEEP_ALIVE)) close = false;
         }
       } else if (first === 0x74 /* t */ && isName(buf, line, lineEnd, TRANSFER_ENCODING)) {
-        const [, b] = trimmed(buf, line + TRANSFER_ENCODING.length + 1, lineEnd);
-        chunked = b - CHUNKED.length >= line && equalsLower(buf, b - CHUNKED.length, b, CHUNKED);
+        // The last coding decides the framing ("gzip, chunked").
+        const [a, b] = trimmed(buf, line + TRANSFER_ENCODING.length + 1, lineEnd);
+        chunked = b - CHUNKED.length >= a && equalsLower(buf, b - CHUNKED.length, b, CHUNKED);
       }
       line = eol;
       if (line - off > MAX_HEAD) break;
