@@ -14,9 +14,12 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle;
 }
 
+/** Read once: `performance.timeOrigin` is a getter, and load workers read the clock several times per request. */
+const ORIGIN = performance.timeOrigin;
+
 /** The real clock: `performance.timeOrigin + performance.now()` is monotonic and sub-ms. */
 export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
+  now: () => ORIGIN + performance.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, Math.max(0, ms));
     return { cancel: () => clearTimeout(t) };

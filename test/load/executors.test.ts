@@ -156,21 +156,47 @@ test('open model: when every VU is busy an iteration is dropped, never delayed',
   assert.ok(Math.max(...log.latencies) >= 399);
 });
 
+/**
+ * An event loop blocked during [from, to): what would run then runs at `to`, timers and
+ * immediates just before I/O (`io`: VU completions), as libuv runs timers before it reads the
+ * sockets. Timers have Node's 1 ms floor; immediates take 0.05 ms.
+ */
+function blockedLoop(clock: FakeClock, from: number, to: number, io = false): { clock: FakeClock; immediate: (fn: () => void) => void } {
+  const until = io ? to : to - 0.001;
+  const later = (fn: () => void, ms: number) => clock.setTimeout(function fire() {
+    const now = clock.now();
+    if (now >= from && now < until) clock.setTimeout(fire, until - now);
+    else fn();
+  }, ms);
+  return {
+    clock: { now: () => clock.now(), setTimeout: (fn: () => void, ms: number) => later(fn, Math.max(1, ms)) } as unknown as FakeClock,
+    immediate: (fn) => { later(fn, 0.05); },
+  };
+}
+
+test('open model: a worker that wakes late reads its sockets before it drops', async () => {
+  const clock = new FakeClock(0);
+  const log = newLog();
+  // 1,000/s, 3 ms per iteration, 5 VUs at most; the loop is blocked from 100 to 120 ms. At 120
+  // twenty sends are due, two VUs are free and three have their responses waiting to be read:
+  // all five VUs take a due send (dropping at once started two and dropped eighteen).
+  const ctx = context(clock, log, () => 3, WHOLE, blockedLoop(clock, 100, 120));
+  const ex = startExecutor({ kind: 'constant-arrival-rate', ratePerMs: 1, durationMs: 200, maxVUs: 5, preAllocatedVUs: 5 }, {
+    ...ctx,
+    vus: { acquire: (onDone) => { const vu = new FakeVu(blockedLoop(clock, 100, 120, true).clock, log, () => 3); vu.bind(onDone); log.vus.push(vu); return vu; } },
+  });
+  await clock.advance(300);
+  await ex.done;
+  assert.equal(log.starts.filter((t) => t >= 119 && t < 120.04).length, 5, 'every VU free after the I/O started a due send');
+  assert.equal(log.starts.length + log.dropped, 200);
+});
+
 test('open model: a generator that wakes late still measures from the intended start', async () => {
   const clock = new FakeClock(0);
   const log = newLog();
-  // The first wake-up comes 200 ms late (a blocked event loop): the ~20 iterations due meanwhile
-  // start late, and their latency must include the wait.
-  let late = true;
-  const lagging = {
-    now: () => clock.now(),
-    setTimeout: (fn: () => void, ms: number) => {
-      const extra = late ? 200 : 0;
-      late = false;
-      return clock.setTimeout(fn, ms + extra);
-    },
-  } as unknown as FakeClock;
-  const ex = startExecutor({ kind: 'constant-arrival-rate', ratePerMs: 0.1, durationMs: 1000, maxVUs: 100, preAllocatedVUs: 100 }, { ...context(clock, log, () => 1), clock: lagging });
+  // The event loop is blocked for the first 200 ms: the ~20 iterations due meanwhile start late,
+  // and their latency must include the wait.
+  const ex = startExecutor({ kind: 'constant-arrival-rate', ratePerMs: 0.1, durationMs: 1000, maxVUs: 100, preAllocatedVUs: 100 }, { ...context(clock, log, () => 1), ...blockedLoop(clock, 0.001, 200) });
   await clock.advance(1000);
   await ex.done;
   await clock.advance(100);

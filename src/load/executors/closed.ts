@@ -39,9 +39,10 @@ export function runClosed(ramps: readonly Ramp[], ctx: ExecutorContext): Executo
       if (!vu.busy) idle.push(vu);
       return;
     }
-    const wait = vu.readyAt - clock.now();
-    if (wait > 0) later(() => begin(vu), wait);
-    else vu.startIteration(clock.now());
+    // One clock read per iteration: at 100k iterations/s a second one was measurable.
+    const now = clock.now();
+    if (vu.readyAt > now) later(() => begin(vu), vu.readyAt - now);
+    else vu.startIteration(now);
   };
   const onDone = (vu: Vu) => {
     if (settled() || vu.retiring) {

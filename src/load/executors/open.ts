@@ -5,12 +5,19 @@
  * omission). This segment starts the iterations numbered k with `k % stride === offset`, so
  * segments interleave and their union is the schedule. Connections are VUs: the worker opens
  * `preAllocatedVUs` before the first send; more are opened only when none is free, up to maxVUs,
- * and an iteration due while all maxVUs are busy (or backing off) is dropped and counted, never
- * delayed. Sends are scheduled from the monotonic clock, three ways, so there is no 1 ms timer
- * floor on the send time without burning a core: every completed iteration checks what is due
- * (at high rates responses arrive far more often than timers fire); a timer wakes the scheduler
- * `SPIN_MS` before the next send; and only when sends are sparse (more than 2 × `SPIN_MS` apart)
- * does it wait out that last millisecond on the event loop's next turns.
+ * and an iteration due while all maxVUs are busy (or backing off) is dropped and counted.
+ *
+ * "None is free" is decided after the event loop has read the sockets: a worker that wakes late
+ * (descheduled, a GC pause) finds many sends due and every VU busy, though the responses that
+ * free them are already waiting to be read. So a send that finds no free VU waits for that turn's
+ * I/O — completions start what is due, timed from its intended start — and only then are new VUs
+ * opened and the rest dropped. Dropping at once lost 1.7-5 % of the rate at 20-40k/s (issue 9).
+ *
+ * Sends are scheduled from the monotonic clock, three ways, so there is no 1 ms timer floor on
+ * the send time without burning a core: every completed iteration checks what is due (at high
+ * rates responses arrive far more often than timers fire); a timer wakes the scheduler `SPIN_MS`
+ * before the next send; and only when sends are sparse (more than 2 × `SPIN_MS` apart) does it
+ * wait out that last millisecond on the event loop's next turns.
  */
 import type { TimerHandle } from '../../core/clock.js';
 import { arrivalSchedule } from '../plan/schedule.js';
@@ -44,7 +51,26 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
   let m = 0;
   const { done, settle, settled } = completion();
   let timer: TimerHandle | undefined;
+  /** When `timer` fires. */
+  let timerAt = Number.POSITIVE_INFINITY;
+  let endTimer: TimerHandle | undefined;
   let spinning = false;
+  let awaitingIo = false;
+  /**
+   * Wakes the scheduler at `at` (clock ms). A timer already armed for then or earlier is kept: at
+   * high rates every completion ticks, and cancelling and re-arming a timer each time was ~5 % of
+   * the worker's CPU at 40k/s, where an early tick costs a loop that finds nothing due.
+   */
+  const wakeAt = (at: number) => {
+    if (timer !== undefined && timerAt <= at) return;
+    timer?.cancel();
+    timerAt = at;
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      timerAt = Number.POSITIVE_INFINITY;
+      tick();
+    }, at - clock.now());
+  };
   const onDone = (vu: Vu) => {
     inflight--;
     (vu.readyAt > 0 ? cooling : free).push(vu);
@@ -53,8 +79,8 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
   };
   for (const n = Math.min(maxLocal, shareOf(segment, bounds.preAllocatedVUs)); created < n; created++) free.push(ctx.vus.acquire(onDone));
 
-  /** A VU that may start now: free and not backing off; else a new one within maxVUs. */
-  const take = (now: number): Vu | undefined => {
+  /** A VU that may start now: free and not backing off; else, when `grow`, a new one within maxVUs. */
+  const take = (now: number, grow: boolean): Vu | undefined => {
     if (free.length === 0 && cooling.length > 0) {
       for (let i = cooling.length - 1; i >= 0; i--) {
         const vu = cooling[i]!;
@@ -66,24 +92,34 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
     }
     const vu = free.pop();
     if (vu !== undefined) return vu;
-    if (created < maxLocal) {
+    if (grow && created < maxLocal) {
       created++;
       return ctx.vus.acquire(onDone);
     }
     return undefined;
   };
 
-  const tick = () => {
-    timer?.cancel();
-    timer = undefined;
+  /** Starts what is due. `afterIo`: the sockets were read since a send found no free VU. */
+  const tick = (afterIo = false) => {
     if (settled()) return;
     const now = clock.now();
     const el = now - t0;
     for (let k = nthOwned(segment, m); k < total; k = nthOwned(segment, ++m)) {
       const at = schedule.timeOf(k);
       if (at > el) break;
-      const vu = take(now);
+      const vu = take(now, afterIo);
       if (vu === undefined) {
+        if (!afterIo) {
+          // Completions may be waiting to be read: decide after this turn's I/O.
+          if (!awaitingIo) {
+            awaitingIo = true;
+            ctx.immediate(() => {
+              awaitingIo = false;
+              tick(true);
+            });
+          }
+          return;
+        }
         ctx.recordDropped();
         continue;
       }
@@ -92,14 +128,14 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
     }
     const next = nthOwned(segment, m);
     if (next >= total) {
-      timer = clock.setTimeout(stop, Math.max(0, schedule.totalMs - el));
+      endTimer ??= clock.setTimeout(stop, Math.max(0, schedule.totalMs - el));
       return;
     }
     const due = schedule.timeOf(next);
     const wait = t0 + due - clock.now();
     const sparse = due - schedule.timeOf(Math.max(0, next - segment.stride)) > 2 * SPIN_MS;
-    if (wait > SPIN_MS) timer = clock.setTimeout(tick, wait - SPIN_MS);
-    else if (!sparse) timer = clock.setTimeout(tick, 0);
+    if (wait > SPIN_MS) wakeAt(t0 + due - SPIN_MS);
+    else if (!sparse) wakeAt(clock.now());
     else if (!spinning) {
       spinning = true;
       ctx.immediate(() => {
@@ -111,6 +147,7 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
   function stop(): void {
     if (settled()) return;
     timer?.cancel();
+    endTimer?.cancel();
     settle();
   }
   tick();

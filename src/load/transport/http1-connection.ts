@@ -2,8 +2,10 @@
  * The lean HTTP/1.1 connection, on plain http and on https. undici's general machinery cost more
  * CPU per request than the socket write itself at benchmark rates (README "Benchmarks"), so this
  * speaks just enough HTTP/1.1 — and undici's legacy handler protocol, so a VU cannot tell it
- * from a `Client`. A failure to connect is data (a `code` that `transportErrorClass` maps) and
- * starts a back-off (`retryAt`) the owner honours: nothing it meets on the wire may throw.
+ * from a `Client`. Response framing is `ResponseParser`'s; this file is the connection's life:
+ * connecting (plain or TLS), one request at a time with the others queued, deadlines, failures.
+ * A failure to connect is data (a `code` that `transportErrorClass` maps) and starts a back-off
+ * (`retryAt`) the owner honours: nothing it meets on the wire may throw.
  */
 import { connect as netConnect, isIP } from 'node:net';
 import type { OnReadOpts, Socket } from 'node:net';
@@ -13,6 +15,8 @@ import type { Dispatcher } from 'undici';
 import { coerceError } from '../../core/errors.js';
 import { connectBackoffMs } from './connect-backoff.js';
 import { requestBytes } from './request-bytes.js';
+import { ResponseParser } from './response-parser.js';
+import type { ResponseSink } from './response-parser.js';
 import { TransportError } from './transport-error.js';
 
 /** TLS settings of an https origin. */
@@ -40,21 +44,21 @@ export interface Http1ConnectionOptions {
   random?: () => number;
 }
 
-/** The part of the legacy undici handler interface the connection calls. */
+/**
+ * The part of the legacy undici handler interface the connection calls. Unlike undici's, a body
+ * chunk is a view into a buffer reused after `onData` returns: a handler copies what it keeps.
+ */
 interface H1Handler {
   onHeaders?(statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean;
   onData?(chunk: Buffer): boolean;
   onComplete?(trailers: string[] | null): void;
   onError?(err: Error): void;
+  /** True when this request's body is not wanted: its bytes are skipped, never sliced. */
+  readonly ignoresBody?: boolean;
 }
 
-const CRLF2 = Buffer.from('\r\n\r\n', 'latin1');
-const CRLF = Buffer.from('\r\n', 'latin1');
-const MAX_HEAD = 64 * 1024;
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const ALPN = ['http/1.1'];
-
-const enum Body { None, Length, ChunkSize, ChunkData, ChunkEnd, Trailers, UntilClose }
 
 /**
  * One keep-alive HTTP/1.1 connection (TLS when `tls` is given), one request at a time, speaking
@@ -62,10 +66,10 @@ const enum Body { None, Length, ChunkSize, ChunkData, ChunkEnd, Trailers, UntilC
  * undici's general machinery (request validation and header arrays per request, the wasm parser
  * calling back into JS for every header) cost more CPU per request than the socket itself (see
  * README "Benchmarks"): here the request bytes are serialised once per prepared request and a
- * response head is scanned for the three headers framing depends on. Reads, plain or TLS, land
- * in one shared buffer (`onread`), so there is no allocation per read. Timeouts — connecting
- * included, for `open()` too — are deadlines checked by the owner's sweep (`checkDeadline`), not
- * a timer per request.
+ * response head is read, from its bytes, for the three headers framing depends on. Reads, plain
+ * or TLS, land in one shared buffer (`onread`), parsed in place: no allocation per read.
+ * Timeouts — connecting included, for `open()` too — are deadlines checked by the owner's sweep
+ * (`checkDeadline`), not a timer per request.
  *
  * A connect failure (refused, DNS, TLS handshake or verification, connect timeout) fails the
  * request in flight and every request waiting for this connection with the same error, and sets
@@ -82,11 +86,24 @@ export class Http1Connection {
   private readonly openers: ((connected: boolean) => void)[] = [];
   private session: Buffer | undefined;
   private handler: H1Handler | undefined;
-  private head: Buffer | undefined;
-  private noBody = false;
-  private body = Body.None;
-  private remaining = 0;
-  private sizeLine = '';
+  /** How the parser reaches this connection. */
+  private readonly sink: ResponseSink = {
+    onHead: (status, close) => {
+      const h = this.handler;
+      if (h === undefined) return false;
+      this.closeAfter = close;
+      // The deadline stays the request's: a body trickling in (slowloris) cannot hold it open.
+      this.deadlineCode = 'UND_ERR_BODY_TIMEOUT';
+      h.onHeaders?.(status, NO_HEADERS, noop, '');
+      return this.handler === h;
+    },
+    onBody: (chunk) => {
+      this.handler?.onData?.(chunk);
+    },
+    onEnd: (rest) => this.finish(rest),
+    onError: (err) => this.fail(err),
+  };
+  private readonly parser = new ResponseParser(this.sink);
   private closeAfter = false;
   private deadline = 0;
   private deadlineCode = '';
@@ -170,9 +187,7 @@ export class Http1Connection {
 
   private start(bytes: Buffer, head: boolean, h: H1Handler): void {
     this.handler = h;
-    this.noBody = head;
-    this.body = Body.None;
-    this.head = undefined;
+    this.parser.expect(head, h.ignoresBody !== true);
     this.closeAfter = false;
     this.deadlineCode = 'UND_ERR_HEADERS_TIMEOUT';
     this.deadline = this.now() + this.timeoutMs;
@@ -213,12 +228,15 @@ export class Http1Connection {
   /**
    * Starts connecting; undefined when Node refused the options outright (reported next turn).
    * Reads land in one shared buffer (`onread`, on TLS sockets too: no allocation per read);
-   * whatever outlives the callback is copied (a split response head, body chunks handed on).
+   * whatever outlives the callback is copied (a split response head; body chunks a handler keeps).
    */
   private connect(): Socket | undefined {
     let s: Socket | undefined;
     const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array): boolean => {
-      if (this.socket === s) this.onChunk((buf as Buffer).subarray(0, n));
+      if (this.socket !== s) return true;
+      // Bytes nobody asked for (pipelining is 1): the connection's framing is lost.
+      if (this.handler === undefined) this.fail(new TransportError('unexpected data', 'UND_ERR_SOCKET'));
+      else this.parser.feed(buf as Buffer, 0, n);
       return true;
     } };
     try {
@@ -296,8 +314,8 @@ export class Http1Connection {
     }
     this.drop();
     if (this.handler === undefined) return;
-    if (err === undefined && this.body === Body.UntilClose) {
-      this.finish();
+    if (err === undefined && this.parser.readsUntilClose) {
+      this.finish(false);
       return;
     }
     this.fail(err ?? new TransportError('other side closed', 'UND_ERR_SOCKET'));
@@ -314,7 +332,6 @@ export class Http1Connection {
   private fail(err: Error): void {
     const h = this.handler;
     this.handler = undefined;
-    this.head = undefined;
     this.drop();
     h?.onError?.(err);
     this.next();
@@ -324,148 +341,12 @@ export class Http1Connection {
    * The response is complete: the connection is free before the handler hears (it may send at
    * once). Bytes after it (`rest`) were never asked for, so the connection is dropped.
    */
-  private finish(rest = false): void {
+  private finish(rest: boolean): void {
     const h = this.handler;
     this.handler = undefined;
-    this.body = Body.None;
     if (this.closeAfter || rest) this.drop();
     h?.onComplete?.(null);
     this.next();
-  }
-
-  private onChunk(chunk: Buffer): void {
-    let data = chunk;
-    let off = 0;
-    while (off < data.length) {
-      const h = this.handler;
-      if (h === undefined) {
-        // Bytes nobody asked for (pipelining is 1): the connection's framing is lost.
-        this.fail(new TransportError('unexpected data', 'UND_ERR_SOCKET'));
-        return;
-      }
-      switch (this.body) {
-        case Body.None: {
-          if (this.head !== undefined) {
-            data = Buffer.concat([this.head, data.subarray(off)]);
-            off = 0;
-            this.head = undefined;
-          }
-          const end = data.indexOf(CRLF2, off);
-          if (end < 0) {
-            if (data.length - off > MAX_HEAD) this.fail(new TransportError('response head too large', 'UND_ERR_HEADERS_OVERFLOW'));
-            else this.head = Buffer.from(data.subarray(off));
-            return;
-          }
-          const head = data.toString('latin1', off, end);
-          off = end + 4;
-          if (!this.parseHead(head, off < data.length)) return;
-          break;
-        }
-        case Body.Length: {
-          const n = Math.min(this.remaining, data.length - off);
-          h.onData?.(Buffer.from(data.subarray(off, off + n)));
-          off += n;
-          this.remaining -= n;
-          if (this.remaining === 0) {
-            this.finish(off < data.length);
-            return;
-          }
-          break;
-        }
-        case Body.UntilClose:
-          h.onData?.(Buffer.from(data.subarray(off)));
-          return;
-        case Body.ChunkData: {
-          const n = Math.min(this.remaining, data.length - off);
-          if (n > 0) h.onData?.(Buffer.from(data.subarray(off, off + n)));
-          off += n;
-          this.remaining -= n;
-          if (this.remaining === 0) {
-            this.body = Body.ChunkEnd;
-            this.sizeLine = '';
-          }
-          break;
-        }
-        default: {
-          // ChunkSize, ChunkEnd and Trailers are line-oriented; a line may span reads.
-          const eol = data.indexOf(CRLF, off);
-          const piece = data.toString('latin1', off, eol < 0 ? data.length : eol);
-          if (eol < 0) {
-            this.sizeLine += piece;
-            if (this.sizeLine.length > MAX_HEAD) this.fail(new TransportError('chunk framing too large', 'UND_ERR_SOCKET'));
-            return;
-          }
-          off = eol + 2;
-          const line = this.sizeLine + piece;
-          this.sizeLine = '';
-          if (this.body === Body.ChunkEnd) {
-            this.body = Body.ChunkSize;
-          } else if (this.body === Body.Trailers) {
-            if (line === '') {
-              this.finish(off < data.length);
-              return;
-            }
-          } else {
-            const size = parseInt(line, 16);
-            if (!Number.isFinite(size) || size < 0) {
-              this.fail(new TransportError('invalid chunk size', 'HPE_INVALID_CHUNK_SIZE'));
-              return;
-            }
-            this.body = size === 0 ? Body.Trailers : Body.ChunkData;
-            this.remaining = size;
-          }
-        }
-      }
-    }
-  }
-
-  /** Reads a response head (`rest`: bytes follow it in the read); false when nothing more is to be read. */
-  private parseHead(head: string, rest: boolean): boolean {
-    const h = this.handler;
-    const status = head.startsWith('HTTP/1.') ? Number(head.slice(9, 12)) : Number.NaN;
-    if (h === undefined || !Number.isInteger(status) || status < 100) {
-      this.fail(new TransportError('invalid response status line', 'HPE_INVALID_CONSTANT'));
-      return false;
-    }
-    if (status < 200) return true; // informational (100 Continue …): the real response follows
-    let length = -1;
-    let chunked = false;
-    let close = head.charCodeAt(7) === 48; // HTTP/1.0 closes unless told otherwise
-    for (let at = head.indexOf('\r\n'); at >= 0;) {
-      const next = head.indexOf('\r\n', at + 2);
-      const lineEnd = next < 0 ? head.length : next;
-      const colon = head.indexOf(':', at + 2);
-      if (colon > 0 && colon < lineEnd) {
-        const nameLength = colon - at - 2;
-        // Only the headers framing depends on; compared by length first, so most lines cost one check.
-        if (nameLength === 14 || nameLength === 17 || nameLength === 10) {
-          const name = head.slice(at + 2, colon).toLowerCase();
-          const value = head.slice(colon + 1, lineEnd).trim().toLowerCase();
-          if (name === 'content-length') length = Number(value);
-          else if (name === 'transfer-encoding') chunked = value.endsWith('chunked');
-          else if (name === 'connection') close = value === 'close' || (close && value !== 'keep-alive');
-        }
-      }
-      at = next;
-    }
-    this.closeAfter = close;
-    // The deadline stays the request's: a body trickling in (slowloris) cannot hold it open.
-    this.deadlineCode = 'UND_ERR_BODY_TIMEOUT';
-    h.onHeaders?.(status, NO_HEADERS, noop, '');
-    if (this.handler !== h) return false;
-    if (this.noBody || status === 204 || status === 304 || length === 0) {
-      this.finish(rest);
-      return false;
-    }
-    if (chunked) this.body = Body.ChunkSize;
-    else if (length > 0 && Number.isSafeInteger(length)) {
-      this.remaining = length;
-      this.body = Body.Length;
-    } else {
-      this.body = Body.UntilClose;
-      this.closeAfter = true;
-    }
-    return true;
   }
 }
 

@@ -114,10 +114,15 @@ export class HttpVu implements Vu {
     return true;
   }
 
-  /** @internal */
+  /** @internal The connection reuses the chunk's memory: kept bodies are copied. */
   onData(chunk: Buffer): boolean {
-    if (this.chunks !== undefined) this.chunks.push(chunk);
+    if (this.chunks !== undefined) this.chunks.push(Buffer.from(chunk));
     return true;
+  }
+
+  /** @internal Bodies are read only for checks and extractions; the others are skipped unsliced. */
+  get ignoresBody(): boolean {
+    return this.chunks === undefined;
   }
 
   /** @internal */
