@@ -299,11 +299,16 @@ export function maxParallelism(plan: Pick<LoadPlan, 'phases'>): number {
   return Math.max(1, Number.isFinite(most) ? most : 1);
 }
 
+/** The latency the default `preAllocatedVUs` is sized for (a fast target answers well within it). */
+const EXPECTED_LATENCY_MS = 10;
+
 function planPhases(load: LoadConfig): PlanPhase[] {
   const perMs = (rate: number) => rate / load.timeUnit;
-  const open = (): OpenBounds => {
+  // Connections opened before the first send, by default: what the peak rate keeps busy at
+  // EXPECTED_LATENCY_MS (Little's law), at least 100, at most maxVUs.
+  const open = (peakPerMs: number): OpenBounds => {
     const maxVUs = load.maxVUs ?? Math.max(load.preAllocatedVUs ?? 0, 1000);
-    return { maxVUs, preAllocatedVUs: Math.min(maxVUs, load.preAllocatedVUs ?? Math.min(maxVUs, 100)) };
+    return { maxVUs, preAllocatedVUs: Math.min(maxVUs, load.preAllocatedVUs ?? Math.max(100, Math.ceil(peakPerMs * EXPECTED_LATENCY_MS))) };
   };
   if (load.ws !== undefined) return [{ kind: 'run', executor: { kind: 'constant-vus', vus: load.ws.connections, durationMs: need(load.duration, 'duration') } }];
   const phases: PlanPhase[] = [];
@@ -316,11 +321,13 @@ function planPhases(load: LoadConfig): PlanPhase[] {
       run = { kind: 'ramping-vus', ramps: stagesToRamps(load.vus ?? 0, need(load.stages, 'stages')) };
       break;
     case 'constant-arrival-rate':
-      run = { kind: 'constant-arrival-rate', ratePerMs: perMs(need(load.rate, 'rate')), durationMs: need(load.duration, 'duration'), ...open() };
+      run = { kind: 'constant-arrival-rate', ratePerMs: perMs(need(load.rate, 'rate')), durationMs: need(load.duration, 'duration'), ...open(perMs(need(load.rate, 'rate'))) };
       break;
-    case 'ramping-arrival-rate':
-      run = { kind: 'ramping-arrival-rate', ramps: stagesToRamps(load.rate ?? 0, need(load.stages, 'stages')).map((s) => ({ ...s, from: perMs(s.from), to: perMs(s.to) })), ...open() };
+    case 'ramping-arrival-rate': {
+      const ramps = stagesToRamps(load.rate ?? 0, need(load.stages, 'stages')).map((s) => ({ ...s, from: perMs(s.from), to: perMs(s.to) }));
+      run = { kind: 'ramping-arrival-rate', ramps, ...open(peakLevel(ramps)) };
       break;
+    }
     case 'shared-iterations':
     case 'per-vu-iterations':
       run = { kind: load.executor, vus: load.vus ?? 1, iterations: need(load.iterations ?? fixedCounts(load)?.reduce((a, c) => a + c, 0), 'iterations'), maxDurationMs: load.maxDuration };
@@ -348,7 +355,7 @@ function planPhases(load: LoadConfig): PlanPhase[] {
     kind: 'step',
     step: { index, mode: sw.mode, level },
     executor: sw.mode === 'rate'
-      ? { kind: 'constant-arrival-rate', ratePerMs: perMs(level), durationMs: sw.stepDuration, maxVUs: load.maxVUs ?? 1000, preAllocatedVUs: Math.min(load.maxVUs ?? 1000, load.preAllocatedVUs ?? 100) }
+      ? { kind: 'constant-arrival-rate', ratePerMs: perMs(level), durationMs: sw.stepDuration, ...open(perMs(level)) }
       : { kind: 'constant-vus', vus: level, durationMs: sw.stepDuration },
   }));
   const w = steps[0] === undefined ? undefined : warm(steps[0].executor);
