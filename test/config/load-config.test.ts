@@ -2,18 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfigFile, loadConfigText } from '../../src/config/load-config.js';
 import type { ConfigProblem } from '../../src/config/problem.js';
-import { PwError } from '../../src/core/errors.js';
+import { problemsOfText } from '../helpers/config-problems.js';
 
-function problemsOf(text: string, env: Record<string, string> = {}): ConfigProblem[] {
-  try {
-    loadConfigText(text, 'test.yaml', env);
-  } catch (thrown) {
-    assert.ok(thrown instanceof PwError);
-    assert.equal(thrown.code, 'PW_ERR_CONFIG_INVALID');
-    return thrown.details as ConfigProblem[];
-  }
-  assert.fail('expected the config to be rejected');
-}
+const problemsOf = (text: string, env: Record<string, string> = {}): ConfigProblem[] => problemsOfText(text, 'test.yaml', env);
 
 const THREE_MISTAKES = `targets:
   - name: api

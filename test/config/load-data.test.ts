@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile, loadConfigText } from '../../src/config/load-config.js';
 import type { ConfigProblem } from '../../src/config/problem.js';
-import { hasCode } from '../../src/core/errors.js';
 import { MAX_DATA_ROWS, TableReader } from '../../src/load/draws/data-table.js';
 import type { DataTable } from '../../src/load/draws/data-table.js';
+import { problemsOfFile } from '../helpers/config-problems.js';
 
 let dir: string;
 before(() => {
@@ -41,16 +41,7 @@ function write(name: string, yaml: string): string {
   return file;
 }
 
-/** The problems of a config that must be rejected. */
-function problemsOf(file: string): ConfigProblem[] {
-  try {
-    loadConfigFile(file, {});
-  } catch (e) {
-    assert.ok(hasCode(e, 'PW_ERR_CONFIG_INVALID'), String(e));
-    return (e as { details: ConfigProblem[] }).details;
-  }
-  assert.fail('the config was accepted');
-}
+const problemsOf = (file: string): ConfigProblem[] => problemsOfFile(file);
 
 function expectProblem(problems: readonly ConfigProblem[], line: number, path: string, part: string): void {
   const p = problems.find((x) => x.path === path && x.message.includes(part));

@@ -4,18 +4,9 @@ import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { loadConfigText } from '../../src/config/load-config.js';
 import type { ConfigProblem } from '../../src/config/problem.js';
-import { PwError } from '../../src/core/errors.js';
+import { problemsOfText } from '../helpers/config-problems.js';
 
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    loadConfigText(text, 'steps.yaml', {});
-  } catch (thrown) {
-    assert.ok(thrown instanceof PwError);
-    assert.equal(thrown.code, 'PW_ERR_CONFIG_INVALID');
-    return thrown.details as ConfigProblem[];
-  }
-  assert.fail('expected the config to be rejected');
-}
+const problemsOf = (text: string): ConfigProblem[] => problemsOfText(text, 'steps.yaml');
 
 const HEAD = `targets: [{ name: api, url: "http://127.0.0.1:8000" }]
 probes:

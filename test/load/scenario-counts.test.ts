@@ -16,6 +16,7 @@ import { WHOLE, nthOwned, parseShard, shareOf, splitSegment } from '../../src/lo
 import type { Segment } from '../../src/load/plan/segment.js';
 import { loadConfig } from './load-fixtures.js';
 import { apiTarget } from './targets.js';
+import { problemsOfText } from '../helpers/config-problems.js';
 
 const SEED_000 = [50, 10, 50, 10];
 
@@ -131,16 +132,7 @@ test('the README\'s seed 000 config plans exactly 50/10/50/10 requests', () => {
   assert.deepEqual(plan.scenarios.map((s) => s.name), ['brain', 'trade', 'status', 'chat']);
 });
 
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    loadConfigText(text, 'counts.yaml', {});
-  } catch (thrown) {
-    assert.ok(thrown instanceof PwError);
-    assert.equal(thrown.code, 'PW_ERR_CONFIG_INVALID');
-    return thrown.details as ConfigProblem[];
-  }
-  assert.fail('expected the config to be rejected');
-}
+const problemsOf = (text: string): ConfigProblem[] => problemsOfText(text, 'counts.yaml');
 
 test('per-scenario iterations: the wrong executor, a missing count and a total that is not the sum are errors at their line', () => {
   const problems = problemsOf(`loads:
