@@ -69,6 +69,10 @@ describe('http probe against real servers', () => {
             res.writeHead(302, { location: '/json' });
             return res.end();
           }
+          case '/see-other': {
+            res.writeHead(303, { location: '/echo' });
+            return res.end();
+          }
           case '/loop': {
             res.writeHead(302, { location: `/loop?n=${Number(url.searchParams.get('n') ?? 0) + 1}` });
             return res.end();
@@ -144,6 +148,26 @@ describe('http probe against real servers', () => {
       assert.ok((r.phases.transfer ?? 0) >= 0.29, `transfer ${String(r.phases.transfer)}`);
       // Generous: only a run that waited for the whole header block would reach 290 ms.
       assert.ok((r.phases.ttfb ?? 1) < 0.29, `ttfb ${String(r.phases.ttfb)}`);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('reads a body delimited by the server closing the connection (no length, not chunked)', async () => {
+    const raw = createNetServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"status":');
+        setTimeout(() => socket.end('"ok"}'), 20);
+      });
+    });
+    raw.listen(0, '127.0.0.1');
+    await once(raw, 'listening');
+    try {
+      const r = await runOnce({ url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/` }, { json: [{ path: '$.status', equals: 'ok' }] });
+      assert.equal(r.ok, true, r.message);
+      assert.equal(r.bodyBytes, '{"status":"ok"}'.length);
+      assert.ok(r.phases.transfer !== undefined);
     } finally {
       raw.close();
     }
@@ -314,6 +338,18 @@ describe('http probe against real servers', () => {
       assert.equal(r.ok, true, r.message);
       assert.equal(r.status, 200);
       assert.deepEqual(seen.slice(before).map((s) => s.path), ['/redirect', '/json']);
+    });
+
+    it('turn a POST into a GET on 303, and each hop opens a connection of its own', async () => {
+      const before = seen.length;
+      const sockets = srv.sockets.length;
+      const r = await runOnce({ method: 'POST', url: `${srv.url}/see-other`, json: { a: 1 }, followRedirects: true }, { json: [{ path: '$.method', equals: 'GET' }] });
+      assert.equal(r.ok, true, r.message);
+      assert.deepEqual(seen.slice(before).map((s) => [s.path, s.body]), [['/see-other', '{"a":1}'], ['/echo', '']]);
+      assert.equal(srv.sockets.length, sockets + 2);
+      // Both connections' set-up counts, and ttfb covers both hops.
+      assert.ok(r.phases.connect !== undefined && r.phases.ttfb !== undefined);
+      assert.ok(phaseSum(r) <= r.durationSeconds + 1e-9);
     });
 
     it('stop at maxRedirects, which is a status failure', async () => {
