@@ -19,6 +19,13 @@ describe('trace context', () => {
     assert.deepEqual(parseTraceparent(a.traceparent), a);
   });
 
+  it('never repeats an id across refills of its entropy pool', () => {
+    const contexts = Array.from({ length: 1000 }, () => newTraceContext());
+    assert.equal(new Set(contexts.map((c) => c.traceId)).size, 1000);
+    assert.equal(new Set(contexts.map((c) => c.spanId)).size, 1000);
+    for (const c of contexts) assert.deepEqual(parseTraceparent(c.traceparent), c);
+  });
+
   it('rejects what W3C says to ignore', () => {
     const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
     const span = '00f067aa0ba902b7';
