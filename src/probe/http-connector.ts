@@ -45,8 +45,20 @@ export interface TimedConnectionOptions {
   /** The URL's hostname (brackets of an IPv6 literal removed). */
   hostname: string;
   port: number;
+  /** The TLS SNI name (`serverNameOf` the request's host), none for an IP literal. */
+  servername: string | undefined;
   /** Verify the server certificate (tlsVerify). */
   rejectUnauthorized: boolean;
+}
+
+/**
+ * The SNI name for a `host` header value (`name`, `name:port`, `[v6]:port`): the name, or
+ * undefined for an IP literal (SNI carries names only). The header, not the URL, so a probe of
+ * `https://10.0.0.5/` with `host: api.example.com` asks for that virtual host's certificate.
+ */
+export function serverNameOf(host: string): string | undefined {
+  const name = host.startsWith('[') ? host.slice(1, Math.max(1, host.indexOf(']'))) : host.replace(/:\d*$/, '');
+  return name === '' || isIP(name) !== 0 ? undefined : name;
 }
 
 /** A fresh, empty timeline. */
@@ -76,7 +88,7 @@ export function openTimedConnection(options: TimedConnectionOptions, timeline: C
   const { hostname: host, port } = options;
   let socket: Socket;
   if (tls) {
-    const servername = isIP(host) === 0 ? host : undefined;
+    const { servername } = options;
     socket = tlsConnect({
       host,
       port,

@@ -16,7 +16,7 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { coerceError } from '../core/errors.js';
-import { destroySockets, failedSetupStep, firstByteAt, markSent, newConnectTimeline, openTimedConnection, setupPhases, ttfbSeconds } from './http-connector.js';
+import { destroySockets, failedSetupStep, firstByteAt, markSent, newConnectTimeline, openTimedConnection, serverNameOf, setupPhases, ttfbSeconds } from './http-connector.js';
 import type { ConnectTimeline, ConnectionTiming } from './http-connector.js';
 import { classifyFailure, failureMessage } from './http-failure.js';
 import { redirectTarget } from './http-redirect.js';
@@ -94,16 +94,18 @@ function send(req: ExchangeRequest, s: ExchangeSettings, timeline: ConnectTimeli
     const url = new URL(req.url);
     const https = url.protocol === 'https:';
     let timing: ConnectionTiming | undefined;
+    // A probe's own host header (a virtual host) wins, for the request and for SNI.
+    const host = req.headers.host ?? url.host;
     const clientRequest = httpRequest({
       method: req.method,
       path: `${url.pathname}${url.search}`,
-      // `host` first: a probe's own host header (a virtual host) wins.
-      headers: { host: url.host, ...req.headers },
+      headers: { ...req.headers, host },
       createConnection: () => {
         const connection = openTimedConnection({
           protocol: url.protocol,
           hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
           port: url.port === '' ? (https ? 443 : 80) : Number(url.port),
+          servername: serverNameOf(host),
           rejectUnauthorized: s.tlsVerify,
         }, timeline);
         timing = connection.timing;

@@ -1,7 +1,7 @@
 /** The HTTP probe's pure parts: phase arithmetic, failure classification, redirects, trace ids, the CLI table. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { failedSetupStep, firstByteAt, newConnectTimeline, setupPhases, ttfbSeconds } from '../../src/probe/http-connector.js';
+import { failedSetupStep, firstByteAt, newConnectTimeline, serverNameOf, setupPhases, ttfbSeconds } from '../../src/probe/http-connector.js';
 import type { ConnectionTiming } from '../../src/probe/http-connector.js';
 import { classifyFailure } from '../../src/probe/http-failure.js';
 import { redirectTarget } from '../../src/probe/http-redirect.js';
@@ -105,6 +105,12 @@ describe('phase arithmetic', () => {
     assert.equal(failedSetupStep(timeline({ startAt: 0, connectAt: 1, tls: true })), 'tls');
     assert.equal(failedSetupStep(timeline({ startAt: 0, connectAt: 1, secureAt: 2, tls: true })), undefined);
     assert.equal(failedSetupStep(timeline()), undefined);
+  });
+
+  it('takes the SNI name from a host header value, none for an IP literal', () => {
+    assert.equal(serverNameOf('api.example.com'), 'api.example.com');
+    assert.equal(serverNameOf('api.example.com:8443'), 'api.example.com');
+    for (const ip of ['10.0.0.5', '10.0.0.5:443', '[::1]', '[::1]:8443', '']) assert.equal(serverNameOf(ip), undefined, ip);
   });
 
   it('classifies by code along the cause chain, then by the step', () => {

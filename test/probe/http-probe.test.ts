@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { createHttpProbe } from '../../src/probe/http-probe.js';
 import { newTraceContext } from '../../src/probe/trace-context.js';
 import type { ProbeResult, ResolvedTarget } from '../../src/probe/types.js';
@@ -365,8 +366,15 @@ describe('http probe against real servers', () => {
 describe('http probe over TLS', () => {
   const tls = selfSignedCert();
   let srv: TestServer | undefined;
+  /** The SNI name of each request the server answered (false: none was sent). */
+  const sni: (string | false | null)[] = [];
   before(async () => {
-    if (tls !== undefined) srv = await startHttpsServer(tls, (_req, res) => sendJson(res, { status: 'ok' }));
+    if (tls !== undefined) {
+      srv = await startHttpsServer(tls, (req, res) => {
+        sni.push((req.socket as TLSSocket).servername);
+        sendJson(res, { status: 'ok' });
+      });
+    }
   });
   after(() => srv?.close());
   const skip = tls === undefined ? 'openssl is not available to make a self-signed certificate' : false;
@@ -397,5 +405,15 @@ describe('http probe over TLS', () => {
     }
     assert.ok((r.phases.tls ?? 0) > 0);
     assert.ok(phaseSum(r) <= r.durationSeconds + 1e-9);
+  });
+
+  it('sends SNI from the host: the URL\'s name, a host header\'s, none for an IP literal', { skip }, async () => {
+    const port = srv?.port ?? 0;
+    const before = sni.length;
+    for (const [url, headers] of [[`https://localhost:${port}/`, undefined], [`https://127.0.0.1:${port}/`, { host: 'virtual.test' }], [`https://127.0.0.1:${port}/`, undefined]] as const) {
+      const r = await runOnce({ url, tlsVerify: false, ...(headers === undefined ? {} : { headers }) });
+      assert.equal(r.ok, true, r.message);
+    }
+    assert.deepEqual(sni.slice(before), ['localhost', 'virtual.test', false]);
   });
 });
