@@ -154,6 +154,8 @@ export async function exchange(req: ExchangeRequest, s: ExchangeSettings, run: E
       const next = redirectTarget(current, res.statusCode ?? 0, res.headers.location);
       if (next === undefined) break;
       res.destroy();
+      // An abort that found no socket open (between hops) must still stop the run.
+      if (run.signal.aborted) throw coerceError(run.signal.reason);
       current = next;
       res = await send(current, s, timeline);
     }

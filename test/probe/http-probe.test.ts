@@ -70,6 +70,10 @@ describe('http probe against real servers', () => {
             res.writeHead(302, { location: '/json' });
             return res.end();
           }
+          case '/to-hang': {
+            res.writeHead(307, { location: '/hang' });
+            return res.end();
+          }
           case '/see-other': {
             res.writeHead(303, { location: '/echo' });
             return res.end();
@@ -351,6 +355,15 @@ describe('http probe against real servers', () => {
       // Both connections' set-up counts, and ttfb covers both hops.
       assert.ok(r.phases.connect !== undefined && r.phases.ttfb !== undefined);
       assert.ok(phaseSum(r) <= r.durationSeconds + 1e-9);
+    });
+
+    it('time out on a later hop, and that hop\'s connection is closed', async () => {
+      const first = srv.nextSocket();
+      const second = srv.nextSocket();
+      const r = await runOnce({ url: `${srv.url}/to-hang`, followRedirects: true, timeout: 300 });
+      assert.equal(r.reason, 'timeout', r.message);
+      assert.ok(r.phases.connect !== undefined && r.phases.ttfb === undefined);
+      await Promise.all([closed(await first), closed(await second)]);
     });
 
     it('stop at maxRedirects, which is a status failure', async () => {
