@@ -1,21 +1,18 @@
 /**
- * The socket factory behind the HTTP probe, timed. undici's own connector hides when DNS ended and
- * when TCP connected under TLS, so the probe brings a small one that records each step on a
- * per-run timeline: a wrapped `dns.lookup`, the socket's `connect`, and `secureConnect`. It also
- * remembers every socket it made so the run can destroy them all, whatever undici did with them.
- * TLS sessions are never resumed: each run pays, and so measures, a full handshake.
- * When undici writes a request on one of these sockets (its `undici:client:sendHeaders`
- * diagnostics channel) the time is recorded, and so is the first `readable` after it, through a
- * listener put ahead of undici's parser: time to first byte is then wire time, and client-side
- * work (undici compiles its HTTP parser on first use: tens of ms) is not billed to the server.
+ * The connections behind the HTTP probe, timed. Each request of a run gets a socket of its own
+ * (handed to `node:http` as its `createConnection`), and every step of its set-up is recorded on
+ * the run's timeline: a wrapped `dns.lookup` (start and end), the socket's `connect`, and
+ * `secureConnect`. TLS sessions are never resumed (no session is ever passed in): each run pays,
+ * and so measures, a full handshake. The first bytes of a response are timed by a `data`
+ * listener put ahead of the HTTP parser's, so time to first byte is wire time and the client's
+ * parsing is not billed to the server. The timeline remembers every socket so the run can
+ * destroy them all, however it ended.
  */
-import { subscribe } from 'node:diagnostics_channel';
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { buildConnector } from 'undici';
 
 /** Timestamps (ms, `performance.now()`) of one connection's set-up. */
 export interface ConnectionTiming {
@@ -27,42 +24,12 @@ export interface ConnectionTiming {
   tls: boolean;
   /** The lookup itself failed (its error is the connection's error). */
   dnsFailed?: boolean;
-  /** When the first request's headers were handed to this socket. */
+  /** When the first request was written to this socket. */
   firstSentAt?: number;
-  /** When the latest request's headers were handed to this socket. */
+  /** When the latest request was written to this socket. */
   lastSentAt?: number;
   /** When the first bytes of the response to the latest request arrived. */
   firstByteAt?: number;
-  awaitingByte?: boolean;
-}
-
-/** Sockets made by timed connectors, to their timing (weak: a finished run leaves nothing behind). */
-const bySocket = new WeakMap<object, { timing: ConnectionTiming; now: () => number }>();
-let watchingSends = false;
-
-/** Subscribes once, process-wide, to undici's "request headers sent" channel. */
-function watchRequestSends(): void {
-  if (watchingSends) return;
-  watchingSends = true;
-  subscribe('undici:client:sendHeaders', (message) => {
-    const socket = (message as { socket?: unknown }).socket;
-    if (typeof socket !== 'object' || socket === null) return;
-    const entry = bySocket.get(socket);
-    if (entry === undefined) return;
-    const { timing, now } = entry;
-    const at = now();
-    timing.firstSentAt ??= at;
-    if (timing.lastSentAt === undefined) {
-      // Ahead of undici's own listener, which parses (and so delays) before we would see it.
-      (socket as Socket).prependListener('readable', () => {
-        if (timing.awaitingByte !== true) return;
-        timing.firstByteAt = now();
-        timing.awaitingByte = false;
-      });
-    }
-    timing.lastSentAt = at;
-    timing.awaitingByte = true;
-  });
 }
 
 /** One run's record of connection set-up. */
@@ -71,12 +38,27 @@ export interface ConnectTimeline {
   readonly sockets: Set<Socket>;
 }
 
-/** Options of `createTimedConnector`. */
-export interface TimedConnectorOptions {
+/** Where to connect and how. */
+export interface TimedConnectionOptions {
+  /** `http:` or `https:`. */
+  protocol: string;
+  /** The URL's hostname (brackets of an IPv6 literal removed). */
+  hostname: string;
+  port: number;
+  /** The TLS SNI name (`serverNameOf` the request's host), none for an IP literal. */
+  servername: string | undefined;
   /** Verify the server certificate (tlsVerify). */
   rejectUnauthorized: boolean;
-  /** A monotonic millisecond clock. */
-  now: () => number;
+}
+
+/**
+ * The SNI name for a `host` header value (`name`, `name:port`, `[v6]:port`): the name, or
+ * undefined for an IP literal (SNI carries names only). The header, not the URL, so a probe of
+ * `https://10.0.0.5/` with `host: api.example.com` asks for that virtual host's certificate.
+ */
+export function serverNameOf(host: string): string | undefined {
+  const name = host.startsWith('[') ? host.slice(1, Math.max(1, host.indexOf(']'))) : host.replace(/:\d*$/, '');
+  return name === '' || isIP(name) !== 0 ? undefined : name;
 }
 
 /** A fresh, empty timeline. */
@@ -84,69 +66,64 @@ export function newConnectTimeline(): ConnectTimeline {
   return { connections: [], sockets: new Set() };
 }
 
-/** An undici `connect` function that records set-up timings on `timeline`. */
-export function createTimedConnector(options: TimedConnectorOptions, timeline: ConnectTimeline): buildConnector.connector {
-  const { now } = options;
-  watchRequestSends();
-  return (opts, callback) => {
-    const tls = opts.protocol === 'https:';
-    const timing: ConnectionTiming = { startAt: now(), tls };
-    timeline.connections.push(timing);
+/**
+ * Opens a connection recording its set-up on `timeline` (as the connection's `timing`, also
+ * returned, on which `markSent` records the request). The caller hands the socket to its HTTP
+ * client; errors are that client's to report.
+ */
+export function openTimedConnection(options: TimedConnectionOptions, timeline: ConnectTimeline): { socket: Socket; timing: ConnectionTiming } {
+  const tls = options.protocol === 'https:';
+  const timing: ConnectionTiming = { startAt: performance.now(), tls };
+  timeline.connections.push(timing);
 
-    const lookup = (hostname: string, lookupOptions: LookupOptions, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
-      timing.lookupStartAt = now();
-      dnsLookup(hostname, lookupOptions, (err, address, family) => {
-        timing.lookupEndAt = now();
-        if (err !== null) timing.dnsFailed = true;
-        cb(err, address, family);
-      });
-    };
-
-    const port = Number(opts.port) || (tls ? 443 : 80);
-    const host = opts.hostname;
-    let socket: Socket;
-    if (tls) {
-      const servername = opts.servername || (isIP(host) === 0 ? host : undefined);
-      socket = tlsConnect({
-        host,
-        port,
-        lookup,
-        ...(servername === undefined ? {} : { servername }),
-        rejectUnauthorized: options.rejectUnauthorized,
-        ALPNProtocols: ['http/1.1'],
-      });
-    } else {
-      socket = netConnect({ host, port, lookup });
-    }
-    timeline.sockets.add(socket);
-    bySocket.set(socket, { timing, now });
-    socket.setNoDelay(true);
-
-    let pending: buildConnector.Callback | null = callback;
-    const settle = (err: Error | null): void => {
-      if (pending === null) return;
-      const cb = pending;
-      pending = null;
-      if (err === null) cb(null, socket);
-      else cb(err, null);
-    };
-    socket.once('connect', () => {
-      timing.connectAt = now();
-      if (!tls) settle(null);
-    });
-    if (tls) {
-      socket.once('secureConnect', () => {
-        timing.secureAt = now();
-        settle(null);
-      });
-    }
-    // Stays attached: an error after hand-over is undici's to report, never an uncaught one.
-    socket.on('error', (err) => settle(err));
-    socket.once('close', () => {
-      timeline.sockets.delete(socket);
-      settle(new Error('socket closed before it was ready'));
+  const lookup = (hostname: string, lookupOptions: LookupOptions, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
+    timing.lookupStartAt = performance.now();
+    dnsLookup(hostname, lookupOptions, (err, address, family) => {
+      timing.lookupEndAt = performance.now();
+      if (err !== null) timing.dnsFailed = true;
+      cb(err, address, family);
     });
   };
+
+  const { hostname: host, port } = options;
+  let socket: Socket;
+  if (tls) {
+    const { servername } = options;
+    socket = tlsConnect({
+      host,
+      port,
+      lookup,
+      ...(servername === undefined ? {} : { servername }),
+      rejectUnauthorized: options.rejectUnauthorized,
+      ALPNProtocols: ['http/1.1'],
+    });
+    socket.once('secureConnect', () => { timing.secureAt = performance.now(); });
+  } else {
+    socket = netConnect({ host, port, lookup });
+  }
+  socket.once('connect', () => { timing.connectAt = performance.now(); });
+  socket.setNoDelay(true);
+  // The HTTP client reports errors while it owns the socket; this keeps a late one (an RST after
+  // the response) from being an uncaught exception.
+  socket.on('error', ignore);
+  timeline.sockets.add(socket);
+  socket.once('close', () => timeline.sockets.delete(socket));
+  // Ahead of the HTTP parser's listener, which would parse (and so delay) before we saw it.
+  socket.prependListener('data', () => {
+    if (timing.lastSentAt !== undefined && timing.firstByteAt === undefined) timing.firstByteAt = performance.now();
+  });
+  return { socket, timing };
+}
+
+function ignore(): void {
+  // Reported (or irrelevant) elsewhere: see openTimedConnection.
+}
+
+/** Records that a request was written on the connection: ttfb starts here. */
+export function markSent(timing: ConnectionTiming): void {
+  const at = performance.now();
+  timing.firstSentAt ??= at;
+  timing.lastSentAt = at;
 }
 
 /** Summed set-up phases in seconds; a phase that never completed on any connection is absent. */
@@ -180,7 +157,7 @@ export function firstByteAt(timeline: ConnectTimeline, headersAt: number): numbe
 /**
  * Time to first byte in seconds: from the first request being written to the first bytes of the
  * final response (so redirect hops count), less the set-up of connections opened meanwhile (a
- * redirect to another origin).
+ * redirect opens a new connection).
  */
 export function ttfbSeconds(timeline: ConnectTimeline, t0: number, headersAt: number): number {
   let sentAt: number | undefined;
@@ -206,7 +183,7 @@ export function failedSetupStep(timeline: ConnectTimeline): 'dns' | 'connect' | 
 }
 
 /** Destroys every socket the run opened (a body over the cap, a timeout): nothing is left hanging. */
-export function destroySockets(timeline: ConnectTimeline): void {
-  for (const socket of timeline.sockets) socket.destroy();
+export function destroySockets(timeline: ConnectTimeline, err?: Error): void {
+  for (const socket of timeline.sockets) socket.destroy(err);
   timeline.sockets.clear();
 }

@@ -1,6 +1,6 @@
 /**
  * Maps what went wrong in an HTTP probe run to a stable failure reason. The error's code decides
- * first (walking `cause`, since undici and fetch wrap socket errors); where the code is vague, the
+ * first (walking `cause`, since HTTP clients and fetch wrap socket errors); where the code is vague, the
  * set-up step the run stopped in decides (an error during the TLS handshake is a TLS failure).
  */
 import type { FailureReason } from './types.js';

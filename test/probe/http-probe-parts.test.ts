@@ -1,9 +1,10 @@
-/** The HTTP probe's pure parts: phase arithmetic, failure classification, trace ids, the CLI table. */
+/** The HTTP probe's pure parts: phase arithmetic, failure classification, redirects, trace ids, the CLI table. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { failedSetupStep, firstByteAt, newConnectTimeline, setupPhases, ttfbSeconds } from '../../src/probe/http-connector.js';
+import { failedSetupStep, firstByteAt, newConnectTimeline, serverNameOf, setupPhases, ttfbSeconds } from '../../src/probe/http-connector.js';
 import type { ConnectionTiming } from '../../src/probe/http-connector.js';
 import { classifyFailure } from '../../src/probe/http-failure.js';
+import { redirectTarget } from '../../src/probe/http-redirect.js';
 import { formatPhaseTable } from '../../src/probe/probe-format.js';
 import { newTraceContext, parseTraceparent } from '../../src/probe/trace-context.js';
 import type { ProbeResult } from '../../src/probe/types.js';
@@ -16,6 +17,13 @@ describe('trace context', () => {
     assert.notEqual(a.traceId, b.traceId);
     assert.notEqual(a.spanId, b.spanId);
     assert.deepEqual(parseTraceparent(a.traceparent), a);
+  });
+
+  it('never repeats an id across refills of its entropy pool', () => {
+    const contexts = Array.from({ length: 1000 }, () => newTraceContext());
+    assert.equal(new Set(contexts.map((c) => c.traceId)).size, 1000);
+    assert.equal(new Set(contexts.map((c) => c.spanId)).size, 1000);
+    for (const c of contexts) assert.deepEqual(parseTraceparent(c.traceparent), c);
   });
 
   it('rejects what W3C says to ignore', () => {
@@ -99,6 +107,12 @@ describe('phase arithmetic', () => {
     assert.equal(failedSetupStep(timeline()), undefined);
   });
 
+  it('takes the SNI name from a host header value, none for an IP literal', () => {
+    assert.equal(serverNameOf('api.example.com'), 'api.example.com');
+    assert.equal(serverNameOf('api.example.com:8443'), 'api.example.com');
+    for (const ip of ['10.0.0.5', '10.0.0.5:443', '[::1]', '[::1]:8443', '']) assert.equal(serverNameOf(ip), undefined, ip);
+  });
+
   it('classifies by code along the cause chain, then by the step', () => {
     const coded = (code: string, cause?: unknown) => Object.assign(new Error(code), { code, cause });
     const none = { timedOut: false, setupStep: undefined } as const;
@@ -109,5 +123,36 @@ describe('phase arithmetic', () => {
     assert.equal(classifyFailure(coded('ECONNRESET'), { timedOut: true, setupStep: undefined }), 'timeout');
     assert.equal(classifyFailure(coded('UND_ERR_HEADERS_TIMEOUT'), none), 'timeout');
     assert.equal(classifyFailure(new Error('weird'), none), 'error');
+  });
+});
+
+describe('redirectTarget', () => {
+  const post = { url: 'http://a.test/login?x=1', method: 'POST', headers: { authorization: 'Bearer t', cookie: 'c=1', 'content-type': 'application/json', 'x-team': 'a', host: 'a.test' }, body: '{}' };
+
+  it('resolves a relative location and keeps a 307/308 request as it was (host recomputed)', () => {
+    for (const status of [307, 308]) {
+      assert.deepEqual(redirectTarget(post, status, '/next'), { ...post, url: 'http://a.test/next', headers: { authorization: 'Bearer t', cookie: 'c=1', 'content-type': 'application/json', 'x-team': 'a' } });
+    }
+  });
+
+  it('turns a 303, and a 301/302 after a POST, into a GET without body or body headers', () => {
+    for (const status of [301, 302, 303]) {
+      assert.deepEqual(redirectTarget(post, status, 'http://a.test/me'), { url: 'http://a.test/me', method: 'GET', headers: { authorization: 'Bearer t', cookie: 'c=1', 'x-team': 'a' } }, String(status));
+    }
+    const put = { ...post, method: 'PUT' };
+    assert.equal(redirectTarget(put, 302, '/p')?.method, 'PUT', 'only a POST becomes a GET on 301/302');
+    assert.equal(redirectTarget(put, 303, '/p')?.method, 'GET');
+  });
+
+  it('drops credentials on the way to another origin', () => {
+    const next = redirectTarget(post, 307, 'https://b.test/');
+    assert.deepEqual(next?.headers, { 'content-type': 'application/json', 'x-team': 'a' });
+  });
+
+  it('is not a redirect without a location, outside 3xx redirects, or to another scheme', () => {
+    assert.equal(redirectTarget(post, 302, undefined), undefined);
+    assert.equal(redirectTarget(post, 304, '/x'), undefined);
+    assert.equal(redirectTarget(post, 200, '/x'), undefined);
+    assert.equal(redirectTarget(post, 302, 'ftp://a.test/x'), undefined);
   });
 });

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { createHttpProbe } from '../../src/probe/http-probe.js';
 import { newTraceContext } from '../../src/probe/trace-context.js';
 import type { ProbeResult, ResolvedTarget } from '../../src/probe/types.js';
@@ -67,6 +68,14 @@ describe('http probe against real servers', () => {
           }
           case '/redirect': {
             res.writeHead(302, { location: '/json' });
+            return res.end();
+          }
+          case '/to-hang': {
+            res.writeHead(307, { location: '/hang' });
+            return res.end();
+          }
+          case '/see-other': {
+            res.writeHead(303, { location: '/echo' });
             return res.end();
           }
           case '/loop': {
@@ -144,6 +153,26 @@ describe('http probe against real servers', () => {
       assert.ok((r.phases.transfer ?? 0) >= 0.29, `transfer ${String(r.phases.transfer)}`);
       // Generous: only a run that waited for the whole header block would reach 290 ms.
       assert.ok((r.phases.ttfb ?? 1) < 0.29, `ttfb ${String(r.phases.ttfb)}`);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('reads a body delimited by the server closing the connection (no length, not chunked)', async () => {
+    const raw = createNetServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"status":');
+        setTimeout(() => socket.end('"ok"}'), 20);
+      });
+    });
+    raw.listen(0, '127.0.0.1');
+    await once(raw, 'listening');
+    try {
+      const r = await runOnce({ url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/` }, { json: [{ path: '$.status', equals: 'ok' }] });
+      assert.equal(r.ok, true, r.message);
+      assert.equal(r.bodyBytes, '{"status":"ok"}'.length);
+      assert.ok(r.phases.transfer !== undefined);
     } finally {
       raw.close();
     }
@@ -316,6 +345,27 @@ describe('http probe against real servers', () => {
       assert.deepEqual(seen.slice(before).map((s) => s.path), ['/redirect', '/json']);
     });
 
+    it('turn a POST into a GET on 303, and each hop opens a connection of its own', async () => {
+      const before = seen.length;
+      const sockets = srv.sockets.length;
+      const r = await runOnce({ method: 'POST', url: `${srv.url}/see-other`, json: { a: 1 }, followRedirects: true }, { json: [{ path: '$.method', equals: 'GET' }] });
+      assert.equal(r.ok, true, r.message);
+      assert.deepEqual(seen.slice(before).map((s) => [s.path, s.body]), [['/see-other', '{"a":1}'], ['/echo', '']]);
+      assert.equal(srv.sockets.length, sockets + 2);
+      // Both connections' set-up counts, and ttfb covers both hops.
+      assert.ok(r.phases.connect !== undefined && r.phases.ttfb !== undefined);
+      assert.ok(phaseSum(r) <= r.durationSeconds + 1e-9);
+    });
+
+    it('time out on a later hop, and that hop\'s connection is closed', async () => {
+      const first = srv.nextSocket();
+      const second = srv.nextSocket();
+      const r = await runOnce({ url: `${srv.url}/to-hang`, followRedirects: true, timeout: 300 });
+      assert.equal(r.reason, 'timeout', r.message);
+      assert.ok(r.phases.connect !== undefined && r.phases.ttfb === undefined);
+      await Promise.all([closed(await first), closed(await second)]);
+    });
+
     it('stop at maxRedirects, which is a status failure', async () => {
       const before = seen.length;
       const r = await runOnce({ url: `${srv.url}/loop`, followRedirects: true, maxRedirects: 2 });
@@ -329,8 +379,15 @@ describe('http probe against real servers', () => {
 describe('http probe over TLS', () => {
   const tls = selfSignedCert();
   let srv: TestServer | undefined;
+  /** The SNI name of each request the server answered (false: none was sent). */
+  const sni: (string | false | null)[] = [];
   before(async () => {
-    if (tls !== undefined) srv = await startHttpsServer(tls, (_req, res) => sendJson(res, { status: 'ok' }));
+    if (tls !== undefined) {
+      srv = await startHttpsServer(tls, (req, res) => {
+        sni.push((req.socket as TLSSocket).servername);
+        sendJson(res, { status: 'ok' });
+      });
+    }
   });
   after(() => srv?.close());
   const skip = tls === undefined ? 'openssl is not available to make a self-signed certificate' : false;
@@ -361,5 +418,15 @@ describe('http probe over TLS', () => {
     }
     assert.ok((r.phases.tls ?? 0) > 0);
     assert.ok(phaseSum(r) <= r.durationSeconds + 1e-9);
+  });
+
+  it('sends SNI from the host: the URL\'s name, a host header\'s, none for an IP literal', { skip }, async () => {
+    const port = srv?.port ?? 0;
+    const before = sni.length;
+    for (const [url, headers] of [[`https://localhost:${port}/`, undefined], [`https://127.0.0.1:${port}/`, { host: 'virtual.test' }], [`https://127.0.0.1:${port}/`, undefined]] as const) {
+      const r = await runOnce({ url, tlsVerify: false, ...(headers === undefined ? {} : { headers }) });
+      assert.equal(r.ok, true, r.message);
+    }
+    assert.deepEqual(sni.slice(before), ['localhost', 'virtual.test', false]);
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * CPU time per HTTP probe run, in-process: the figure behind the daemon's CPU at 1,000 probes
+ * (README, "The CPU is the probes'"). One probe runs against a plain (then a TLS) target in its
+ * own process, ten runs in flight at a time, after a warm-up; user + system CPU of this process
+ * per run. CPU time rather than wall time because the machines it runs on are shared; pin it to
+ * one core and compare checkouts side by side, alternating:
+ *
+ *   taskset -c 1 npx tsx bench/probe-run-cpu.ts [--runs 3000] [--tls-runs 1000]
+ */
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadConfigText } from '../src/config/load-config.js';
+import type { ProbeRunner } from '../src/probe/types.js';
+import { buildProbeRunners } from '../src/probe/build-probes.js';
+import { newTraceContext } from '../src/probe/trace-context.js';
+import { selfSignedCert } from '../test/probe/http-fixtures.js';
+
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '3000' }, 'tls-runs': { type: 'string', default: '1000' } } });
+
+/** A target answering "ok" in its own process (its CPU is not ours); resolves with its port. */
+async function startTarget(tls: { key: string; cert: string } | undefined): Promise<{ port: number; stop: () => void }> {
+  const server = tls === undefined
+    ? "require('http').createServer((q, r) => r.end('ok'))"
+    : "require('https').createServer(JSON.parse(process.env.PW_BENCH_TLS), (q, r) => r.end('ok'))";
+  const child = spawn(process.execPath, ['-e', `${server}.listen(0, '127.0.0.1', function () { console.log(this.address().port) })`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PW_BENCH_TLS: JSON.stringify(tls ?? {}) },
+  });
+  const port = await new Promise<number>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+  return { port, stop: () => child.kill() };
+}
+
+/** µs of CPU per run over `runs` runs, ten at a time, after 500 warm-up runs. */
+async function cpuPerRun(probe: ProbeRunner, runs: number): Promise<{ cpuUsPerRun: number; userUs: number; sysUs: number; failures: number }> {
+  let failures = 0;
+  const batch = () => Promise.all(Array.from({ length: 10 }, async () => {
+    if (!(await probe.run({ traceContext: newTraceContext() })).ok) failures++;
+  }));
+  for (let i = 0; i < 50; i++) await batch();
+  failures = 0;
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < runs / 10; i++) await batch();
+  const c = process.cpuUsage(c0);
+  const round = (us: number) => Math.round((us / runs) * 10) / 10;
+  return { cpuUsPerRun: round(c.user + c.system), userUs: round(c.user), sysUs: round(c.system), failures };
+}
+
+async function measure(scheme: 'http' | 'https', runs: number, tls?: { key: string; cert: string }): Promise<void> {
+  const target = await startTarget(tls);
+  try {
+    const config = loadConfigText(`probes:\n  - { name: p, type: http, every: 10s, http: { url: "${scheme}://localhost:${target.port}/p", timeout: 5s, tlsVerify: false } }\n`, 'bench.yaml');
+    const [probe] = buildProbeRunners(config, new Map());
+    if (probe === undefined) throw new Error('no probe built');
+    console.log(JSON.stringify({ scheme, runs, loadavg: loadavg().map((l) => l.toFixed(2)).join(' '), ...(await cpuPerRun(probe, runs)) }));
+  } finally {
+    target.stop();
+  }
+}
+
+await measure('http', Number(args.runs));
+const cert = selfSignedCert();
+if (cert === undefined) console.error('openssl is not available: no TLS figure');
+else await measure('https', Number(args['tls-runs']), cert);
