@@ -3,8 +3,8 @@
  * first bytes to the last byte of the response (by its `content-length`). The probes bench puts it
  * between Prometheus and the daemon because Prometheus' own `scrape_duration_seconds` also counts
  * the time Prometheus spends parsing and storing the samples (40,000 series for 1,000 probes),
- * which says nothing about how fast the daemon answered. A response without `content-length`
- * (chunked) is not timed.
+ * which says nothing about how fast the daemon answered. A response ends at its `content-length`,
+ * or, chunked (the daemon streams /metrics in gzipped slices), at its last chunk `0\r\n\r\n`.
  */
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
@@ -18,6 +18,7 @@ export interface TimingProxy {
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+const LAST_CHUNK = Buffer.from('\r\n0\r\n\r\n');
 
 /** Forwards 127.0.0.1:<port> to 127.0.0.1:`targetPort`, timing every answer. */
 export async function startTimingProxy(targetPort: number): Promise<TimingProxy> {
@@ -29,11 +30,20 @@ export async function startTimingProxy(targetPort: number): Promise<TimingProxy>
     sockets.add(upstream);
     let startedAt: number | undefined;
     let head = Buffer.alloc(0);
-    let remaining: number | undefined;
+    /** Body bytes still to come (content-length), 'chunked', or undefined while the head is read. */
+    let remaining: number | 'chunked' | undefined;
+    /** The last bytes of a chunked body, to find its end across data events. */
+    let tail = Buffer.alloc(0);
     client.on('data', (chunk: Buffer) => {
       startedAt ??= performance.now();
       upstream.write(chunk);
     });
+    const answered = (): void => {
+      if (startedAt !== undefined) answersMs.push(performance.now() - startedAt);
+      startedAt = undefined;
+      remaining = undefined;
+      tail = Buffer.alloc(0);
+    };
     upstream.on('data', (chunk: Buffer) => {
       client.write(chunk);
       if (startedAt === undefined) return;
@@ -42,22 +52,24 @@ export async function startTimingProxy(targetPort: number): Promise<TimingProxy>
         head = Buffer.concat([head, chunk]);
         const end = head.indexOf(HEADER_END);
         if (end < 0) return;
-        const length = /\r\ncontent-length:\s*(\d+)/i.exec(head.subarray(0, end).toString('latin1'));
-        if (length === null) {
-          startedAt = undefined;
-          head = Buffer.alloc(0);
-          return;
-        }
-        remaining = Number(length[1]);
+        const text = head.subarray(0, end).toString('latin1');
+        const length = /\r\ncontent-length:\s*(\d+)/i.exec(text);
         body = head.subarray(end + HEADER_END.length);
         head = Buffer.alloc(0);
+        if (length !== null) remaining = Number(length[1]);
+        else if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(text)) remaining = 'chunked';
+        else {
+          startedAt = undefined;
+          return;
+        }
+      }
+      if (remaining === 'chunked') {
+        tail = Buffer.concat([tail, body]).subarray(-LAST_CHUNK.length);
+        if (tail.equals(LAST_CHUNK)) answered();
+        return;
       }
       remaining -= body.length;
-      if (remaining <= 0) {
-        answersMs.push(performance.now() - startedAt);
-        startedAt = undefined;
-        remaining = undefined;
-      }
+      if (remaining <= 0) answered();
     });
     const close = (): void => {
       client.destroy();
