@@ -79,8 +79,10 @@ test('three --shard i/3 daemons: each probe runs once, the load adds up, Prometh
 
   // The scheduled load: the three shards fire at the same cron tick and add up to the rate.
   await p.waitUntil('the sharded load running for 8 s', async () => ((await value('sum(increase(perfwarden_load_requests_total[30s]))'))[0] ?? 0) > RATE * 8, 60_000);
+  // A missing or doubled shard is 33 % off; a 5 s window of a starved CI machine can be 5-8 % off
+  // while late sends catch up, so 10 % here — the exact count is asserted from the merged result.
   const rate = (await value('sum(rate(perfwarden_load_requests_total[5s]))'))[0] ?? 0;
-  assert.ok(Math.abs(rate - RATE) / RATE < 0.05, `summed rate ${rate.toFixed(1)}/s of ${RATE}/s`);
+  assert.ok(Math.abs(rate - RATE) / RATE < 0.1, `summed rate ${rate.toFixed(1)}/s of ${RATE}/s`);
   await new Promise<void>((resolve) => {
     const check = () => (finished.length >= 3 ? resolve() : setTimeout(check, 200));
     check();
