@@ -147,6 +147,17 @@ test('shards of a rate sweep merge into the whole: offered and achieved rates ad
   assert.equal(merged.capacityKnee?.rate, 200);
 });
 
+test('two workers whose windows of a second complete it one after the other: the second\'s time counts once, the achieved rate is whole', () => {
+  // The driver completes a second when every worker has reported it; a worker's later window of the
+  // same second (its phase-end flush) completes it again. Counting its time twice read 0.77x the rate.
+  const plan = ratePlan([100, 400]);
+  const both = (phase: number, second: number, count: number) => [window(phase, second, count / 2, 5), { ...window(phase, second, count / 2, 5), worker: 1 }];
+  const r = sweepResult(plan, [...both(0, 0, 100), ...both(0, 1, 100), ...both(1, 0, 400), ...both(1, 1, 400)]);
+  assert.deepEqual(r.steps.map((s) => s.iterationRate), [100, 400]);
+  assert.deepEqual(r.steps.map((s) => s.keptUp), [true, true]);
+  assert.equal(r.capacityKnee, null);
+});
+
 /** A target that serves at most `perSecond` requests a second, first come first served. */
 async function cappedTarget(perSecond: number) {
   const gap = 1000 / perSecond;

@@ -37,6 +37,12 @@ export class SweepSteps {
   private readonly started = new Map<number, number>();
   /** Steps whose next second is left out (their previous one was saturated). */
   private readonly spill = new Set<number>();
+  /**
+   * Per step, per second: the part of the step's own time its windows covered. A second can be
+   * completed more than once (a worker's window of a second it already reported, e.g. its
+   * phase-end flush, arrives after the others completed it): its time counts once, as the union.
+   */
+  private readonly covered = new Map<number, Map<number, { from: number; to: number }>>();
 
   constructor(private readonly plan: Pick<LoadPlan, 'phases' | 'endpoints'>) {}
 
@@ -91,7 +97,14 @@ export class SweepSteps {
         inStart = Math.min(inStart, a);
         inEnd = Math.max(inEnd, b);
       }
-      if (inEnd > inStart) m.scheduledSeconds += (inEnd - inStart) / 1000;
+      if (inEnd > inStart) {
+        let bySecond = this.covered.get(phase);
+        if (bySecond === undefined) this.covered.set(phase, (bySecond = new Map()));
+        const before = bySecond.get(second);
+        const after = before === undefined ? { from: inStart, to: inEnd } : { from: Math.min(before.from, inStart), to: Math.max(before.to, inEnd) };
+        bySecond.set(second, after);
+        m.scheduledSeconds += (after.to - after.from - (before === undefined ? 0 : before.to - before.from)) / 1000;
+      }
     }
   }
 
