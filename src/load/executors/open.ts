@@ -13,11 +13,16 @@
  * I/O — completions start what is due, timed from its intended start — and only then are new VUs
  * opened and the rest dropped. Dropping at once lost 1.7-5 % of the rate at 20-40k/s (issue 9).
  *
- * Sends are scheduled from the monotonic clock, three ways, so there is no 1 ms timer floor on
- * the send time without burning a core: every completed iteration checks what is due (at high
- * rates responses arrive far more often than timers fire); a timer wakes the scheduler `SPIN_MS`
- * before the next send; and only when sends are sparse (more than 2 × `SPIN_MS` apart) does it
- * wait out that last millisecond on the event loop's next turns.
+ * Sends are scheduled from the monotonic clock without a timer floor on their lateness: a timer
+ * cannot wake the event loop more precisely than a millisecond (and `setTimeout(0)` is 1 ms), so
+ * a send due within `EARLY_MS` of now goes out now, and the timer is armed `EARLY_MS` before the
+ * next send. A send that goes out early is timed from when it went out, a late one from when it
+ * was due: its latency counts from whichever is earlier, so an early send is never flattered and
+ * a late one never hides the delay (no coordinated omission). Every completed iteration also
+ * checks what is due: at high rates responses arrive far more often than timers fire. Waiting
+ * out the last millisecond on the event loop instead (the design before) spun a core at low
+ * rates and, between 0.5 and 2 ms apart, fell back to a 1 ms timer that sent late: p50 0.63-0.87 ms
+ * at 1-5k/s on nginx where the send itself takes 0.1 ms.
  */
 import type { TimerHandle } from '../../core/clock.js';
 import { arrivalSchedule } from '../plan/schedule.js';
@@ -28,8 +33,16 @@ import type { Vu } from '../vu/vu.js';
 import { completion } from './types.js';
 import type { ExecutorContext, ExecutorFactory, ExecutorHandle } from './types.js';
 
-/** Below this, the next send is waited for on the event loop's next turns instead of a timer. */
-export const SPIN_MS = 1;
+/**
+ * New connections opened in one event-loop turn at most. Connecting costs ~0.1 ms of CPU: a worker
+ * that woke late (start-up, a GC pause) to a thousand due sends and opened a connection for each
+ * stalled for as long again, fell further behind and dropped (1.9 % of the first second at 20k/s
+ * on nginx). Opening a few per turn lets the turns between read the completions that free VUs.
+ */
+export const GROW_PER_TURN = 16;
+
+/** A send due within this many ms goes out now: the event loop's timers are no finer. */
+export const EARLY_MS = 1;
 
 /** constant-arrival-rate: `ratePerMs` for `durationMs`. */
 export const constantArrivalRate: ExecutorFactory<'constant-arrival-rate'> = (spec, ctx) =>
@@ -54,7 +67,6 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
   /** When `timer` fires. */
   let timerAt = Number.POSITIVE_INFINITY;
   let endTimer: TimerHandle | undefined;
-  let spinning = false;
   let awaitingIo = false;
   /**
    * Wakes the scheduler at `at` (clock ms). A timer already armed for then or earlier is kept: at
@@ -75,11 +87,13 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
     inflight--;
     (vu.readyAt > 0 ? cooling : free).push(vu);
     // A completion is a free wake-up: send whatever fell due meanwhile.
-    if (!settled() && nthOwned(segment, m) < total && t0 + schedule.timeOf(nthOwned(segment, m)) <= clock.now()) tick();
+    if (!settled() && nthOwned(segment, m) < total && t0 + schedule.timeOf(nthOwned(segment, m)) <= clock.now() + EARLY_MS) tick();
   };
   for (const n = Math.min(maxLocal, shareOf(segment, bounds.preAllocatedVUs)); created < n; created++) free.push(ctx.vus.acquire(onDone));
 
-  /** A VU that may start now: free and not backing off; else, when `grow`, a new one within maxVUs. */
+  /** New connections this event-loop turn may still open (refilled by each turn's `tick(true)`). */
+  let growBudget = 0;
+  /** A VU that may start now: free and not backing off; else, when `grow`, a new one within maxVUs and this turn's budget. */
   const take = (now: number, grow: boolean): Vu | undefined => {
     if (free.length === 0 && cooling.length > 0) {
       for (let i = cooling.length - 1; i >= 0; i--) {
@@ -92,25 +106,31 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
     }
     const vu = free.pop();
     if (vu !== undefined) return vu;
-    if (grow && created < maxLocal) {
+    if (grow && created < maxLocal && growBudget > 0) {
+      growBudget--;
       created++;
       return ctx.vus.acquire(onDone);
     }
     return undefined;
   };
 
-  /** Starts what is due. `afterIo`: the sockets were read since a send found no free VU. */
+  /** Starts what is due, or due within `EARLY_MS`. `afterIo`: the sockets were read since a send found no free VU. */
   const tick = (afterIo = false) => {
     if (settled()) return;
+    if (afterIo) growBudget = GROW_PER_TURN;
     const now = clock.now();
     const el = now - t0;
     for (let k = nthOwned(segment, m); k < total; k = nthOwned(segment, ++m)) {
       const at = schedule.timeOf(k);
-      if (at > el) break;
-      const vu = take(now, afterIo);
+      if (at > el + EARLY_MS) break;
+      const early = at > el;
+      const vu = take(now, afterIo && !early);
       if (vu === undefined) {
-        if (!afterIo) {
-          // Completions may be waiting to be read: decide after this turn's I/O.
+        // Not due yet: it waits for a free VU until it is (a completion or the timer below).
+        if (early) break;
+        // Completions may be waiting to be read, or this turn opened its share of new
+        // connections: decide after the next turn's I/O. Only at maxVUs is an iteration dropped.
+        if (!afterIo || created < maxLocal) {
           if (!awaitingIo) {
             awaitingIo = true;
             ctx.immediate(() => {
@@ -124,25 +144,16 @@ export function runOpen(schedule: ArrivalSchedule, bounds: OpenBounds, ctx: Exec
         continue;
       }
       inflight++;
-      vu.startIteration(t0 + at);
+      vu.startIteration(early ? now : t0 + at);
     }
     const next = nthOwned(segment, m);
     if (next >= total) {
       endTimer ??= clock.setTimeout(stop, Math.max(0, schedule.totalMs - el));
       return;
     }
-    const due = schedule.timeOf(next);
-    const wait = t0 + due - clock.now();
-    const sparse = due - schedule.timeOf(Math.max(0, next - segment.stride)) > 2 * SPIN_MS;
-    if (wait > SPIN_MS) wakeAt(t0 + due - SPIN_MS);
-    else if (!sparse) wakeAt(clock.now());
-    else if (!spinning) {
-      spinning = true;
-      ctx.immediate(() => {
-        spinning = false;
-        tick();
-      });
-    }
+    // Woken EARLY_MS before the next send, or when it is due if it is already that close (it found no free VU).
+    const due = t0 + schedule.timeOf(next);
+    wakeAt(due - EARLY_MS > now ? due - EARLY_MS : due);
   };
   function stop(): void {
     if (settled()) return;
