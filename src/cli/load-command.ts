@@ -13,7 +13,7 @@ import { LoadSchema, checkLoadEntry } from '../config/sections/loads.js';
 import { LimitsSection, loadLimitProblems } from '../config/sections/limits.js';
 import { ResourceSourceSchema } from '../config/sections/resources.js';
 import type { ResourceSourceConfig, ResourcesConfig } from '../config/sections/resources.js';
-import { runHealthConfig } from '../load/target/run-health.js';
+import { runHealthConfig } from '../load/target/run-health-config.js';
 import type { LoadConfig } from '../config/sections/loads.js';
 import { formatPath } from '../config/problem.js';
 import { loadConfigFile } from '../config/load-config.js';

@@ -23,8 +23,8 @@ import { SeriesBuilder, pointSeconds } from './result/series.js';
 import type { MergedSecond } from './result/series.js';
 import { SweepSteps } from './result/sweep-steps.js';
 import { TARGET_METRIC_KINDS, evaluateThresholds } from './thresholds.js';
-import { RunHealth } from './target/run-health.js';
-import type { RunHealthConfig } from './target/run-health.js';
+import type { RunHealth } from './target/run-health.js';
+import type { RunHealthConfig } from './target/run-health-config.js';
 import { withTarget } from './result/measure.js';
 import { RunAggregate, decodeWindow } from './window/aggregate.js';
 import { createLatencyHistogram, percentileMs } from './window/histogram.js';
@@ -126,7 +126,8 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
   const totalSeconds = planDurationMs(plan) / 1000;
 
   const run = new RunAggregate(plan.endpoints);
-  const health = options.health === undefined ? undefined : new RunHealth(options.health, clock);
+  /** Loaded only for a run that samples its target: the sources' clients (prom-client, undici, ioredis) are ~30 MB of memory. */
+  let health: RunHealth | undefined;
   const judgesTarget = plan.thresholds.some((t) => TARGET_METRIC_KINDS.has(t.metric.kind));
   const steps = new SweepSteps(plan);
   const ws = emptyWsCounters();
@@ -310,6 +311,7 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
   const workers: LoadWorker[] = [];
   const done = (async (): Promise<LoadResult> => {
     try {
+      if (options.health !== undefined) health = new (await import('./target/run-health.js')).RunHealth(options.health, clock);
       segments.forEach((seg, worker) => {
         alive.add(worker);
         workers.push(spawnLoadWorker({ load, base, segment: seg, worker, sampleRatio: options.tracer?.sampleRatio ?? 0 }, onMessage(worker), onExit(worker)));

@@ -26,7 +26,7 @@ import type { LoadRunHandle } from './driver.js';
 import { resolveLoadBase } from './plan/plan.js';
 import type { Segment } from './plan/segment.js';
 import { abortText } from './result/judge.js';
-import { runHealthConfig } from './target/run-health.js';
+import { runHealthConfig } from './target/run-health-config.js';
 import type { TargetResult } from './target/run-health.js';
 
 type AlertDuringRun = TargetResult['alerts'][number];

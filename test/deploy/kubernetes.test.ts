@@ -73,9 +73,9 @@ function expand(text: string, vars: Readonly<Record<string, string>>): string {
 }
 
 /** Parses `argv` with the real CLI's definitions (options, their value parsers) without running the command. */
-function parseWithCli(argv: readonly string[]): void {
+async function parseWithCli(argv: readonly string[]): Promise<void> {
   const io = captureIo();
-  const program = buildProgram(io);
+  const program = await buildProgram(io);
   const command = program.commands.find((c) => c.name() === argv[0]);
   assert.ok(command !== undefined, `perfwarden has a "${argv[0]}" command`);
   command.action(() => {});
@@ -149,7 +149,7 @@ test('probes overlay: a valid StatefulSet of N shards whose command line, config
   assert.equal(c.command, undefined, 'the image entrypoint (perfwarden) runs');
   assert.deepEqual(c.env?.find((e) => e.name === 'POD_INDEX')?.valueFrom, { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } });
   assert.equal(argAfter(args, '--shard'), `$(POD_INDEX)/${spec.replicas}`, 'the shard count is the number of replicas');
-  for (let i = 0; i < spec.replicas; i++) parseWithCli(args.map((a) => expand(a, { POD_INDEX: String(i) })));
+  for (let i = 0; i < spec.replicas; i++) await parseWithCli(args.map((a) => expand(a, { POD_INDEX: String(i) })));
 
   // The config the pods read is the ConfigMap's, and it is a valid perfwarden config.
   const configPath = argAfter(args, '--config');
@@ -186,7 +186,7 @@ test('probes overlay: a valid StatefulSet of N shards whose command line, config
   assert.ok(spec.volumeClaimTemplates.some((t) => t.metadata.name === db.volume.name));
 });
 
-test('load overlay: a valid Indexed Job of N shards and a merge Job whose command lines parse with the real CLI and agree on files, volumes and ports', () => {
+test('load overlay: a valid Indexed Job of N shards and a merge Job whose command lines parse with the real CLI and agree on files, volumes and ports', async () => {
   const objects = render('load');
   validateAll(objects);
   const job = find(objects, 'Job', 'perfwarden-load');
@@ -211,7 +211,7 @@ test('load overlay: a valid Indexed Job of N shards and a merge Job whose comman
   const outs: string[] = [];
   for (let i = 0; i < n; i++) {
     const argv = args.map((a) => expand(a, { JOB_COMPLETION_INDEX: String(i), START_AT: startAt }));
-    parseWithCli(argv);
+    await parseWithCli(argv);
     outs.push(argAfter(argv, '--out'));
   }
   assert.equal(new Set(outs).size, n, 'each shard writes its own file');
@@ -258,7 +258,7 @@ test('load overlay: a valid Indexed Job of N shards and a merge Job whose comman
     return matched;
   });
   assert.equal(mergeArgv[0], 'merge');
-  parseWithCli(mergeArgv);
+  await parseWithCli(mergeArgv);
   const thresholds = mergeArgv.flatMap((a, i) => (a === '--threshold' ? [mergeArgv[i + 1]!] : []));
   assert.ok(thresholds.length > 0, 'the merge judges the run');
   for (const t of thresholds) assert.doesNotThrow(() => parseThresholdExpression(t), t);

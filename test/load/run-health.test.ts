@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLoad } from '../../src/load/driver.js';
-import { runHealthConfig } from '../../src/load/target/run-health.js';
+import { runHealthConfig } from '../../src/load/target/run-health-config.js';
 import { renderHtml, renderMarkdown } from '../../src/report/index.js';
 import { formatSummary } from '../../src/cli/load-command.js';
 import { startRedis } from '../helpers/redis-server.js';

@@ -5,7 +5,6 @@
  * cache hit ratio — that thresholds (`cache_hit_ratio`, `memory_slope`, `memory_max`, `cpu`,
  * `leak: none`) judge like latency. An endurance run that leaks must not PASS.
  */
-import type { ResourceSourceConfig, ResourcesConfig } from '../../config/sections/resources.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { coerceError } from '../../core/errors.js';
 import { createSource } from '../../health/health-monitor.js';
@@ -13,16 +12,7 @@ import { assessLeak } from '../../health/leak-detector.js';
 import type { LeakAssessment, MemoryPoint } from '../../health/leak-detector.js';
 import type { Source, SourceReading } from '../../health/source.js';
 import type { TargetInput } from '../thresholds.js';
-
-/** Where a run's health comes from. */
-export interface RunHealthConfig {
-  /** Sampling interval, ms. */
-  every: number;
-  sources: readonly ResourceSourceConfig[];
-  /** The target's base URL (sources given as a `path`). */
-  baseUrl: string;
-  memoryLimitBytes?: number;
-}
+import type { RunHealthConfig } from './run-health-config.js';
 
 /** The `health` section of a result: the target, as its own sources saw it during the run. */
 export interface TargetResult {
@@ -59,13 +49,6 @@ export interface TargetResult {
 
 /** Most memory points kept in a result (older ones thinned by half when full). */
 const MAX_MEMORY_POINTS = 600;
-
-/** The health config of a load: its own `health:`, else its target's `resources`. */
-export function runHealthConfig(own: { every: number; sources: readonly ResourceSourceConfig[]; memoryLimit?: number } | undefined, target: ResourcesConfig | undefined, baseUrl: string): RunHealthConfig | undefined {
-  if (own !== undefined && own.sources.length > 0) return { every: own.every, sources: own.sources, baseUrl, ...(own.memoryLimit === undefined ? {} : { memoryLimitBytes: own.memoryLimit }) };
-  if (target !== undefined && target.sources.length > 0) return { every: Math.min(target.every, 5000), sources: target.sources, baseUrl, ...(target.memoryLimit === undefined ? {} : { memoryLimitBytes: target.memoryLimit }) };
-  return undefined;
-}
 
 /** Samples a target's health through a run. */
 export class RunHealth {
