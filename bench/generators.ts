@@ -77,9 +77,9 @@ export async function perfwarden(ctx: GenContext, label: string, args: string[],
   return genRun(label, proc, result.summary.durationSeconds, { requests: result.summary.requests, errors: result.summary.errors, rps: result.summary.rps, p50Ms: result.latencyMs.p50, p99Ms: result.latencyMs.p99, result });
 }
 
-/** `wrk -t1 -cN -dDs --latency URL`. */
-export async function wrk(ctx: GenContext, url: string, connections: number, seconds: number): Promise<GenRun> {
-  const proc = await runMeasured('/usr/bin/wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { cores: ctx.cores, cwd: ctx.root });
+/** `wrk -tT -cN -dDs --latency URL` (T = 1 unless given). */
+export async function wrk(ctx: GenContext, url: string, connections: number, seconds: number, threads = 1): Promise<GenRun> {
+  const proc = await runMeasured('/usr/bin/wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], { cores: ctx.cores, cwd: ctx.root });
   if (proc.code !== 0) throw failed('wrk', proc);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(proc.stdout)?.[1] ?? Number.NaN);
   const requests = Number(/(\d+) requests in/.exec(proc.stdout)?.[1] ?? 0);
@@ -91,7 +91,7 @@ export async function wrk(ctx: GenContext, url: string, connections: number, sec
     const v = Number(m[1]);
     return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
   };
-  return genRun('wrk', proc, seconds, { requests, errors, rps, p50Ms: ms('50'), p99Ms: ms('99') });
+  return genRun(threads === 1 ? 'wrk' : `wrk -t${threads}`, proc, seconds, { requests, errors, rps, p50Ms: ms('50'), p99Ms: ms('99') });
 }
 
 /** `autocannon -c N -d D --json URL` (one process, no workers, pipelining 1). */
