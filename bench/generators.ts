@@ -110,3 +110,11 @@ export async function wsClient(ctx: GenContext, url: string, connections: number
   const r = JSON.parse(proc.stdout) as { roundTrips: number; errors: number; seconds: number; p50Ms: number; p99Ms: number };
   return genRun('bare ws client', proc, seconds, { requests: r.roundTrips, errors: r.errors, rps: r.roundTrips / r.seconds, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
 }
+
+/** A bare TCP socket paced by `pauseMs` (bench/paced-socket-client.mjs); `spin` keeps its event loop busy between sends. */
+export async function pacedSocket(ctx: GenContext, origin: string, pauseMs: number, seconds: number, spin: boolean): Promise<GenRun> {
+  const proc = await runMeasured(process.execPath, ['bench/paced-socket-client.mjs', origin, String(pauseMs), String(seconds), ...(spin ? ['spin'] : [])], { cores: ctx.cores, cwd: ctx.root });
+  if (proc.code !== 0) throw failed('paced socket', proc);
+  const r = JSON.parse(proc.stdout) as { requests: number; errors: number; seconds: number; p50Ms: number | null; p99Ms: number | null };
+  return genRun(spin ? 'bare socket, spinning' : 'bare socket', proc, seconds, { requests: r.requests, errors: r.errors, rps: r.requests / r.seconds, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
+}

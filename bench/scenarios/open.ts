@@ -4,14 +4,16 @@
  * limit rather than as the generator's miss), and the latency the open model adds: p50 at 200
  * req/s vs the closed model's p50 with one VU (back to back, so target and generator never idle),
  * and vs one VU paced by a 5 ms think time (idle between requests like the open model at 200/s, so
- * both pay the wake-ups of an idle target and generator). Rounds interleave every run.
+ * both pay the wake-ups of an idle target and generator), and vs a bare TCP socket paced the same
+ * way, idle and spinning between sends (the floor any generator has on this machine). Rounds
+ * interleave every run.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext } from '../context.js';
 import { genOn, loadAverage, pinning } from '../context.js';
 import type { GenRun } from '../generators.js';
-import { perfwarden } from '../generators.js';
+import { pacedSocket, perfwarden } from '../generators.js';
 import type { Check, Section } from '../report.js';
 import { fmt, median } from '../report.js';
 import { serviceCpu, sleep } from '../proc.js';
@@ -41,7 +43,7 @@ export async function open(ctx: BenchContext): Promise<Section> {
   const d = Math.max(4, Math.round(ctx.durationS * 0.4));
   const gen = genOn(ctx);
   const byRate = new Map<number, RateRun[]>(RATES.map((r) => [r, []]));
-  const lat = { open: [] as GenRun[], closed: [] as GenRun[], paced: [] as GenRun[] };
+  const lat = { open: [] as GenRun[], closed: [] as GenRun[], paced: [] as GenRun[], socket: [] as GenRun[], spin: [] as GenRun[] };
   const paced = join(ctx.outDir, 'open-paced.yaml');
   writeFileSync(paced, `loads:\n  - { name: paced, url: "${target.origin}", vus: 1, connections: 1, thinkTime: 5ms, duration: ${d}s, workers: 1, scenarios: [{ name: get, requests: [{ path: / }] }] }\n`);
   try {
@@ -59,9 +61,9 @@ export async function open(ctx: BenchContext): Promise<Section> {
         ctx.log(`  round ${round_ + 1} ${rate}/s: achieved ${fmt(achieved)}/s (${r.errorPct.toFixed(2)} %), dropped ${r.dropped}, p50 ${fmt(run.p50Ms, 3)} ms, p99 ${fmt(run.p99Ms, 3)} ms, generator ${fmt(run.cpuCores, 2)} cores, nginx ${fmt(targetCores, 2)} cores, saturated ${run.result?.generator.saturatedSeconds ?? '-'} s`);
         await sleep(300);
       }
-      for (const kind of round_ % 2 === 0 ? (['open', 'closed', 'paced'] as const) : (['paced', 'closed', 'open'] as const)) {
+      for (const kind of round_ % 2 === 0 ? (['open', 'closed', 'paced', 'socket', 'spin'] as const) : (['spin', 'socket', 'paced', 'closed', 'open'] as const)) {
         const args = kind === 'paced' ? [paced] : [url, ...(kind === 'open' ? ['--rate', '200'] : ['--vus', '1', '--connections', '1']), '-d', `${d}s`, '--workers', '1'];
-        const run = await perfwarden(gen, kind, args);
+        const run = kind === 'socket' || kind === 'spin' ? await pacedSocket(gen, target.origin, 5, d, kind === 'spin') : await perfwarden(gen, kind, args);
         lat[kind].push(run);
         ctx.log(`  round ${round_ + 1} ${kind}: p50 ${fmt(run.p50Ms, 3)} ms, p99 ${fmt(run.p99Ms, 3)} ms, ${fmt(run.rps)} req/s`);
         await sleep(300);
@@ -96,19 +98,24 @@ export async function open(ctx: BenchContext): Promise<Section> {
   rows.push(['closed, 1 VU', fmt(median(lat.closed.map((r) => r.rps))), '', '', '', fmt(p50Closed, 3), fmt(median(lat.closed.map((r) => r.p99Ms ?? Number.NaN)), 3), fmt(median(lat.closed.map((r) => r.cpuCores)), 2), '', '']);
   const p50Paced = median(lat.paced.map((r) => r.p50Ms ?? Number.NaN));
   rows.push(['closed, 1 VU, thinkTime 5ms', fmt(median(lat.paced.map((r) => r.rps))), '', '', '', fmt(p50Paced, 3), fmt(median(lat.paced.map((r) => r.p99Ms ?? Number.NaN)), 3), fmt(median(lat.paced.map((r) => r.cpuCores)), 2), '', '']);
+  const p50Socket = median(lat.socket.map((r) => r.p50Ms ?? Number.NaN));
+  const p50Spin = median(lat.spin.map((r) => r.p50Ms ?? Number.NaN));
+  for (const [name, runs] of [['bare socket, 5 ms pause', lat.socket], ['bare socket, 5 ms pause, spinning', lat.spin]] as const) {
+    rows.push([name, fmt(median(runs.map((r) => r.rps))), '', '', '', fmt(median(runs.map((r) => r.p50Ms ?? Number.NaN)), 3), fmt(median(runs.map((r) => r.p99Ms ?? Number.NaN)), 3), fmt(median(runs.map((r) => r.cpuCores)), 2), '', '']);
+  }
   return {
     name: 'open', title: 'Open model: achieved vs requested rate, and the latency it adds', at: new Date().toISOString(), loadBefore, loadAfter: loadAverage(),
     setup: `${pinning(ctx)} perfwarden \`load URL --rate R -d ${d}s --workers 1\` (connections sized by the engine); achieved = iterations / ${d} s; ${ctx.rounds} rounds (rates ascending, then descending), medians.`,
     head: ['requested', 'achieved/s', 'error', 'per round', 'dropped', 'p50 ms', 'p99 ms', 'generator (cores)', 'nginx (cores)', 'saturated s'],
     rows, checks,
     notes: [
-      `Reference for the p50 goal: one VU paced by a 5 ms think time (idle between requests, as at 200/s) has p50 ${fmt(p50Paced, 3)} ms (rounds ${lat.paced.map((r) => fmt(r.p50Ms, 3)).join(', ')}); the open model at 200/s ${fmt(p50Open, 3)} ms (rounds ${lat.open.map((r) => fmt(r.p50Ms, 3)).join(', ')}), back-to-back 1 VU ${fmt(p50Closed, 3)} ms (rounds ${lat.closed.map((r) => fmt(r.p50Ms, 3)).join(', ')}). The gap to the paced run is what the open model itself adds; the rest is waking an idle target and generator.`,
+      `Reference for the p50 goal: one VU paced by a 5 ms think time (idle between requests, as at 200/s) has p50 ${fmt(p50Paced, 3)} ms (rounds ${lat.paced.map((r) => fmt(r.p50Ms, 3)).join(', ')}); the open model at 200/s ${fmt(p50Open, 3)} ms (rounds ${lat.open.map((r) => fmt(r.p50Ms, 3)).join(', ')}), back-to-back 1 VU ${fmt(p50Closed, 3)} ms (rounds ${lat.closed.map((r) => fmt(r.p50Ms, 3)).join(', ')}). The gap to the paced run is what the open model itself adds; the rest is waking an idle target and generator. A bare TCP socket paced the same way (bench/paced-socket-client.mjs) has p50 ${fmt(p50Socket, 3)} ms idle between sends and ${fmt(p50Spin, 3)} ms spinning (rounds ${lat.socket.map((r) => fmt(r.p50Ms, 3)).join(', ')} / ${lat.spin.map((r) => fmt(r.p50Ms, 3)).join(', ')}): what nginx takes to wake on this machine, below which no paced generator goes.`,
       ...(limit === undefined ? [] : [`nginx's one worker reached its core at about ${fmt(limit)} req/s here: rates above that measure the target, not the generator.`]),
       ...(starved.length === 0 ? [] : [`At ${starved.map((r) => `${fmt(r)}/s`).join(', ')} the generator missed the rate with less than ${fmt(STARVED, 1)} of its pinned core (the core was shared with other jobs; the load average is above) and nginx was not saturated either: those misses measure the CPU the generator did not get.`]),
     ],
     raw: {
       rates: Object.fromEntries([...byRate].map(([rate, rs]) => [rate, rs.map((r) => ({ achieved: round(r.achieved, 1), errorPct: round(r.errorPct, 3), dropped: r.dropped, targetCores: round(r.targetCores, 3), generatorCores: round(r.run.cpuCores, 3), p50Ms: r.run.p50Ms, p99Ms: r.run.p99Ms, saturatedSeconds: r.run.result?.generator.saturatedSeconds }))])),
-      p50: { open200: lat.open.map((r) => r.p50Ms), closed1: lat.closed.map((r) => r.p50Ms), paced1: lat.paced.map((r) => r.p50Ms) },
+      p50: { open200: lat.open.map((r) => r.p50Ms), closed1: lat.closed.map((r) => r.p50Ms), paced1: lat.paced.map((r) => r.p50Ms), socket: lat.socket.map((r) => r.p50Ms), socketSpin: lat.spin.map((r) => r.p50Ms) },
     },
   };
 }
