@@ -5,7 +5,11 @@
  * per run. CPU time rather than wall time because the machines it runs on are shared; pin it to
  * one core and compare checkouts side by side, alternating:
  *
- *   taskset -c 1 npx tsx bench/probe-run-cpu.ts [--runs 3000] [--tls-runs 1000]
+ *   taskset -c 1 npx tsx bench/probe-run-cpu.ts [--runs 3000] [--tls-runs 1000] [--pace 10]
+ *
+ * `--pace <ms>` starts one run every <ms> instead of ten at a time: the daemon's pattern (1,000
+ * probes every 10 s are one run every 10 ms), in which a run costs two to three times its CPU in
+ * a tight loop (README, "Where a probe run's CPU goes"). It also prints the runs' latency.
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -16,7 +20,8 @@ import { buildProbeRunners } from '../src/probe/build-probes.js';
 import { newTraceContext } from '../src/probe/trace-context.js';
 import { selfSignedCert } from '../test/probe/http-fixtures.js';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '3000' }, 'tls-runs': { type: 'string', default: '1000' } } });
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '3000' }, 'tls-runs': { type: 'string', default: '1000' }, pace: { type: 'string' } } });
+const PACE_MS = args.pace === undefined ? undefined : Number(args.pace);
 
 /** A target answering "ok" in its own process (its CPU is not ours); resolves with its port. */
 async function startTarget(tls: { key: string; cert: string } | undefined): Promise<{ port: number; stop: () => void }> {
@@ -31,19 +36,43 @@ async function startTarget(tls: { key: string; cert: string } | undefined): Prom
   return { port, stop: () => child.kill() };
 }
 
-/** µs of CPU per run over `runs` runs, ten at a time, after 500 warm-up runs. */
-async function cpuPerRun(probe: ProbeRunner, runs: number): Promise<{ cpuUsPerRun: number; userUs: number; sysUs: number; failures: number }> {
+/** Starts one run every `ms` (a timer per run, as the daemon's scheduler); resolves when all `runs` are done. */
+function paced(one: () => Promise<void>, runs: number, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started: Promise<void>[] = [];
+    const tick = (): void => {
+      started.push(one());
+      if (started.length < runs) setTimeout(tick, ms);
+      else Promise.all(started).then(() => resolve(), reject);
+    };
+    tick();
+  });
+}
+
+/**
+ * µs of CPU per run over `runs` runs, ten at a time (or one every `PACE_MS`), after 500 warm-up
+ * runs; with the runs' latency (ms) at the median and p99.
+ */
+async function cpuPerRun(probe: ProbeRunner, runs: number): Promise<{ cpuUsPerRun: number; userUs: number; sysUs: number; failures: number; latencyMs: { p50: number; p99: number } }> {
   let failures = 0;
-  const batch = () => Promise.all(Array.from({ length: 10 }, async () => {
-    if (!(await probe.run({ traceContext: newTraceContext() })).ok) failures++;
-  }));
+  const latencies: number[] = [];
+  const one = async () => {
+    const r = await probe.run({ traceContext: newTraceContext() });
+    if (!r.ok) failures++;
+    latencies.push(r.durationSeconds * 1000);
+  };
+  const batch = () => Promise.all(Array.from({ length: 10 }, one));
   for (let i = 0; i < 50; i++) await batch();
   failures = 0;
+  latencies.length = 0;
   const c0 = process.cpuUsage();
-  for (let i = 0; i < runs / 10; i++) await batch();
+  if (PACE_MS === undefined) for (let i = 0; i < runs / 10; i++) await batch();
+  else await paced(one, runs, PACE_MS);
   const c = process.cpuUsage(c0);
   const round = (us: number) => Math.round((us / runs) * 10) / 10;
-  return { cpuUsPerRun: round(c.user + c.system), userUs: round(c.user), sysUs: round(c.system), failures };
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round((latencies[Math.ceil(q * latencies.length) - 1] ?? NaN) * 100) / 100;
+  return { cpuUsPerRun: round(c.user + c.system), userUs: round(c.user), sysUs: round(c.system), failures, latencyMs: { p50: at(0.5), p99: at(0.99) } };
 }
 
 async function measure(scheme: 'http' | 'https', runs: number, tls?: { key: string; cert: string }): Promise<void> {
@@ -52,7 +81,7 @@ async function measure(scheme: 'http' | 'https', runs: number, tls?: { key: stri
     const config = loadConfigText(`probes:\n  - { name: p, type: http, every: 10s, http: { url: "${scheme}://localhost:${target.port}/p", timeout: 5s, tlsVerify: false } }\n`, 'bench.yaml');
     const [probe] = buildProbeRunners(config, new Map());
     if (probe === undefined) throw new Error('no probe built');
-    console.log(JSON.stringify({ scheme, runs, loadavg: loadavg().map((l) => l.toFixed(2)).join(' '), ...(await cpuPerRun(probe, runs)) }));
+    console.log(JSON.stringify({ scheme, runs, ...(PACE_MS === undefined ? {} : { paceMs: PACE_MS }), loadavg: loadavg().map((l) => l.toFixed(2)).join(' '), ...(await cpuPerRun(probe, runs)) }));
   } finally {
     target.stop();
   }

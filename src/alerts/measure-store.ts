@@ -9,6 +9,7 @@ import { cacheOutcome } from '../health/cache-headers.js';
 import { quantileSorted } from '../health/theil-sen.js';
 import type { Measure } from './measures.js';
 import type { ChangeInfo } from './change-detector.js';
+import { SampleSeries } from './sample-series.js';
 
 /** What a probe or load request contributes. */
 export interface OutcomeSample {
@@ -76,14 +77,14 @@ export interface MeasureStoreOptions {
 export class MeasureStore {
   private readonly retentionMs: number;
   private readonly cap: number;
-  private readonly probes = new Map<string, OutcomeSample[]>();
+  private readonly probes = new Map<string, SampleSeries<OutcomeSample>>();
   /** When each probe's first result arrived (since this process started). */
   private readonly probeFirstAt = new Map<string, number>();
-  private readonly loads = new Map<string, OutcomeSample[]>();
-  private readonly loadWindows = new Map<string, LoadWindowSample[]>();
+  private readonly loads = new Map<string, SampleSeries<OutcomeSample>>();
+  private readonly loadWindows = new Map<string, SampleSeries<LoadWindowSample>>();
   private readonly loadTotals = new Map<string, { runId: string; requests: number; errors: number }>();
-  private readonly targetOutcomes = new Map<string, OutcomeSample[]>();
-  private readonly health = new Map<string, HealthSample[]>();
+  private readonly targetOutcomes = new Map<string, SampleSeries<OutcomeSample>>();
+  private readonly health = new Map<string, SampleSeries<HealthSample>>();
   private readonly loadHistograms = new Map<string, HistogramSnapshot[]>();
   private readonly regressions = new Map<string, number>();
 
@@ -177,11 +178,10 @@ export class MeasureStore {
       const v = kind === 'loads' ? this.regressions.get(subject) : undefined;
       return v === undefined ? undefined : { value: v, samples: 1 };
     }
-    const outcomes = (kind === 'probes' ? this.probes : kind === 'loads' ? this.loads : this.targetOutcomes).get(subject) ?? [];
-    const inWindow = outcomes.filter((s) => s.at >= from && s.at <= now);
+    const inWindow = (kind === 'probes' ? this.probes : kind === 'loads' ? this.loads : this.targetOutcomes).get(subject)?.between(from, now) ?? [];
     if (kind === 'loads' && inWindow.length === 0) return this.loadMeasure(measure, subject, from, now, windowMs);
-    if (measure.kind === 'source_up') return kind === 'targets' ? sourcesUp(this.health.get(subject) ?? [], from, now) : undefined;
-    const health = kind === 'targets' ? (this.health.get(subject) ?? []).filter((s) => s.at >= from && s.at <= now && s.ok) : [];
+    if (measure.kind === 'source_up') return kind === 'targets' ? sourcesUp(this.health.get(subject)?.between(from, now) ?? []) : undefined;
+    const health = kind === 'targets' ? (this.health.get(subject)?.between(from, now) ?? []).filter((s) => s.ok) : [];
     switch (measure.kind) {
       case 'latency': {
         if (inWindow.length === 0) return undefined;
@@ -219,7 +219,7 @@ export class MeasureStore {
    * ticks' p95 and other quantiles have no data.
    */
   private loadMeasure(measure: Measure, name: string, from: number, now: number, windowMs: number): Measurement | undefined {
-    const ticks = (this.loadWindows.get(name) ?? []).filter((s) => s.at >= from && s.at <= now);
+    const ticks = this.loadWindows.get(name)?.between(from, now) ?? [];
     if (measure.kind === 'latency') {
       const fromHistogram = this.histogramQuantile(name, measure.quantile ?? 0.95, from, now);
       if (fromHistogram !== undefined || this.loadHistograms.has(name)) return fromHistogram;
@@ -257,30 +257,20 @@ export class MeasureStore {
     return value === undefined ? undefined : { value, samples: total };
   }
 
-  /** The health samples of a target still kept (newest last). */
-  healthSamples(target: string): readonly HealthSample[] {
-    return this.health.get(target) ?? [];
-  }
-
-  private push<T extends { at: number }>(map: Map<string, T[]>, key: string, s: T): void {
-    let list = map.get(key);
-    if (list === undefined) {
-      list = [];
-      map.set(key, list);
+  private push<T extends { at: number }>(map: Map<string, SampleSeries<T>>, key: string, s: T): void {
+    let series = map.get(key);
+    if (series === undefined) {
+      series = new SampleSeries<T>();
+      map.set(key, series);
     }
-    list.push(s);
-    const cutoff = s.at - this.retentionMs;
-    let drop = 0;
-    while (drop < list.length && list[drop]!.at < cutoff) drop++;
-    if (list.length - drop > this.cap) drop = list.length - this.cap;
-    if (drop > 0) list.splice(0, drop);
+    series.push(s, s.at - this.retentionMs, this.cap);
   }
 }
 
 /** 1 when the latest read of every source of the target in the window succeeded, else 0 (min of `perfwarden_target_source_up`). */
-function sourcesUp(samples: readonly HealthSample[], from: number, now: number): Measurement | undefined {
+function sourcesUp(inWindow: readonly HealthSample[]): Measurement | undefined {
   const last = new Map<string, boolean>();
-  for (const s of samples) if (s.at >= from && s.at <= now) last.set(s.source, s.ok);
+  for (const s of inWindow) last.set(s.source, s.ok);
   if (last.size === 0) return undefined;
   return { value: [...last.values()].every(Boolean) ? 1 : 0, samples: last.size };
 }

@@ -5,8 +5,11 @@
  * Event-loop lag is sampled every millisecond: Node's `monitorEventLoopDelay` records the whole
  * time between two of its timer ticks, so `nodejs_eventloop_lag_p99_seconds` never reads below
  * the sampling interval (at 10 ms, the 20 ms lag goal left 10 ms of real lag to see). At 1 ms it
- * reads ~1.1 ms on an idle loop; the extra timer ticks cost +0.1 to +0.3 CPU-s a minute beside a
- * 1,000-probe daemon's 5-6 (measured side by side), ~0.5 % of a core in an idle process.
+ * reads ~1.1 ms on an idle loop. The extra ticks (1,000 wake-ups a second) cost +0.1 to +0.3
+ * CPU-s a minute beside a 1,000-probe daemon's 5-6 on a saturated machine, but +0.9 to +1.0
+ * (1.5-1.7 % of a core, of the daemon's ~12-13 %) in two side-by-side pairs at load average 2-3,
+ * and 1.1 % of a core in an idle process against 0.4 % at 10 ms (README, "Where a probe run's
+ * CPU goes"). `monitorEventLoopDelay` already samples in C++, without a JS timer.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 

@@ -10,8 +10,10 @@
  * the body's end (as curl counts them). The phases add up to the request's wall time less the
  * client's work before the request is written, which no server should be blamed for.
  * A target's failure is data: the exchange always resolves, with a stable reason on failure.
- * The run (one request, or a probe's steps) owns the timeout and the abort: it passes the signal
- * and says afterwards whether its timer fired.
+ * The run (one request, or a probe's steps) owns the timeout and the abort: it says when it is
+ * stopped, and afterwards whether its timer fired. A run stops through a plain callback, not an
+ * `AbortController`: the daemon makes 100 runs a second, and a controller, its signal and two
+ * event-target listeners per run were ~3 % of a run's CPU.
  */
 import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
@@ -20,6 +22,8 @@ import { destroySockets, failedSetupStep, firstByteAt, markSent, newConnectTimel
 import type { ConnectTimeline, ConnectionTiming } from './http-connector.js';
 import { classifyFailure, failureMessage } from './http-failure.js';
 import { redirectTarget } from './http-redirect.js';
+import { requestTarget } from './http-request.js';
+import type { RequestTarget } from './http-request.js';
 import type { FailureReason, PhaseTimings } from './types.js';
 
 /** Response headers copied into `result.headers` (cache behaviour and type matter downstream). */
@@ -34,9 +38,12 @@ export interface ExchangeSettings {
   maxRedirects: number;
 }
 
-/** The run around an exchange: its abort signal and what aborted it. */
+/** The run around an exchange: whether and why it was stopped. */
 export interface ExchangeRun {
-  signal: AbortSignal;
+  /** Why the run was stopped (its timeout, the daemon's shutdown), once it was; undefined before. */
+  stopReason(): unknown;
+  /** Calls `listener` when the run is stopped (one exchange at a time listens); returns the un-listen. */
+  onStop(listener: () => void): () => void;
   /** True once the run's own timer fired. */
   timedOut(): boolean;
   /** What aborted the run from outside (daemon shutdown), if anything did. */
@@ -46,6 +53,8 @@ export interface ExchangeRun {
 /** What one request looks like on the wire. */
 export interface ExchangeRequest {
   url: string;
+  /** `url` read beforehand (a probe's fixed URL); read here when absent (redirects, templated URLs). */
+  target?: RequestTarget;
   method: string;
   headers: Record<string, string>;
   body?: string;
@@ -91,20 +100,19 @@ function phasesOf(timeline: ConnectTimeline, t0: number, headersAt: number | und
 /** Sends one request on a new timed connection; resolves with the response once its headers are in. */
 function send(req: ExchangeRequest, s: ExchangeSettings, timeline: ConnectTimeline): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const url = new URL(req.url);
-    const https = url.protocol === 'https:';
+    const target = req.target ?? requestTarget(req.url);
     let timing: ConnectionTiming | undefined;
     // A probe's own host header (a virtual host) wins, for the request and for SNI.
-    const host = req.headers.host ?? url.host;
+    const host = req.headers.host ?? target.host;
     const clientRequest = httpRequest({
       method: req.method,
-      path: `${url.pathname}${url.search}`,
+      path: target.path,
       headers: { host, ...req.headers },
       createConnection: () => {
         const connection = openTimedConnection({
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-          port: url.port === '' ? (https ? 443 : 80) : Number(url.port),
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
           servername: serverNameOf(host),
           rejectUnauthorized: s.tlsVerify,
         }, timeline);
@@ -142,12 +150,11 @@ export async function exchange(req: ExchangeRequest, s: ExchangeSettings, run: E
   const out: Exchange = { durationSeconds: 0, phases: {}, bodyText: '' };
   const timeline = newConnectTimeline();
   // Destroying the sockets fails whatever is pending; the run says why (timeout, shutdown).
-  const onAbort = (): void => destroySockets(timeline);
-  run.signal.addEventListener('abort', onAbort, { once: true });
+  const unlisten = run.onStop(() => destroySockets(timeline));
   let headersAt: number | undefined;
   let bodyEndAt: number | undefined;
   try {
-    if (run.signal.aborted) throw coerceError(run.signal.reason);
+    if (run.stopReason() !== undefined) throw coerceError(run.stopReason());
     let current = req;
     let res = await send(current, s, timeline);
     for (let hops = 0; hops < s.maxRedirects; hops++) {
@@ -155,7 +162,7 @@ export async function exchange(req: ExchangeRequest, s: ExchangeSettings, run: E
       if (next === undefined) break;
       res.destroy();
       // An abort that found no socket open (between hops) must still stop the run.
-      if (run.signal.aborted) throw coerceError(run.signal.reason);
+      if (run.stopReason() !== undefined) throw coerceError(run.stopReason());
       current = next;
       res = await send(current, s, timeline);
     }
@@ -194,7 +201,7 @@ export async function exchange(req: ExchangeRequest, s: ExchangeSettings, run: E
     // `out` is returned by reference: complete it here, whichever path returned it.
     out.durationSeconds = ((bodyEndAt ?? performance.now()) - t0) / 1000;
     out.phases = phasesOf(timeline, t0, headersAt, bodyEndAt);
-    run.signal.removeEventListener('abort', onAbort);
+    unlisten();
     destroySockets(timeline);
   }
 }

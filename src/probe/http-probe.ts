@@ -89,19 +89,34 @@ async function runHttpProbe(name: string, s: Settings, ctx: ProbeRunContext): Pr
   };
   if (ctx.signal?.aborted === true) return { ...result, reason: 'error', message: 'aborted before start' };
 
-  const controller = new AbortController();
+  // The first stop wins: the timer's (a timeout) or the daemon's (an abort).
+  let stopReason: unknown;
+  let onStop: (() => void) | undefined;
+  const stop = (reason: unknown): void => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    onStop?.();
+  };
   let timedOut = false;
   const timer = s.clock.setTimeout(() => {
     timedOut = true;
-    controller.abort(new Error(`timed out after ${s.exchange.timeoutMs}ms`));
+    stop(new Error(`timed out after ${s.exchange.timeoutMs}ms`));
   }, s.exchange.timeoutMs);
   let abortedBy: unknown;
   const onAbort = (): void => {
     abortedBy = ctx.signal?.reason ?? new Error('aborted');
-    controller.abort(abortedBy);
+    stop(abortedBy);
   };
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
-  const run: ExchangeRun = { signal: controller.signal, timedOut: () => timedOut, abortedBy: () => abortedBy };
+  const run: ExchangeRun = {
+    stopReason: () => stopReason,
+    onStop: (listener) => {
+      onStop = listener;
+      return () => { if (onStop === listener) onStop = undefined; };
+    },
+    timedOut: () => timedOut,
+    abortedBy: () => abortedBy,
+  };
 
   const vars = new Map<string, string>();
   const done: StepResult[] = [];

@@ -5,9 +5,29 @@ import { failedSetupStep, firstByteAt, newConnectTimeline, serverNameOf, setupPh
 import type { ConnectionTiming } from '../../src/probe/http-connector.js';
 import { classifyFailure } from '../../src/probe/http-failure.js';
 import { redirectTarget } from '../../src/probe/http-redirect.js';
+import { planHttpRequest, renderHttpRequest, requestTarget } from '../../src/probe/http-request.js';
 import { formatPhaseTable } from '../../src/probe/probe-format.js';
 import { newTraceContext, parseTraceparent } from '../../src/probe/trace-context.js';
 import type { ProbeResult } from '../../src/probe/types.js';
+
+describe('request target', () => {
+  it('reads host, port (the scheme\'s by default), path and query from a URL', () => {
+    assert.deepEqual(requestTarget('http://127.0.0.1:8080/a/b?c=1'), { protocol: 'http:', hostname: '127.0.0.1', port: 8080, host: '127.0.0.1:8080', path: '/a/b?c=1' });
+    assert.deepEqual(requestTarget('https://[::1]/'), { protocol: 'https:', hostname: '::1', port: 443, host: '[::1]', path: '/' });
+    assert.equal(requestTarget('http://example.test').port, 80);
+  });
+
+  it('is read once for a fixed URL and per run for a templated one', () => {
+    const fixed = planHttpRequest('p', { url: 'http://127.0.0.1:9/x' }, undefined);
+    assert.deepEqual(fixed.target, requestTarget('http://127.0.0.1:9/x'));
+    assert.equal(renderHttpRequest(fixed, new Map()).target, fixed.target);
+    const templated = planHttpRequest('p', { url: 'http://127.0.0.1:9/items/{{id}}' }, undefined, { templates: true });
+    assert.equal(templated.target, undefined);
+    const rendered = renderHttpRequest(templated, new Map([['id', '42']]));
+    assert.equal(rendered.target, undefined);
+    assert.equal(rendered.url, 'http://127.0.0.1:9/items/42');
+  });
+});
 
 describe('trace context', () => {
   it('makes fresh W3C ids that parse back', () => {
