@@ -9,7 +9,7 @@ import { Histogram, Registry } from 'prom-client';
 import { LoadMetrics } from '../../src/load/metrics.js';
 import { SeriesBuilder } from '../../src/load/result/series.js';
 import { RunAggregate, decodeWindow } from '../../src/load/window/aggregate.js';
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, recordMicros } from '../../src/load/window/histogram.js';
+import { bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, fromBucketCounts, recordMicros } from '../../src/load/window/histogram.js';
 import { WindowRecorder } from '../../src/load/window/recorder.js';
 import type { OutcomeClass } from '../../src/load/window/outcome.js';
 
@@ -60,6 +60,22 @@ test('encoded histograms round-trip; percentiles within HDR precision of the raw
     assert.equal(copy.getValueAtPercentile(p), h.getValueAtPercentile(p));
     assert.ok(Math.abs(copy.getValueAtPercentile(p) - exact) / exact < 0.001, `p${p}`);
   }
+});
+
+test('the bucket counts of a window rebuild its histogram exactly, across a structured clone (what a worker posts)', () => {
+  const h = createLatencyHistogram();
+  const raw = stream(10_000).map(([, us]) => us);
+  for (const us of raw) recordMicros(h, us);
+  recordMicros(h, 4_000_000_000); // clamped to the top of the range: the walk reaches the last bucket
+  const copy = fromBucketCounts(structuredClone(bucketCounts(h)));
+  assert.equal(copy.totalCount, h.totalCount);
+  // As through the compressed encoding, min and max come back as their buckets' edges.
+  const viaEncoding = decodeHistogram(encodeHistogram(h));
+  assert.equal(copy.minNonZeroValue, viaEncoding.minNonZeroValue);
+  assert.equal(copy.maxValue, viaEncoding.maxValue);
+  for (const p of [0, 1, 50, 90, 99, 99.9, 99.99, 100]) assert.equal(copy.getValueAtPercentile(p), h.getValueAtPercentile(p), `p${p}`);
+  assert.equal(encodeHistogram(copy), encodeHistogram(h), 'the encoding results keep is unchanged');
+  assert.equal(bucketCounts(createLatencyHistogram()).length, 0);
 });
 
 test('the series keeps a mergeable histogram per point; percentiles derived from it', () => {

@@ -7,7 +7,7 @@
  * flight while the worker's loop was blocked complete after it, and when the stall ran over a
  * window boundary they land in the step's next window (timers run before I/O callbacks when the
  * loop wakes up) — so the step's next second after a saturated one is left out too. The windows
- * keep their encoded histograms, so what is left out is left out exactly. The achieved rate counts what completed within the step's own time (not
+ * keep their histograms' bucket counts, so what is left out is left out exactly. The achieved rate counts what completed within the step's own time (not
  * the drain after it), so a target that caps throughput shows its cap. Pure data: no timers.
  */
 import type { LoadPlan } from '../plan/plan.js';

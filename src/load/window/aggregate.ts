@@ -6,7 +6,7 @@
  */
 import { addCounts, emptyCounts, errorsByClass } from './counts.js';
 import type { Counts } from './counts.js';
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, percentileMs, summarize } from './histogram.js';
+import { createLatencyHistogram, encodeHistogram, fromBucketCounts, percentileMs, summarize } from './histogram.js';
 import type { Histogram, LatencySummary } from './histogram.js';
 import type { OutcomeClass } from './outcome.js';
 import type { EndpointWindow, WindowSnapshot } from './snapshot.js';
@@ -35,8 +35,8 @@ export interface DecodedWindow {
 
 /** Decodes the histograms of a window (an endpoint equal to `overall` is decoded once). */
 export function decodeWindow(w: WindowSnapshot): DecodedWindow {
-  const overall = w.overall.histogram === null ? null : decodeHistogram(w.overall.histogram);
-  return { overall, endpoints: w.endpoints.map((e) => (e === w.overall || e.histogram === w.overall.histogram ? overall : e.histogram === null ? null : decodeHistogram(e.histogram))) };
+  const overall = w.overall.histogram === null ? null : fromBucketCounts(w.overall.histogram);
+  return { overall, endpoints: w.endpoints.map((e) => (e === w.overall || e.histogram === w.overall.histogram ? overall : e.histogram === null ? null : fromBucketCounts(e.histogram))) };
 }
 
 /** Cumulative counters and histogram of one endpoint. */

@@ -62,6 +62,54 @@ export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }
 
+/** The counts of a histogram made by {@link createLatencyHistogram} (a `JsHistogram`: `useWebAssembly: false`). */
+function counted(h: Histogram): hdr.JsHistogram {
+  if (!(h instanceof hdr.JsHistogram)) throw new TypeError('a latency histogram is a JsHistogram');
+  return h;
+}
+
+/**
+ * A histogram as `[value, count, value, count, …]` over its non-empty buckets (each value is its
+ * bucket's lowest, so recording it lands in the same bucket: {@link fromBucketCounts} rebuilds
+ * the histogram exactly). This is what a worker sends every second: building it walks the
+ * counts up to the highest value recorded and allocates one small array, tens of microseconds
+ * for a second at 5,000/s, where encoding and deflating the same histogram took 0.3-4.7 ms on the
+ * measuring thread and made the sends due meanwhile late.
+ */
+export function bucketCounts(h: Histogram): Float64Array {
+  const js = counted(h);
+  const pairs: number[] = [];
+  if (js.totalCount > 0) {
+    for (let i = 0, last = js.countsArrayIndex(js.maxValue); i <= last; i++) {
+      const count = js.getCountAtIndex(i);
+      if (count > 0) pairs.push(js.valueFromIndex(i), count);
+    }
+  }
+  return Float64Array.from(pairs);
+}
+
+/**
+ * Rebuilds a histogram from {@link bucketCounts}: the same counts in the same buckets. Its max is
+ * its top bucket's highest value and its min the lowest bucket's lowest, as after decoding
+ * {@link encodeHistogram} (but for a histogram of one value, whose max is that bucket's lowest).
+ */
+export function fromBucketCounts(pairs: Float64Array): Histogram {
+  const out = counted(createLatencyHistogram());
+  const top = pairs.length - 2;
+  for (let i = 0; i < top; i += 2) out.recordValueWithCount(pairs[i]!, pairs[i + 1]!);
+  if (top >= 0) {
+    const value = pairs[top]!;
+    let count = pairs[top + 1]!;
+    // The lowest bucket keeps one count at its lowest value, so the min is that value.
+    if (top === 0) {
+      out.recordValue(value);
+      count--;
+    }
+    if (count > 0) out.recordValueWithCount(out.highestEquivalentValue(value), count);
+  }
+  return out;
+}
+
 /** Decodes `encodeHistogram` output into a bounded histogram. */
 export function decodeHistogram(encoded: string): Histogram {
   const out = createLatencyHistogram();

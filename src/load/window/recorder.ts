@@ -6,7 +6,7 @@
  */
 import { emptyCounts, resetCounts } from './counts.js';
 import type { Counts } from './counts.js';
-import { createLatencyHistogram, encodeHistogram, recordMicros } from './histogram.js';
+import { bucketCounts, createLatencyHistogram, recordMicros } from './histogram.js';
 import type { Histogram } from './histogram.js';
 import { isConnectFailure } from './outcome.js';
 import type { OutcomeClass } from './outcome.js';
@@ -26,7 +26,7 @@ class Bucket {
   }
 
   take(): EndpointWindow {
-    const window: EndpointWindow = { ...this.counts, classes: { ...this.counts.classes }, histogram: this.hist.totalCount === 0 ? null : encodeHistogram(this.hist) };
+    const window: EndpointWindow = { ...this.counts, classes: { ...this.counts.classes }, histogram: this.hist.totalCount === 0 ? null : bucketCounts(this.hist) };
     resetCounts(this.counts);
     this.hist.reset();
     return window;

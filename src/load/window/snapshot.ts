@@ -1,15 +1,16 @@
 /**
- * The unit that crosses from a worker thread to the run driver (and, in results, from one process
- * to another): one window of time, counters plus an encoded HDR histogram per endpoint. Windows
+ * The unit that crosses from a worker thread to the run driver: one window of time, counters plus
+ * an HDR histogram per endpoint as its non-empty buckets' counts (`bucketCounts`; the driver
+ * encodes what results keep). Windows
  * close on wall-clock second boundaries (and at the end of a phase), so the windows of every
  * worker — and of every shard on another machine — for the same second merge exactly.
  */
 import type { Counts } from './counts.js';
 import type { OutcomeClass } from './outcome.js';
 
-/** One endpoint's window: counters and its latency histogram (encoded; null when nothing was timed). */
+/** One endpoint's window: counters and its latency histogram (`bucketCounts`; null when nothing was timed). */
 export interface EndpointWindow extends Counts {
-  histogram: string | null;
+  histogram: Float64Array | null;
 }
 
 /** WebSocket counters of a window (WebSocket loads only). */
