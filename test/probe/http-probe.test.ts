@@ -39,6 +39,24 @@ async function stream(res: ServerResponse, total: number): Promise<void> {
   if (!res.destroyed) res.end();
 }
 
+/** A raw server on loopback that answers any request with `first`, then `rest` after `delayMs` and closes; `fn` gets its URL. */
+async function withSplitAnswer(first: string, rest: string, delayMs: number, fn: (url: string) => Promise<void>): Promise<void> {
+  const raw = createNetServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', () => {
+      socket.write(first);
+      setTimeout(() => socket.end(rest), delayMs);
+    });
+  });
+  raw.listen(0, '127.0.0.1');
+  await once(raw, 'listening');
+  try {
+    await fn(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`);
+  } finally {
+    raw.close();
+  }
+}
+
 describe('http probe against real servers', () => {
   let srv: TestServer;
   const seen: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
@@ -138,44 +156,22 @@ describe('http probe against real servers', () => {
 
   it('ends ttfb at the first byte, not when the headers are complete', async () => {
     // A raw server that sends the status line at once and the rest of the headers 300 ms later.
-    const raw = createNetServer((socket) => {
-      socket.on('error', () => undefined);
-      socket.once('data', () => {
-        socket.write('HTTP/1.1 200 OK\r\n');
-        setTimeout(() => socket.end('content-length: 2\r\nconnection: close\r\n\r\nok'), 300);
-      });
-    });
-    raw.listen(0, '127.0.0.1');
-    await once(raw, 'listening');
-    try {
-      const r = await runOnce({ url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/` });
+    await withSplitAnswer('HTTP/1.1 200 OK\r\n', 'content-length: 2\r\nconnection: close\r\n\r\nok', 300, async (url) => {
+      const r = await runOnce({ url });
       assert.equal(r.ok, true, r.message);
       assert.ok((r.phases.transfer ?? 0) >= 0.29, `transfer ${String(r.phases.transfer)}`);
       // Generous: only a run that waited for the whole header block would reach 290 ms.
       assert.ok((r.phases.ttfb ?? 1) < 0.29, `ttfb ${String(r.phases.ttfb)}`);
-    } finally {
-      raw.close();
-    }
+    });
   });
 
   it('reads a body delimited by the server closing the connection (no length, not chunked)', async () => {
-    const raw = createNetServer((socket) => {
-      socket.on('error', () => undefined);
-      socket.once('data', () => {
-        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"status":');
-        setTimeout(() => socket.end('"ok"}'), 20);
-      });
-    });
-    raw.listen(0, '127.0.0.1');
-    await once(raw, 'listening');
-    try {
-      const r = await runOnce({ url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/` }, { json: [{ path: '$.status', equals: 'ok' }] });
+    await withSplitAnswer('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"status":', '"ok"}', 20, async (url) => {
+      const r = await runOnce({ url }, { json: [{ path: '$.status', equals: 'ok' }] });
       assert.equal(r.ok, true, r.message);
       assert.equal(r.bodyBytes, '{"status":"ok"}'.length);
       assert.ok(r.phases.transfer !== undefined);
-    } finally {
-      raw.close();
-    }
+    });
   });
 
   it('skips DNS for an IP literal', async () => {
