@@ -1,17 +1,12 @@
 /**
  * The daemon's own prom-client Registry (never the global default), with the Node process
- * metrics that describe the daemon's health: event-loop lag, heap, GC, CPU, RSS.
- *
- * Event-loop lag is sampled every millisecond: Node's `monitorEventLoopDelay` records the whole
- * time between two of its timer ticks, so `nodejs_eventloop_lag_p99_seconds` never reads below
- * the sampling interval (at 10 ms, the 20 ms lag goal left 10 ms of real lag to see). At 1 ms it
- * reads ~1.1 ms on an idle loop. The extra ticks (1,000 wake-ups a second) cost +0.1 to +0.3
- * CPU-s a minute beside a 1,000-probe daemon's 5-6 on a saturated machine, but +0.9 to +1.0
- * (1.5-1.7 % of a core, of the daemon's ~12-13 %) in two side-by-side pairs at load average 2-3,
- * and 1.1 % of a core in an idle process against 0.4 % at 10 ms (README, "Where a probe run's
- * CPU goes"). `monitorEventLoopDelay` already samples in C++, without a JS timer.
+ * metrics that describe the daemon's health: event-loop lag, heap, GC, CPU, RSS. The event-loop
+ * lag percentiles are this project's (`event-loop-lag.ts`: a timer's lateness, not prom-client's
+ * raw time between ticks); `nodejs_eventloop_lag_seconds` (one setImmediate's delay at each
+ * scrape) is prom-client's.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { LAG_GAUGES, registerEventLoopLag } from './event-loop-lag.js';
 
 /** Latency buckets for web backends, 1 ms … 10 s, dense around the usual SLOs (200/400/600 ms). */
 export const LATENCY_BUCKETS: readonly number[] = [
@@ -22,7 +17,11 @@ export const LATENCY_BUCKETS: readonly number[] = [
 export function createRegistry(options: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) {
-    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1 });
+    // prom-client always starts a delay histogram for the gauges replaced below; at the longest
+    // resolution a timer has (2^31-1 ms) it never wakes the loop.
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 2 ** 31 - 1 });
+    for (const stat of LAG_GAUGES) registry.removeSingleMetric(`nodejs_eventloop_lag_${stat}_seconds`);
+    registerEventLoopLag(registry);
     // Gauges named *_total break the exposition rules (promtool check metrics rejects them);
     // the same numbers are in nodejs_active_{handles,requests,resources} by type.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
