@@ -1,9 +1,9 @@
 /**
- * One HTTP request of a probe run over a fresh connection: `node:http`'s client without an agent,
+ * One HTTP request of a probe run over a fresh connection: written and read by `http-wire.ts`
  * on a timed socket of its own (`http-connector.ts`), destroyed afterwards, so each request
- * measures connection set-up the way a new visitor pays it. No agent, no pool and no keep-alive:
- * a run costs a quarter to a third less CPU than with an undici `Agent` made and destroyed per
- * run (README, "The CPU is the probes'"). Redirects are followed here, each hop on a connection
+ * measures connection set-up the way a new visitor pays it. No agent, no pool and no keep-alive
+ * (an undici `Agent` made and destroyed per run cost a quarter to a third more CPU than
+ * `node:http` without one, which cost more than this; README, "Where a probe run's CPU goes"). Redirects are followed here, each hop on a connection
  * of its own (`http-redirect.ts`). dns + connect + tls are set-up summed over the request's
  * connections; ttfb runs from the request being written to the first bytes of the final response
  * (server time, network, any redirect hops, less the later hops' set-up); transfer from there to
@@ -15,16 +15,16 @@
  * `AbortController`: the daemon makes 100 runs a second, and a controller, its signal and two
  * event-target listeners per run were ~3 % of a run's CPU.
  */
-import { request as httpRequest } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { coerceError } from '../core/errors.js';
-import { destroySockets, failedSetupStep, firstByteAt, markSent, newConnectTimeline, openTimedConnection, serverNameOf, setupPhases, ttfbSeconds } from './http-connector.js';
-import type { ConnectTimeline, ConnectionTiming } from './http-connector.js';
+import { destroySockets, failedSetupStep, firstByteAt, newConnectTimeline, setupPhases, ttfbSeconds } from './http-connector.js';
+import type { ConnectTimeline } from './http-connector.js';
 import { classifyFailure, failureMessage } from './http-failure.js';
 import { redirectTarget } from './http-redirect.js';
 import { requestTarget } from './http-request.js';
 import type { RequestTarget } from './http-request.js';
 import type { FailureReason, PhaseTimings } from './types.js';
+import { sendRequest } from './http-wire.js';
+import type { BodyLimits, ResponseHeaders, WireRequest, WireResponse } from './http-wire.js';
 
 /** Response headers copied into `result.headers` (cache behaviour and type matter downstream). */
 export const RECORDED_HEADERS = ['x-cache', 'cf-cache-status', 'age', 'content-type'] as const;
@@ -66,8 +66,8 @@ export interface Exchange {
   durationSeconds: number;
   phases: PhaseTimings;
   status?: number;
-  /** Every response header, as node:http gives them (lower-cased names, repeats joined). */
-  responseHeaders?: IncomingHttpHeaders;
+  /** Every response header (lower-cased names, repeats joined). */
+  responseHeaders?: ResponseHeaders;
   /** The recorded subset of `responseHeaders` (`RECORDED_HEADERS`), when any is present. */
   headers?: Record<string, string>;
   bodyBytes?: number;
@@ -76,7 +76,7 @@ export interface Exchange {
   failure?: { reason: FailureReason; message: string };
 }
 
-function pickHeaders(headers: IncomingHttpHeaders): Record<string, string> | undefined {
+function pickHeaders(headers: ResponseHeaders): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   let any = false;
   for (const name of RECORDED_HEADERS) {
@@ -97,51 +97,11 @@ function phasesOf(timeline: ConnectTimeline, t0: number, headersAt: number | und
   return phases;
 }
 
-/** Sends one request on a new timed connection; resolves with the response once its headers are in. */
-function send(req: ExchangeRequest, s: ExchangeSettings, timeline: ConnectTimeline): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const target = req.target ?? requestTarget(req.url);
-    let timing: ConnectionTiming | undefined;
-    // A probe's own host header (a virtual host) wins, for the request and for SNI.
-    const host = req.headers.host ?? target.host;
-    const clientRequest = httpRequest({
-      method: req.method,
-      path: target.path,
-      headers: { host, ...req.headers },
-      createConnection: () => {
-        const connection = openTimedConnection({
-          protocol: target.protocol,
-          hostname: target.hostname,
-          port: target.port,
-          servername: serverNameOf(host),
-          rejectUnauthorized: s.tlsVerify,
-        }, timeline);
-        timing = connection.timing;
-        return connection.socket;
-      },
-    }, resolve);
-    // 'finish': the request is written out (after connect and the handshake: it was queued).
-    clientRequest.once('finish', () => { if (timing !== undefined) markSent(timing); });
-    clientRequest.on('error', reject);
-    clientRequest.end(req.body);
-  });
-}
-
-/** Reads the body up to `max` bytes; stops (destroying the response) as soon as it goes over. */
-function readCapped(res: IncomingMessage, max: number, keep: boolean): Promise<{ bytes: number; tooLarge: boolean; text: string }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    res.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > max) {
-        res.destroy();
-        resolve({ bytes: max, tooLarge: true, text: '' });
-      } else if (keep) chunks.push(chunk);
-    });
-    res.once('end', () => resolve({ bytes, tooLarge: false, text: keep ? Buffer.concat(chunks).toString('utf8') : '' }));
-    res.on('error', reject);
-  });
+/** Sends one request on a new timed connection; resolves once the response's head is in. */
+function send(req: ExchangeRequest, s: ExchangeSettings, limits: BodyLimits, timeline: ConnectTimeline): Promise<WireResponse> {
+  const request: WireRequest = { target: req.target ?? requestTarget(req.url), method: req.method, headers: req.headers };
+  if (req.body !== undefined) request.body = req.body;
+  return sendRequest(request, s.tlsVerify, limits, timeline);
 }
 
 /** Sends one request on a fresh connection (more on redirects) and reads the response (the body only when `keepBody`). */
@@ -155,31 +115,33 @@ export async function exchange(req: ExchangeRequest, s: ExchangeSettings, run: E
   let bodyEndAt: number | undefined;
   try {
     if (run.stopReason() !== undefined) throw coerceError(run.stopReason());
+    const limits = { maxBodySize: s.maxBodySize, keep: keepBody };
     let current = req;
-    let res = await send(current, s, timeline);
+    let res = await send(current, s, limits, timeline);
     for (let hops = 0; hops < s.maxRedirects; hops++) {
-      const next = redirectTarget(current, res.statusCode ?? 0, res.headers.location);
+      const location = res.headers.location;
+      const next = redirectTarget(current, res.status, typeof location === 'string' ? location : undefined);
       if (next === undefined) break;
-      res.destroy();
+      res.close();
       // An abort that found no socket open (between hops) must still stop the run.
       if (run.stopReason() !== undefined) throw coerceError(run.stopReason());
       current = next;
-      res = await send(current, s, timeline);
+      res = await send(current, s, limits, timeline);
     }
-    headersAt = performance.now();
-    out.status = res.statusCode ?? 0;
+    headersAt = res.headersAt;
+    out.status = res.status;
     out.responseHeaders = res.headers;
     const headers = pickHeaders(res.headers);
     if (headers !== undefined) out.headers = headers;
 
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > s.maxBodySize) {
-      res.destroy();
+      res.close();
       out.bodyBytes = 0;
       out.failure = { reason: 'body_too_large', message: `content-length ${declared} exceeds maxBodySize ${s.maxBodySize}` };
       return out;
     }
-    const body = await readCapped(res, s.maxBodySize, keepBody);
+    const body = await res.body();
     out.bodyBytes = body.bytes;
     if (body.tooLarge) {
       out.failure = { reason: 'body_too_large', message: `body exceeds maxBodySize ${s.maxBodySize}` };

@@ -100,6 +100,12 @@ describe('http probe against real servers', () => {
             res.writeHead(302, { location: `/loop?n=${Number(url.searchParams.get('n') ?? 0) + 1}` });
             return res.end();
           }
+          case '/repeats': {
+            res.setHeader('set-cookie', ['a=1', 'b=2']);
+            res.setHeader('x-multi', ['1', '2']);
+            res.write('{"status":');
+            return void setTimeout(() => res.end('"ok"}'), 10);
+          }
           case '/hang': return; // never answers
           case '/reset': {
             res.writeHead(200, { 'content-length': '1000' });
@@ -217,6 +223,45 @@ describe('http probe against real servers', () => {
     assert.ok(a.ok && b.ok);
     assert.equal(srv.sockets.length, before + 2);
     assert.ok(b.phases.connect !== undefined);
+  });
+
+  describe('on the wire', () => {
+    it('reads repeated headers (joined; set-cookie one by one) and a chunked body sent in parts', async () => {
+      const r = await runOnce({ url: `${srv.url}/repeats` }, { headers: [{ name: 'x-multi', equals: '1, 2' }, { name: 'set-cookie', equals: 'a=1, b=2' }], json: [{ path: '$.status', equals: 'ok' }] });
+      assert.equal(r.ok, true, r.message);
+      assert.equal(r.bodyBytes, '{"status":"ok"}'.length);
+      assert.equal(seen.at(-1)?.headers.connection, 'close');
+    });
+
+    it('expects no body after the head of a HEAD request, whatever its content-length says', async () => {
+      const r = await runOnce({ url: `${srv.url}/json`, method: 'HEAD' });
+      assert.equal(r.ok, true, r.message);
+      assert.equal(r.status, 200);
+      assert.equal(r.bodyBytes, 0);
+    });
+
+    it('skips a 100 Continue head to the final response', async () => {
+      await withSplitAnswer('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n', 'ok', 10, async (url) => {
+        const r = await runOnce({ url }, { status: [[201, 201]] });
+        assert.equal(r.ok, true, r.message);
+        assert.equal(r.bodyBytes, 2);
+      });
+    });
+
+    it('fails a response that is not HTTP as an error', async () => {
+      await withSplitAnswer('SSH-2.0-OpenSSH_9.2\r\n', '', 10, async (url) => {
+        const r = await runOnce({ url });
+        assert.equal(r.reason, 'error', r.message);
+      });
+    });
+
+    it('refuses a header value that would smuggle a line, sending nothing', async () => {
+      const count = seen.length;
+      const r = await runOnce({ url: `${srv.url}/json`, headers: { 'x-a': 'a\r\nx-b: c' } });
+      assert.equal(r.reason, 'error', r.message);
+      assert.match(r.message ?? '', /invalid character in the x-a header/);
+      assert.equal(seen.length, count);
+    });
   });
 
   describe('failure reasons', () => {

@@ -16,9 +16,11 @@ import { TransportError } from './transport-error.js';
 export interface ResponseSink {
   /**
    * A final response head (1xx heads are skipped). `close`: the server will close after this
-   * response. Return false when the request is over for the connection (it failed it).
+   * response. `head[from, to)` are its bytes, status line to blank line (valid during the call
+   * only), for a sink that wants the headers. Return false when the request is over for the
+   * connection (it failed it).
    */
-  onHead(status: number, close: boolean): boolean;
+  onHead(status: number, close: boolean, head: Buffer, from: number, to: number): boolean;
   /** Body bytes: a view into a buffer reused after the call (copy what you keep). */
   onBody(chunk: Buffer): void;
   /** The response ended; `rest`: more bytes followed it in the same read (nobody asked for them). */
@@ -161,7 +163,7 @@ export class ResponseParser {
     const known = this.known;
     if (known !== undefined && end - off >= known.head.length && buf.compare(known.head, 0, known.head.length, off, off + known.head.length) === 0) {
       this.misses = 0;
-      return this.framed(known.status, known.close, known.length, known.chunked, off + known.head.length, end);
+      return this.framed(known.status, known.close, known.length, known.chunked, buf, off, off + known.head.length, end);
     }
     // Status line: "HTTP/1.x NNN ...".
     if (end - off < 12) return this.incomplete(buf, off, end);
@@ -213,12 +215,12 @@ export class ResponseParser {
     }
     if (status < 200) return line; // informational (100 Continue …): the real response follows
     if (++this.misses === 1 || this.misses % 64 === 0) this.known = { head: Buffer.from(buf.subarray(off, line)), status, close, length, chunked };
-    return this.framed(status, close, length, chunked, line, end);
+    return this.framed(status, close, length, chunked, buf, off, line, end);
   }
 
-  /** A final head ending at `line` has been read: tell the sink and frame the body. */
-  private framed(status: number, close: boolean, length: number, chunked: boolean, line: number, end: number): number {
-    if (!this.sink.onHead(status, close)) return -1;
+  /** A final head `buf[start, line)` has been read: tell the sink and frame the body. */
+  private framed(status: number, close: boolean, length: number, chunked: boolean, buf: Buffer, start: number, line: number, end: number): number {
+    if (!this.sink.onHead(status, close, buf, start, line)) return -1;
     if (this.noBody || status === 204 || status === 304 || length === 0) {
       this.sink.onEnd(line < end);
       return -1;

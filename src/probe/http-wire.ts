@@ -1,0 +1,200 @@
+/**
+ * One HTTP/1.1 request of a probe on a timed connection of its own, written and read without
+ * `node:http`: the request's bytes go out in one write (queued until the socket connects, or its
+ * TLS handshake ends), and the response is framed by the load engine's parser
+ * (`../load/transport/response-parser.ts`: status, Content-Length, chunked, until close, 1xx
+ * skipped, HEAD without a body). Only the probe needs the headers, so it reads them here from the
+ * head's bytes. A run at the daemon's pace (one every 10 ms) cost ~1,050-1,120 µs of CPU with
+ * `node:http` and no agent against ~820-870 µs for a bare socket (README, "Where a probe run's CPU
+ * goes"): `node:http`'s request and response streams were most of the difference.
+ * Failures carry a `code` for `classifyFailure`: the socket's own (refused, reset, TLS), or
+ * `UND_ERR_SOCKET` when the server closes before the response ends, `HPE_*` for a response that
+ * cannot be parsed, `ERR_INVALID_CHAR` for a header that would smuggle a line break.
+ */
+import type { Socket } from 'node:net';
+import { ResponseParser } from '../load/transport/response-parser.js';
+import type { ResponseSink } from '../load/transport/response-parser.js';
+import { TransportError } from '../load/transport/transport-error.js';
+import { markSent, openTimedConnection, serverNameOf } from './http-connector.js';
+import type { ConnectTimeline, ConnectionTiming } from './http-connector.js';
+import type { RequestTarget } from './http-request.js';
+
+/** Response headers: lower-cased names; repeats joined with ", " (`set-cookie`: one entry each). */
+export type ResponseHeaders = Record<string, string | string[]>;
+
+/** What to send. `headers` have lower-cased names; a `host` among them wins over the URL's. */
+export interface WireRequest {
+  target: RequestTarget;
+  method: string;
+  headers: Readonly<Record<string, string>>;
+  body?: string;
+}
+
+/** How the response's body is read. */
+export interface BodyLimits {
+  /** Bytes at most: one more and the connection is closed and the body reported too large. */
+  maxBodySize: number;
+  /** Keep the body's text (for assertions); else only count its bytes. */
+  keep: boolean;
+}
+
+/** The body as read: its size, whether it went over `maxBodySize` (then `bytes` is the cap), its text when kept. */
+export interface WireBody {
+  bytes: number;
+  tooLarge: boolean;
+  text: string;
+}
+
+/** A response whose head is in; its body is read (or not) by the caller. */
+export interface WireResponse {
+  status: number;
+  headers: ResponseHeaders;
+  /** When the head was parsed (ms, `performance.now()`). */
+  headersAt: number;
+  /** The body, once it ended (rejects when the connection fails first). */
+  body(): Promise<WireBody>;
+  /** Closes the connection without reading (more of) the body. */
+  close(): void;
+}
+
+const UNSAFE = /[\r\n\0]/;
+
+/** The request's bytes: request line, Host, the headers, `connection: close`, Content-Length and body. */
+export function wireRequestBytes(req: WireRequest): Buffer {
+  const { target } = req;
+  if (UNSAFE.test(target.path) || target.path.includes(' ')) throw new TransportError(`invalid request path ${JSON.stringify(target.path)}`, 'ERR_UNESCAPED_CHARACTERS');
+  let text = `${req.method} ${target.path} HTTP/1.1\r\nhost: ${req.headers.host ?? target.host}\r\n`;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name === 'host' || name === 'content-length' || name === 'connection') continue;
+    if (UNSAFE.test(name) || UNSAFE.test(value)) throw new TransportError(`invalid character in the ${name} header`, 'ERR_INVALID_CHAR');
+    text += `${name}: ${value}\r\n`;
+  }
+  // One request per connection, as a new visitor's: the server may close after it.
+  text += 'connection: close\r\n';
+  const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
+  if (body !== undefined) text += `content-length: ${body.length}\r\n`;
+  text += '\r\n';
+  const head = Buffer.from(text, 'latin1');
+  return body === undefined || body.length === 0 ? head : Buffer.concat([head, body]);
+}
+
+/** The headers of a response head (`head[from, to)`: status line to blank line). */
+export function parseHeaders(head: Buffer, from: number, to: number): ResponseHeaders {
+  const out: ResponseHeaders = {};
+  const lines = head.toString('latin1', from, to).split('\n');
+  // lines[0] is the status line; the last two are the blank line and what follows its LF.
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const prev = out[name];
+    if (name === 'set-cookie') out[name] = prev === undefined ? [value] : [...(prev as string[]), value];
+    else out[name] = prev === undefined ? value : `${prev as string}, ${value}`;
+  }
+  return out;
+}
+
+/**
+ * Connects (recording the set-up on `timeline`), sends the request, and resolves once the
+ * response's head is in; rejects with the connection's error before that. The caller ends the
+ * connection (destroying the timeline's sockets) when it is done with the response.
+ */
+export function sendRequest(req: WireRequest, tlsVerify: boolean, limits: BodyLimits, timeline: ConnectTimeline): Promise<WireResponse> {
+  return new Promise((resolveHead, rejectHead) => {
+    const bytes = wireRequestBytes(req);
+    const { target } = req;
+    const host = req.headers.host ?? target.host;
+    const { socket, timing } = openTimedConnection({
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      servername: serverNameOf(host),
+      rejectUnauthorized: tlsVerify,
+    }, timeline);
+    new WireReader(socket, timing, req.method === 'HEAD', limits, resolveHead, rejectHead).send(bytes);
+  });
+}
+
+/** One response read off one socket. */
+class WireReader implements ResponseSink {
+  private readonly parser: ResponseParser;
+  private response: WireResponse | undefined;
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+  private outcome: { body: WireBody } | { error: Error } | undefined;
+  private waiter: { resolve: (b: WireBody) => void; reject: (e: Error) => void } | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly timing: ConnectionTiming,
+    noBody: boolean,
+    private readonly limits: BodyLimits,
+    private readonly resolveHead: (r: WireResponse) => void,
+    private readonly rejectHead: (e: Error) => void,
+  ) {
+    this.parser = new ResponseParser(this);
+    this.parser.expect(noBody, true);
+    socket.on('data', (chunk: Buffer) => {
+      if (this.outcome === undefined) this.parser.feed(chunk, 0, chunk.length);
+    });
+    socket.once('end', () => {
+      if (this.response !== undefined && this.parser.readsUntilClose) this.onEnd();
+      else this.fail(new TransportError('the server closed the connection before the response ended', 'UND_ERR_SOCKET'));
+    });
+    socket.on('error', (err) => this.fail(err));
+    socket.once('close', () => this.fail(new TransportError('the connection closed before the response ended', 'UND_ERR_SOCKET')));
+  }
+
+  send(bytes: Buffer): void {
+    // The callback runs once the bytes are handed to the kernel: after connect (and the handshake).
+    this.socket.write(bytes, (err) => { if (err === undefined || err === null) markSent(this.timing); });
+  }
+
+  onHead(status: number, _close: boolean, head: Buffer, from: number, to: number): boolean {
+    const response: WireResponse = { status, headers: parseHeaders(head, from, to), headersAt: performance.now(), body: () => this.body(), close: () => this.socket.destroy() };
+    this.response = response;
+    this.resolveHead(response);
+    return true;
+  }
+
+  onBody(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limits.maxBodySize) {
+      this.settle({ body: { bytes: this.limits.maxBodySize, tooLarge: true, text: '' } });
+      // Not a byte more: the server sees the connection close.
+      this.socket.destroy();
+    } else if (this.limits.keep) this.chunks.push(Buffer.from(chunk));
+  }
+
+  onEnd(): void {
+    this.settle({ body: { bytes: this.bytes, tooLarge: false, text: this.limits.keep ? Buffer.concat(this.chunks).toString('utf8') : '' } });
+  }
+
+  onError(err: TransportError): void {
+    this.fail(err);
+  }
+
+  private fail(err: Error): void {
+    if (this.outcome !== undefined) return;
+    if (this.response === undefined) {
+      this.outcome = { error: err };
+      this.rejectHead(err);
+    } else this.settle({ error: err });
+  }
+
+  private settle(outcome: { body: WireBody } | { error: Error }): void {
+    if (this.outcome !== undefined) return;
+    this.outcome = outcome;
+    if (this.waiter === undefined) return;
+    if ('body' in outcome) this.waiter.resolve(outcome.body);
+    else this.waiter.reject(outcome.error);
+  }
+
+  private body(): Promise<WireBody> {
+    const outcome = this.outcome;
+    if (outcome !== undefined) return 'body' in outcome ? Promise.resolve(outcome.body) : Promise.reject(outcome.error);
+    return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
+  }
+}
