@@ -6,6 +6,7 @@ import type { ConnectionTiming } from '../../src/probe/http-connector.js';
 import { classifyFailure } from '../../src/probe/http-failure.js';
 import { redirectTarget } from '../../src/probe/http-redirect.js';
 import { planHttpRequest, renderHttpRequest, requestTarget } from '../../src/probe/http-request.js';
+import { parseHeaders, wireRequestBytes } from '../../src/probe/http-wire.js';
 import { formatPhaseTable } from '../../src/probe/probe-format.js';
 import { newTraceContext, parseTraceparent } from '../../src/probe/trace-context.js';
 import type { ProbeResult } from '../../src/probe/types.js';
@@ -26,6 +27,23 @@ describe('request target', () => {
     const rendered = renderHttpRequest(templated, new Map([['id', '42']]));
     assert.equal(rendered.target, undefined);
     assert.equal(rendered.url, 'http://127.0.0.1:9/items/42');
+  });
+});
+
+describe('the wire', () => {
+  it('reads a head\'s headers: lower-cased, trimmed, repeats joined, set-cookie one by one, LF-only lines too', () => {
+    const head = Buffer.from('xxHTTP/1.1 200 OK\r\nContent-Type:  text/plain \r\nX-A: 1\r\nbogus line\nx-a: 2\nSet-Cookie: a=1\r\nset-cookie: b=2; Path=/\r\nEmpty:\r\n\r\nbody: no', 'latin1');
+    const end = head.indexOf('\r\n\r\n') + 4;
+    assert.deepEqual(parseHeaders(head, 2, end), { 'content-type': 'text/plain', 'x-a': '1, 2', 'set-cookie': ['a=1', 'b=2; Path=/'], empty: '' });
+  });
+
+  it('writes one request: host first (a header\'s wins), connection: close, content-length for a body', () => {
+    const target = requestTarget('http://127.0.0.1:8080/a?b=1');
+    assert.equal(wireRequestBytes({ target, method: 'GET', headers: { 'user-agent': 'perfwarden', connection: 'keep-alive' } }).toString('latin1'),
+      'GET /a?b=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\nuser-agent: perfwarden\r\nconnection: close\r\n\r\n');
+    assert.equal(wireRequestBytes({ target, method: 'POST', headers: { host: 'api.test' }, body: 'é' }).toString('utf8'),
+      'POST /a?b=1 HTTP/1.1\r\nhost: api.test\r\nconnection: close\r\ncontent-length: 2\r\n\r\né');
+    assert.throws(() => wireRequestBytes({ target, method: 'GET', headers: { 'x-a': 'a\nb' } }), { code: 'ERR_INVALID_CHAR' });
   });
 });
 
