@@ -6,12 +6,14 @@
  *   npm run bench:probes                                  # 1,000 probes, 2 min each way, then storage
  *   npm run bench:probes -- --probes 10000 --duration 60 --phases scrape
  *
+ * The daemon runs built, as deployed (`node dist/cli.js start`); `--skip-build` skips the build.
+ *
  * Jitter is measured from what the daemon stored, not from its own gauges: for every probe, the
  * gap between two consecutive run starts (SQLite `probe_results.at`) less the interval. The target
  * is a plain HTTP server in its own process. Figures go to bench/results/probes-at-scale.{json,md}
  * (committed, quoted in README) and the raw samples to bench/results/probes-at-scale-<time>.tmp.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     'storage-seconds': { type: 'string', default: '3600' },
     'max-size-mib': { type: 'string', default: '256' },
     save: { type: 'boolean', default: false },
+    'skip-build': { type: 'boolean', default: false },
   },
 });
 const PROBES = Number(args.probes);
@@ -96,7 +99,8 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
     ...Array.from({ length: PROBES }, (_, i) => `  - { name: p${i}, type: http, every: ${EVERY_S}s, http: { url: "http://127.0.0.1:${targetPort}/p${i}", timeout: 5s } }`),
     '',
   ].join('\n'));
-  const daemon = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+  // As deployed (the Dockerfile's `node dist/cli.js start`): built, without tsx's loader.
+  const daemon = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'start', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if ((await fetch(`${base}/readyz`).then((r) => r.ok).catch(() => false))) break;
@@ -215,6 +219,11 @@ async function runStorage(): Promise<Record<string, number>> {
 const phases = new Set(String(args.phases).split(','));
 const runs: DaemonRun[] = [];
 const raw: unknown[] = [];
+if (args['skip-build'] !== true && (phases.has('scrape') || phases.has('noscrape'))) {
+  console.error('building (npm run build): the daemon runs as deployed, from dist/');
+  const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`build failed:\n${b.stdout}${b.stderr}`);
+}
 const target = phases.has('scrape') || phases.has('noscrape') ? await startTarget() : undefined;
 try {
   for (const mode of ['noscrape', 'scrape'] as const) {
