@@ -3,8 +3,8 @@
  * on a timed socket of its own (`http-connector.ts`), destroyed afterwards, so each request
  * measures connection set-up the way a new visitor pays it. No agent, no pool and no keep-alive
  * (an undici `Agent` made and destroyed per run cost a quarter to a third more CPU than
- * `node:http` without one, which cost more than this; README, "Where a probe run's CPU goes"). Redirects are followed here, each hop on a connection
- * of its own (`http-redirect.ts`). dns + connect + tls are set-up summed over the request's
+ * `node:http` without one, which cost more than this; README, "Where a probe run's CPU goes").
+ * Redirects are followed here, each hop on a connection of its own (`http-redirect.ts`). dns + connect + tls are set-up summed over the request's
  * connections; ttfb runs from the request being written to the first bytes of the final response
  * (server time, network, any redirect hops, less the later hops' set-up); transfer from there to
  * the body's end (as curl counts them). The phases add up to the request's wall time less the

@@ -4,9 +4,9 @@
  * TLS handshake ends), and the response is framed by the load engine's parser
  * (`../load/transport/response-parser.ts`: status, Content-Length, chunked, until close, 1xx
  * skipped, HEAD without a body). Only the probe needs the headers, so it reads them here from the
- * head's bytes. A run at the daemon's pace (one every 10 ms) cost ~1,050-1,120 µs of CPU with
- * `node:http` and no agent against ~820-870 µs for a bare socket (README, "Where a probe run's CPU
- * goes"): `node:http`'s request and response streams were most of the difference.
+ * head's bytes. At the daemon's pace (one run every 10 ms, `bench/probe-run-cpu.ts --pace 10`)
+ * a run costs 1,369-1,460 µs of CPU against 1,534-1,614 µs with `node:http` and no agent, and
+ * its p50 reads 0.1-0.2 ms lower (README, "Where a probe run's CPU goes").
  * Failures carry a `code` for `classifyFailure`: the socket's own (refused, reset, TLS), or
  * `UND_ERR_SOCKET` when the server closes before the response ends, `HPE_*` for a response that
  * cannot be parsed, `ERR_INVALID_CHAR` for a header that would smuggle a line break.
