@@ -9,11 +9,12 @@
  * its p50 reads 0.1-0.2 ms lower (README, "Where a probe run's CPU goes").
  * Failures carry a `code` for `classifyFailure`: the socket's own (refused, reset, TLS), or
  * `UND_ERR_SOCKET` when the server closes before the response ends, `HPE_*` for a response that
- * cannot be parsed, `ERR_INVALID_CHAR` for a header that would smuggle a line break.
+ * cannot be parsed, `UND_ERR_INVALID_ARG` for a header or path that would smuggle a line break.
  */
 import type { Socket } from 'node:net';
 import { ResponseParser } from '../load/transport/response-parser.js';
 import type { ResponseSink } from '../load/transport/response-parser.js';
+import { requestBytes } from '../load/transport/request-bytes.js';
 import { TransportError } from '../load/transport/transport-error.js';
 import { markSent, openTimedConnection, serverNameOf } from './http-connector.js';
 import type { ConnectTimeline, ConnectionTiming } from './http-connector.js';
@@ -57,25 +58,14 @@ export interface WireResponse {
   close(): void;
 }
 
-const UNSAFE = /[\r\n\0]/;
-
-/** The request's bytes: request line, Host, the headers, `connection: close`, Content-Length and body. */
+/**
+ * The request's bytes, by the load engine's serialiser (request line, the headers, Host unless
+ * one is among them, Content-Length and body), with `connection: close`: one request per
+ * connection, as a new visitor's, and the server may close after it.
+ */
 export function wireRequestBytes(req: WireRequest): Buffer {
-  const { target } = req;
-  if (UNSAFE.test(target.path) || target.path.includes(' ')) throw new TransportError(`invalid request path ${JSON.stringify(target.path)}`, 'ERR_UNESCAPED_CHARACTERS');
-  let text = `${req.method} ${target.path} HTTP/1.1\r\nhost: ${req.headers.host ?? target.host}\r\n`;
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name === 'host' || name === 'content-length' || name === 'connection') continue;
-    if (UNSAFE.test(name) || UNSAFE.test(value)) throw new TransportError(`invalid character in the ${name} header`, 'ERR_INVALID_CHAR');
-    text += `${name}: ${value}\r\n`;
-  }
-  // One request per connection, as a new visitor's: the server may close after it.
-  text += 'connection: close\r\n';
-  const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
-  if (body !== undefined) text += `content-length: ${body.length}\r\n`;
-  text += '\r\n';
-  const head = Buffer.from(text, 'latin1');
-  return body === undefined || body.length === 0 ? head : Buffer.concat([head, body]);
+  const headers = { ...req.headers, connection: 'close' };
+  return requestBytes({ method: req.method, path: req.target.path, headers, ...(req.body === undefined ? {} : { body: req.body }) }, req.target.host);
 }
 
 /** The headers of a response head (`head[from, to)`: status line to blank line). */
