@@ -107,6 +107,28 @@ test('vars and templates: every mistake at its file:line and path', () => {
   expectProblem(problems, 17, 'loads[0].scenarios[0].requests[2].extract.a', 'is a variable under vars');
 });
 
+test('load-level headers: a {{name}} nothing declares is reported at the header; one a request extracts is not', () => {
+  const file = write('load-headers.yaml', `loads:
+  - name: h
+    url: http://127.0.0.1:1
+    vus: 1
+    duration: 1s
+    vars: { k: "randomInt(1, 9)" }
+    headers:
+      x-trace: "{{nosuch}}"
+      x-key: "{{k}}"
+      authorization: "Bearer {{token}}"
+    scenarios:
+      - name: login
+        requests:
+          - { method: POST, path: /login, extract: { token: "$.token" } }
+          - { path: "/me" }
+`);
+  const problems = problemsOf(file);
+  expectProblem(problems, 8, 'loads[0].headers.x-trace', '"{{nosuch}}" is used before a request of this scenario extracts it');
+  assert.equal(problems.length, 1, JSON.stringify(problems));
+});
+
 test('data files: missing, empty, header only, ragged, too many rows, a column the file lacks — each at its entry', () => {
   const file = write('data.yaml', `loads:
   - name: d

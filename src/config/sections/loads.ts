@@ -211,6 +211,8 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
   if (Array.isArray(l.scenarios)) {
     const names = new Set<unknown>();
     let weight = 0;
+    /** Problems of the load-level headers' `{{…}}`, once each: they go with every request of every scenario. */
+    const headerProblems = new Map<string, string>();
     (l.scenarios as Raw[]).forEach((s, si) => {
       if (typeof s !== 'object' || s === null) return;
       if (names.has(s.name)) report([...at, 'scenarios', si, 'name'], `duplicate scenario name "${String(s.name)}"`);
@@ -237,7 +239,18 @@ export function checkLoadEntry(l: Raw, at: readonly (string | number)[], targetN
           }
         }
       });
+      // A load-level header may use what some request of the scenario extracts (a login's token):
+      // the requests before that send it empty, as a request's own template would not allow.
+      if (typeof l.headers === 'object' && l.headers !== null) {
+        for (const [header, value] of Object.entries(l.headers)) {
+          for (const name of templateNames(JSON.stringify(value))) {
+            const problem = templateProblem(name, declared, known);
+            if (problem !== undefined && !headerProblems.has(header)) headerProblems.set(header, `${problem} (a load-level header goes with every request of every scenario; scenario "${String(s.name)}")`);
+          }
+        }
+      }
     });
+    for (const [header, problem] of headerProblems) report([...at, 'headers', header], problem);
     if (weight <= 0) report([...at, 'scenarios'], 'at least one scenario needs a weight above 0');
   }
 }
