@@ -111,6 +111,15 @@ export async function wsClient(ctx: GenContext, url: string, connections: number
   return genRun('bare ws client', proc, seconds, { requests: r.roundTrips, errors: r.errors, rps: r.roundTrips / r.seconds, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
 }
 
+/** A bare open-model client (bench/open-floor-client.mjs): `rate` sends a second over pre-opened sockets, timed from the intended send. */
+export async function openFloor(ctx: GenContext, origin: string, rate: number, seconds: number): Promise<GenRun & { p999Ms: number | null; maxMs: number | null; dropped: number }> {
+  const proc = await runMeasured(process.execPath, ['bench/open-floor-client.mjs', origin, String(rate), String(seconds)], { cores: ctx.cores, cwd: ctx.root });
+  if (proc.code !== 0) throw failed('open floor client', proc);
+  const r = JSON.parse(proc.stdout) as { requests: number; dropped: number; errors: number; seconds: number; p50Ms: number | null; p99Ms: number | null; p999Ms: number | null; maxMs: number | null };
+  const run = genRun('bare open-model client', proc, seconds, { requests: r.requests, errors: r.errors, rps: r.requests / r.seconds, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
+  return { ...run, p999Ms: r.p999Ms, maxMs: r.maxMs, dropped: r.dropped };
+}
+
 /** A bare TCP socket paced by `pauseMs` (bench/paced-socket-client.mjs); `spin` keeps its event loop busy between sends. */
 export async function pacedSocket(ctx: GenContext, origin: string, pauseMs: number, seconds: number, spin: boolean): Promise<GenRun> {
   const proc = await runMeasured(process.execPath, ['bench/paced-socket-client.mjs', origin, String(pauseMs), String(seconds), ...(spin ? ['spin'] : [])], { cores: ctx.cores, cwd: ctx.root });

@@ -2,12 +2,14 @@
  * Soak (BENCH_SOAK=1): the open model at 5,000 req/s against nginx for BENCH_SOAK_SECONDS
  * (default 600), reported per minute from the result's time series (per-second windows whose
  * encoded histograms merge exactly into each minute's p99) and the process's RSS from /proc; a
- * closed one-VU run before and after gives the closed model's p99 against the same target.
+ * closed one-VU run before and after gives the closed model's p99 against the same target, and a
+ * bare open-model client (bench/open-floor-client.mjs, 60 s at the same rate, before and after)
+ * the tail this machine leaves any open-model generator: its event loop waking late.
  */
 import type { BenchContext } from '../context.js';
 import { genOn, loadAverage, pinning } from '../context.js';
 import type { GenRun } from '../generators.js';
-import { perfwarden } from '../generators.js';
+import { openFloor, perfwarden } from '../generators.js';
 import type { Sample } from '../proc.js';
 import type { Section } from '../report.js';
 import { fmt, median } from '../report.js';
@@ -17,6 +19,8 @@ import { startNginx } from '../targets.js';
 
 const RATE = 5000;
 const MB = 1.048576; // MiB -> MB
+/** Seconds of each bare open-model client run. */
+const FLOOR_SECONDS = 60;
 
 /** Scenario `soak`. */
 export async function soak(ctx: BenchContext): Promise<Section> {
@@ -27,11 +31,18 @@ export async function soak(ctx: BenchContext): Promise<Section> {
   const gen = genOn(ctx);
   const closedArgs = [url, '--vus', '1', '--connections', '1', '-d', `${ctx.durationS}s`, '--workers', '1'];
   const closed: GenRun[] = [];
+  const floor: Awaited<ReturnType<typeof openFloor>>[] = [];
+  const floorRun = async (when: string) => {
+    const f = await openFloor(gen, target.origin, RATE, Math.min(FLOOR_SECONDS, s));
+    floor.push(f);
+    ctx.log(`  bare open-model client ${when}: p99 ${fmt(f.p99Ms, 3)} ms, p99.9 ${fmt(f.p999Ms, 3)} ms, dropped ${fmt(f.dropped)}`);
+  };
   const samples: Sample[] = [];
   let run: GenRun;
   try {
     closed.push(await perfwarden(gen, 'closed 1 VU', closedArgs));
     ctx.log(`  closed 1 VU before: p99 ${fmt(closed[0]?.p99Ms, 3)} ms`);
+    await floorRun('before');
     ctx.log(`  soak ${RATE}/s for ${s} s …`);
     // Live, once a minute: the process's RSS and CPU from /proc (the latency per minute needs the result).
     let reported = 0;
@@ -45,6 +56,7 @@ export async function soak(ctx: BenchContext): Promise<Section> {
     });
     closed.push(await perfwarden(gen, 'closed 1 VU', closedArgs));
     ctx.log(`  closed 1 VU after: p99 ${fmt(closed[1]?.p99Ms, 3)} ms`);
+    await floorRun('after');
   } finally {
     await target.stop();
   }
@@ -91,7 +103,10 @@ export async function soak(ctx: BenchContext): Promise<Section> {
       { goal: 'no second flagged generator-saturated', measured: `${fmt(result.generator.saturatedSeconds, 1)} s (max event-loop lag ${fmt(result.generator.maxEventLoopLagMs, 1)} ms)`, ok: result.generator.saturatedSeconds === 0 },
       { goal: "p99 within 1 ms of the closed model's p99 (1 VU, same target)", measured: `${fmt(p99, 3)} vs ${fmt(closedP99, 3)} ms (${closed.map((r) => fmt(r.p99Ms, 3)).join(', ')})`, ok: Math.abs(p99 - closedP99) <= 1 },
     ],
-    notes: [`Overall: p50 ${fmt(result.latencyMs.p50, 3)} ms, p99 ${fmt(p99, 3)} ms, p99.9 ${fmt(result.latencyMs.p999, 3)} ms, max ${fmt(result.latencyMs.max, 1)} ms; generator ${fmt(run.cpuCores, 2)} cores (process).`],
-    raw: { perMinute, closedP99Ms: closed.map((r) => r.p99Ms), overall: result.latencyMs, generator: result.generator, rssMB: samples.filter((_, i) => i % 4 === 0).map((x) => round(x.rssMiB * MB, 1)) },
+    notes: [
+      `Overall: p50 ${fmt(result.latencyMs.p50, 3)} ms, p99 ${fmt(p99, 3)} ms, p99.9 ${fmt(result.latencyMs.p999, 3)} ms, max ${fmt(result.latencyMs.max, 1)} ms; generator ${fmt(run.cpuCores, 2)} cores (process).`,
+      `Reference: a bare open-model client (bench/open-floor-client.mjs: plain Node, ${fmt(RATE)}/s over 256 pre-opened sockets, timed from the intended send, ${Math.min(FLOOR_SECONDS, s)} s before and after the soak) saw p99 ${floor.map((f) => fmt(f.p99Ms, 3)).join(' / ')} ms, p99.9 ${floor.map((f) => fmt(f.p999Ms, 3)).join(' / ')} ms, max ${floor.map((f) => fmt(f.maxMs, 1)).join(' / ')} ms, dropped ${floor.map((f) => fmt(f.dropped)).join(' / ')}: the tail this machine leaves any open-model generator at this rate. The same work at a higher worker CPU % in a minute means the host gave the VM less that minute.`,
+    ],
+    raw: { perMinute, closedP99Ms: closed.map((r) => r.p99Ms), floor: floor.map((f) => ({ p50Ms: f.p50Ms, p99Ms: f.p99Ms, p999Ms: f.p999Ms, maxMs: f.maxMs, dropped: f.dropped, requests: f.requests })), overall: result.latencyMs, generator: result.generator, rssMB: samples.filter((_, i) => i % 4 === 0).map((x) => round(x.rssMiB * MB, 1)) },
   };
 }
