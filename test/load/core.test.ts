@@ -107,18 +107,20 @@ test('plans: endpoints numbered once, options pre-built, templates rendered', ()
   assert.equal(renderTemplate('/bot/{{ id }}/x', new Map([['id', '42']])), '/bot/42/x');
 });
 
-test('open model: pre-opened connections follow the peak rate (rate x 10 ms, at least 100, at most maxVUs) unless set', () => {
+test('open model: pre-opened connections follow the peak rate (rate x 10 ms, at least 100, at most maxVUs), maxVUs its 100 ms (at least 1,000, at most 10,000), unless set', () => {
   const pre = (extra: Record<string, unknown>) => {
     const spec = planLoad(loadConfig({ name: 'o', url: 'http://127.0.0.1:1', scenarios: [{ name: 'a', requests: [{ path: '/' }] }], ...extra }), { url: 'http://127.0.0.1:1' }).phases.at(-1)?.executor;
     assert.ok(spec !== undefined && (spec.kind === 'constant-arrival-rate' || spec.kind === 'ramping-arrival-rate'));
     return [spec.preAllocatedVUs, spec.maxVUs];
   };
   assert.deepEqual(pre({ executor: 'constant-arrival-rate', rate: 1000, duration: '1s' }), [100, 1000]);
-  assert.deepEqual(pre({ executor: 'constant-arrival-rate', rate: 40000, duration: '1s' }), [400, 1000]);
+  assert.deepEqual(pre({ executor: 'constant-arrival-rate', rate: 40000, duration: '1s' }), [400, 4000]);
   assert.deepEqual(pre({ executor: 'constant-arrival-rate', rate: 40000, duration: '1s', maxVUs: 300 }), [300, 300]);
-  assert.deepEqual(pre({ executor: 'constant-arrival-rate', rate: 40000, duration: '1s', preAllocatedVUs: 20 }), [20, 1000]);
-  assert.deepEqual(pre({ executor: 'ramping-arrival-rate', stages: [{ duration: '1s', target: 60000 }, { duration: '1s', target: 0 }] }), [600, 1000]);
-  assert.deepEqual(pre({ executor: 'sweep', sweep: { mode: 'rate', steps: [1000, 20000], stepDuration: '1s' } }), [200, 1000]);
+  assert.deepEqual(pre({ executor: 'constant-arrival-rate', rate: 40000, duration: '1s', preAllocatedVUs: 20 }), [20, 4000]);
+  assert.deepEqual(pre({ executor: 'ramping-arrival-rate', stages: [{ duration: '1s', target: 60000 }, { duration: '1s', target: 0 }] }), [600, 6000]);
+  assert.deepEqual(pre({ executor: 'sweep', sweep: { mode: 'rate', steps: [1000, 20000], stepDuration: '1s' } }), [200, 2000]);
+  assert.deepEqual(pre({ executor: 'constant-arrival-rate', rate: 150000, duration: '1s' }), [1500, 10000]);
+  assert.deepEqual(pre({ executor: 'constant-arrival-rate', rate: 40000, duration: '1s', preAllocatedVUs: 5000 }), [5000, 5000]);
 });
 
 test('config: loads are validated with every problem located', () => {
