@@ -11,6 +11,7 @@
  * Prints one JSON line: { requests, dropped, errors, seconds, p50Ms, p99Ms, p999Ms, maxMs }.
  */
 import net from 'node:net';
+import { onAnswers } from './nginx-answers.mjs';
 
 const [origin = '', rateText = '5000', secondsText = '60', connectionsText = '256'] = process.argv.slice(2);
 const { hostname, port } = new URL(origin);
@@ -49,28 +50,11 @@ function tick() {
 
 function open() {
   const socket = net.connect({ host: hostname, port: Number(port), noDelay: true });
-  let received = 0;
-  let expected = -1;
-  socket.on('data', (chunk) => {
-    // nginx's answer to GET / fits one read: headers, then a Content-Length body.
-    received += chunk.length;
-    if (expected < 0) {
-      const text = chunk.toString('latin1');
-      const end = text.indexOf('\r\n\r\n');
-      const length = /content-length:\s*(\d+)/i.exec(text);
-      if (end < 0 || length === null) {
-        errors++;
-        return;
-      }
-      expected = end + 4 + Number(length[1]);
-    }
-    if (received < expected) return;
+  onAnswers(socket, () => {
     latencies.push(performance.now() - socket.timedFrom);
-    received = 0;
-    expected = -1;
     free.push(socket);
     tick();
-  });
+  }, () => { errors++; });
   socket.on('error', () => errors++);
   return socket;
 }

@@ -9,6 +9,7 @@
  * Prints one JSON line: { requests, errors, seconds, p50Ms, p99Ms }.
  */
 import net from 'node:net';
+import { onAnswers } from './nginx-answers.mjs';
 
 const [origin = '', pauseText = '5', secondsText = '4', mode = ''] = process.argv.slice(2);
 const { hostname, port } = new URL(origin);
@@ -18,33 +19,19 @@ const request = Buffer.from(`GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n
 const latencies = [];
 let errors = 0;
 let sentAt = 0n;
-let received = 0;
-let expected = -1;
 let done = false;
 
 const socket = net.connect({ host: hostname, port: Number(port), noDelay: true });
 socket.on('error', () => { errors++; done = true; });
 const send = () => {
   if (done) return;
-  received = 0;
-  expected = -1;
   sentAt = process.hrtime.bigint();
   socket.write(request);
 };
-socket.on('data', (chunk) => {
-  // nginx's answer to GET / fits one read: headers, then a Content-Length body.
-  received += chunk.length;
-  if (expected < 0) {
-    const text = chunk.toString('latin1');
-    const end = text.indexOf('\r\n\r\n');
-    const length = /content-length:\s*(\d+)/i.exec(text);
-    if (end < 0 || length === null) { errors++; return; }
-    expected = end + 4 + Number(length[1]);
-  }
-  if (received < expected) return;
+onAnswers(socket, () => {
   latencies.push(Number(process.hrtime.bigint() - sentAt) / 1e6);
   setTimeout(send, pauseMs);
-});
+}, () => { errors++; });
 socket.once('connect', () => {
   if (mode === 'spin') {
     const spin = () => { if (!done) setImmediate(spin); };
