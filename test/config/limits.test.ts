@@ -49,6 +49,28 @@ test('loads above the limits are rejected with file:line, every one of them', ()
   loadConfigText(over.replace(/limits:[\s\S]*?loads:/, 'loads:').replace(/vus: 20000\n {4}duration: 48h/, 'vus: 200\n    duration: 2h'), 'ok.yaml', {});
 });
 
+test("an open model's default maxVUs over limits.maxVUs is reported at its rate, with the way out", () => {
+  const yaml = `limits: { maxVUs: 2000 }
+loads:
+  - name: quick
+    url: http://127.0.0.1:1
+    executor: constant-arrival-rate
+    rate: 30000
+    duration: 10s
+    scenarios: [{ name: s, requests: [{ path: / }] }]
+`;
+  let problems: ConfigProblem[] = [];
+  assert.throws(() => loadConfigText(yaml, 'limits.yaml', {}), (e: unknown) => {
+    problems = (e as { details?: ConfigProblem[] }).details ?? [];
+    return hasCode(e, 'PW_ERR_CONFIG_INVALID');
+  });
+  assert.equal(problems.length, 1, problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  assert.equal(problems[0]?.path, 'loads[0].rate');
+  assert.equal(problems[0]?.line, 6);
+  assert.match(problems[0]?.message ?? '', /3000 connections \(the default maxVUs: what 30000\/s sends in 100 ms\) is above limits\.maxVUs \(2000\): set maxVUs to at most 2000/);
+  loadConfigText(yaml.replace('rate: 30000', 'rate: 30000\n    maxVUs: 2000'), 'ok.yaml', {});
+});
+
 test('the CLI refuses a load over the limits with exit 2, and --max-* raise them for one run', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pw-limits-'));
   try {

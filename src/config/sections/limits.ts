@@ -51,7 +51,12 @@ export function loadLimitProblems(load: LoadConfig, limits: LoadLimits, host: st
   const d = loadDemands(load);
   const out: [string, string][] = [];
   if (d.rate > limits.maxRate) out.push(['rate', `${round(d.rate)}/s is above limits.maxRate (${limits.maxRate}/s)`]);
-  if (d.vus > limits.maxVUs) out.push([load.ws !== undefined ? 'ws' : load.maxVUs !== undefined ? 'maxVUs' : 'vus', `${d.vus} VUs/connections is above limits.maxVUs (${limits.maxVUs})`]);
+  if (d.vus > limits.maxVUs) {
+    // An open model without maxVUs gets one from its rate (plan.ts, defaultMaxVus): say so, where the rate is.
+    const byDefault = load.ws === undefined && load.maxVUs === undefined && d.rate > 0;
+    if (byDefault) out.push(['rate', `${d.vus} connections (the default maxVUs: what ${round(d.rate)}/s sends in 100 ms) is above limits.maxVUs (${limits.maxVUs}): set maxVUs to at most ${limits.maxVUs}`]);
+    else out.push([load.ws !== undefined ? 'ws' : load.maxVUs !== undefined ? 'maxVUs' : 'vus', `${d.vus} VUs/connections is above limits.maxVUs (${limits.maxVUs})`]);
+  }
   if (d.durationMs > limits.maxDuration) out.push(['duration', `${fmtSeconds(d.durationMs / 1000)} is above limits.maxDuration (${fmtSeconds(limits.maxDuration / 1000)})`]);
   if (load.cron !== undefined && limits.allowedHosts.length > 0 && host !== undefined && !limits.allowedHosts.includes(host)) {
     out.push([load.url !== undefined ? 'url' : 'target', `host "${host}" is not in limits.allowedHosts (${limits.allowedHosts.join(', ')}); scheduled loads may only target those`]);
