@@ -19,7 +19,7 @@ import { loadConfigOrReport, reportError } from './config-file.js';
  * run's CPU goes"). V8 reads the flag at each scavenge, so setting it at start-up is safe
  * (`--single-threaded-gc`, which also changes marking, is not: set at run time it aborts).
  */
-export const DAEMON_V8_FLAGS = '--no-parallel-scavenge';
+const DAEMON_V8_FLAGS = '--no-parallel-scavenge';
 
 /** Registers `start`. */
 export function registerStartCommand(program: Command, io: CliIo): void {

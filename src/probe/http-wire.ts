@@ -14,7 +14,7 @@
 import type { Socket } from 'node:net';
 import { ResponseParser } from '../load/transport/response-parser.js';
 import type { ResponseSink } from '../load/transport/response-parser.js';
-import { requestBytes } from '../load/transport/request-bytes.js';
+import { serializeRequest } from '../load/transport/request-bytes.js';
 import { TransportError } from '../load/transport/transport-error.js';
 import { markSent, openTimedConnection, serverNameOf } from './http-connector.js';
 import type { ConnectTimeline, ConnectionTiming } from './http-connector.js';
@@ -64,8 +64,10 @@ export interface WireResponse {
  * connection, as a new visitor's, and the server may close after it.
  */
 export function wireRequestBytes(req: WireRequest): Buffer {
-  const headers = { ...req.headers, connection: 'close' };
-  return requestBytes({ method: req.method, path: req.target.path, headers, ...(req.body === undefined ? {} : { body: req.body }) }, req.target.host);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (name.toLowerCase() !== 'connection') headers[name] = value;
+  headers.connection = 'close';
+  return serializeRequest({ method: req.method, path: req.target.path, headers, ...(req.body === undefined ? {} : { body: req.body }) }, req.target.host);
 }
 
 /** The headers of a response head (`head[from, to)`: status line to blank line). */

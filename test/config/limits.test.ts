@@ -32,12 +32,18 @@ loads:
     scenarios: [{ name: s, requests: [{ path: / }] }]
 `;
 
-test('loads above the limits are rejected with file:line, every one of them', () => {
+/** The problems of a config that must be refused. */
+function problemsOf(yaml: string): ConfigProblem[] {
   let problems: ConfigProblem[] = [];
-  assert.throws(() => loadConfigText(over, 'limits.yaml', {}), (e: unknown) => {
+  assert.throws(() => loadConfigText(yaml, 'limits.yaml', {}), (e: unknown) => {
     problems = (e as { details?: ConfigProblem[] }).details ?? [];
     return hasCode(e, 'PW_ERR_CONFIG_INVALID');
   });
+  return problems;
+}
+
+test('loads above the limits are rejected with file:line, every one of them', () => {
+  const problems = problemsOf(over);
   const byPath = new Map(problems.map((p) => [p.path, p]));
   assert.match(byPath.get('loads[0].rate')?.message ?? '', /5000\/s is above limits\.maxRate \(1000\/s\)/);
   assert.equal(byPath.get('loads[0].rate')?.line, 8);
@@ -59,11 +65,7 @@ loads:
     duration: 10s
     scenarios: [{ name: s, requests: [{ path: / }] }]
 `;
-  let problems: ConfigProblem[] = [];
-  assert.throws(() => loadConfigText(yaml, 'limits.yaml', {}), (e: unknown) => {
-    problems = (e as { details?: ConfigProblem[] }).details ?? [];
-    return hasCode(e, 'PW_ERR_CONFIG_INVALID');
-  });
+  const problems = problemsOf(yaml);
   assert.equal(problems.length, 1, problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
   assert.equal(problems[0]?.path, 'loads[0].rate');
   assert.equal(problems[0]?.line, 6);

@@ -39,7 +39,7 @@ describe('the wire', () => {
 
   it('writes one request: connection: close (whatever the probe set), Host unless a header has one, content-length for a body', () => {
     const target = requestTarget('http://127.0.0.1:8080/a?b=1');
-    assert.equal(wireRequestBytes({ target, method: 'GET', headers: { 'user-agent': 'perfwarden', connection: 'keep-alive' } }).toString('latin1'),
+    assert.equal(wireRequestBytes({ target, method: 'GET', headers: { 'user-agent': 'perfwarden', Connection: 'keep-alive' } }).toString('latin1'),
       'GET /a?b=1 HTTP/1.1\r\nuser-agent: perfwarden\r\nconnection: close\r\nhost: 127.0.0.1:8080\r\n\r\n');
     assert.equal(wireRequestBytes({ target, method: 'POST', headers: { host: 'api.test' }, body: 'é' }).toString('utf8'),
       'POST /a?b=1 HTTP/1.1\r\nhost: api.test\r\nconnection: close\r\ncontent-length: 2\r\n\r\né');

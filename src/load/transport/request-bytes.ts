@@ -19,13 +19,14 @@ const serialized = new WeakMap<Dispatcher.DispatchOptions, Buffer>();
 export function requestBytes(options: Dispatcher.DispatchOptions, authority: string): Buffer {
   let bytes = serialized.get(options);
   if (bytes === undefined) {
-    bytes = serialize(options, authority);
+    bytes = serializeRequest(options, authority);
     serialized.set(options, bytes);
   }
   return bytes;
 }
 
-function serialize(options: Dispatcher.DispatchOptions, authority: string): Buffer {
+/** `requestBytes` without the cache, for a request sent once (a probe's, built per run). */
+export function serializeRequest(options: Dispatcher.DispatchOptions, authority: string): Buffer {
   const method = options.method;
   if (UNSAFE.test(options.path) || options.path.includes(' ')) throw new TransportError('invalid request path', 'UND_ERR_INVALID_ARG');
   let text = `${method} ${options.path} HTTP/1.1\r\n`;
