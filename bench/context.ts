@@ -22,6 +22,8 @@ export interface BenchContext {
   allCores: Cores;
   /** Soak length in seconds (BENCH_SOAK_SECONDS, default 600). */
   soakSeconds: number;
+  /** The soak keeps every CPU out of halt (bench/keep-awake.ts; BENCH_KEEP_AWAKE=0 turns it off). */
+  keepAwake: boolean;
   log(line: string): void;
 }
 

@@ -5,6 +5,10 @@
  * closed one-VU run before and after gives the closed model's p99 against the same target, and a
  * bare open-model client (bench/open-floor-client.mjs, 60 s at the same rate, before and after)
  * the tail this machine leaves any open-model generator: its event loop waking late.
+ *
+ * Unless BENCH_KEEP_AWAKE=0, every CPU is kept out of halt from the first closed run to the last
+ * (bench/keep-awake.ts: this VM wakes a halted vCPU milliseconds late), for every generator
+ * alike; one more bare-client run before, with the CPUs left to halt, shows what that removes.
  */
 import type { BenchContext } from '../context.js';
 import { genOn, loadAverage, pinning } from '../context.js';
@@ -15,6 +19,7 @@ import type { Section } from '../report.js';
 import { fmt, median } from '../report.js';
 import { round } from '../rounds.js';
 import { createLatencyHistogram, decodeHistogram, summarize } from '../../src/load/window/histogram.js';
+import { keepAwake } from '../keep-awake.js';
 import { startNginx } from '../targets.js';
 
 const RATE = 5000;
@@ -34,15 +39,21 @@ export async function soak(ctx: BenchContext): Promise<Section> {
   const floor: Awaited<ReturnType<typeof openFloor>>[] = [];
   const floorRun = async (when: string) => {
     const f = await openFloor(gen, target.origin, RATE, Math.min(FLOOR_SECONDS, s));
-    floor.push(f);
     ctx.log(`  bare open-model client ${when}: p99 ${fmt(f.p99Ms, 3)} ms, p99.9 ${fmt(f.p999Ms, 3)} ms, dropped ${fmt(f.dropped)}`);
+    return f;
   };
   const samples: Sample[] = [];
   let run: GenRun;
+  let halting: Awaited<ReturnType<typeof openFloor>> | undefined;
+  let wake: (() => Promise<void>) | undefined;
   try {
+    if (ctx.keepAwake) {
+      halting = await floorRun('before, CPUs left to halt');
+      wake = keepAwake(ctx.allCores, ctx.root);
+    }
     closed.push(await perfwarden(gen, 'closed 1 VU', closedArgs));
     ctx.log(`  closed 1 VU before: p99 ${fmt(closed[0]?.p99Ms, 3)} ms`);
-    await floorRun('before');
+    floor.push(await floorRun('before'));
     ctx.log(`  soak ${RATE}/s for ${s} s …`);
     // Live, once a minute: the process's RSS and CPU from /proc (the latency per minute needs the result).
     let reported = 0;
@@ -56,8 +67,9 @@ export async function soak(ctx: BenchContext): Promise<Section> {
     });
     closed.push(await perfwarden(gen, 'closed 1 VU', closedArgs));
     ctx.log(`  closed 1 VU after: p99 ${fmt(closed[1]?.p99Ms, 3)} ms`);
-    await floorRun('after');
+    floor.push(await floorRun('after'));
   } finally {
+    await wake?.();
     await target.stop();
   }
   const result = run.result;
@@ -93,7 +105,7 @@ export async function soak(ctx: BenchContext): Promise<Section> {
   const short = s < 600 ? ` (shortened: BENCH_SOAK_SECONDS=${s}; the issue's soak is 600 s)` : '';
   return {
     name: 'soak', title: `Soak: open model ${fmt(RATE)} req/s against nginx for ${fmt(s)} s${short}`, at: new Date().toISOString(), loadBefore, loadAfter: loadAverage(),
-    setup: `${pinning(ctx)} perfwarden \`load URL --rate ${RATE} -d ${s}s --workers 1\`; per minute from the result's time series (histograms merged) and /proc RSS; closed model = \`--vus 1 --connections 1 -d ${ctx.durationS}s\` before and after.`,
+    setup: `${pinning(ctx)} ${ctx.keepAwake ? 'Every CPU kept out of halt throughout (a SCHED_IDLE busy loop each: bench/keep-awake.ts; BENCH_KEEP_AWAKE=0 to let them halt). ' : 'CPUs left to halt (BENCH_KEEP_AWAKE=0). '}perfwarden \`load URL --rate ${RATE} -d ${s}s --workers 1\`; per minute from the result's time series (histograms merged) and /proc RSS; closed model = \`--vus 1 --connections 1 -d ${ctx.durationS}s\` before and after.`,
     head: ['minute', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'saturated s (points flagged, by width)', 'max lag ms', 'worker CPU %', 'RSS MB (end of minute)'],
     rows,
     checks: [
@@ -106,7 +118,8 @@ export async function soak(ctx: BenchContext): Promise<Section> {
     notes: [
       `Overall: p50 ${fmt(result.latencyMs.p50, 3)} ms, p99 ${fmt(p99, 3)} ms, p99.9 ${fmt(result.latencyMs.p999, 3)} ms, max ${fmt(result.latencyMs.max, 1)} ms; generator ${fmt(run.cpuCores, 2)} cores (process).`,
       `Reference: a bare open-model client (bench/open-floor-client.mjs: plain Node, ${fmt(RATE)}/s over 256 pre-opened sockets, timed from the intended send, ${Math.min(FLOOR_SECONDS, s)} s before and after the soak) saw p99 ${floor.map((f) => fmt(f.p99Ms, 3)).join(' / ')} ms, p99.9 ${floor.map((f) => fmt(f.p999Ms, 3)).join(' / ')} ms, max ${floor.map((f) => fmt(f.maxMs, 1)).join(' / ')} ms, dropped ${floor.map((f) => fmt(f.dropped)).join(' / ')}: the tail this machine leaves any open-model generator at this rate. The same work at a higher worker CPU % in a minute means the host gave the VM less that minute.`,
+      ...(halting === undefined ? [] : [`The same bare client with the CPUs left to halt, just before: p99 ${fmt(halting.p99Ms, 3)} ms, p99.9 ${fmt(halting.p999Ms, 3)} ms, max ${fmt(halting.maxMs, 1)} ms, dropped ${fmt(halting.dropped)}: what keeping them awake removes.`]),
     ],
-    raw: { perMinute, closedP99Ms: closed.map((r) => r.p99Ms), floor: floor.map((f) => ({ p50Ms: f.p50Ms, p99Ms: f.p99Ms, p999Ms: f.p999Ms, maxMs: f.maxMs, dropped: f.dropped, requests: f.requests })), overall: result.latencyMs, generator: result.generator, rssMB: samples.filter((_, i) => i % 4 === 0).map((x) => round(x.rssMiB * MB, 1)) },
+    raw: { perMinute, closedP99Ms: closed.map((r) => r.p99Ms), floor: floor.map((f) => ({ p50Ms: f.p50Ms, p99Ms: f.p99Ms, p999Ms: f.p999Ms, maxMs: f.maxMs, dropped: f.dropped, requests: f.requests })), keptAwake: ctx.keepAwake, floorHalting: halting === undefined ? null : { p50Ms: halting.p50Ms, p99Ms: halting.p99Ms, p999Ms: halting.p999Ms, maxMs: halting.maxMs, dropped: halting.dropped }, overall: result.latencyMs, generator: result.generator, rssMB: samples.filter((_, i) => i % 4 === 0).map((x) => round(x.rssMiB * MB, 1)) },
   };
 }
