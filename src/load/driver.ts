@@ -26,8 +26,9 @@ import { TARGET_METRIC_KINDS, evaluateThresholds } from './thresholds.js';
 import type { RunHealth } from './target/run-health.js';
 import type { RunHealthConfig } from './target/run-health-config.js';
 import { withTarget } from './result/measure.js';
-import { RunAggregate, decodeWindow } from './window/aggregate.js';
-import { createLatencyHistogram, percentileMs } from './window/histogram.js';
+import { RunAggregate } from './window/aggregate.js';
+import { addBucketCounts, createLatencyHistogram, percentileMs } from './window/histogram.js';
+import type { Histogram } from './window/histogram.js';
 import { addWsCounters, emptyWsCounters } from './window/snapshot.js';
 import type { RequestSample, WindowSnapshot } from './window/snapshot.js';
 import { spawnLoadWorker } from './worker/pool.js';
@@ -151,13 +152,14 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
   const pending = new Map<number, MergedSecond & { phase: number; vusBy: Map<number, number> }>();
   const lastSecond = new Map<number, number>();
   const active = new Set<number>();
+  /** Histograms of completed seconds, reset for the next ones (each is ~90 KB of counts). */
+  const spareHists: Histogram[] = [];
 
   const onWindow = (w: WindowSnapshot) => {
-    const decoded = decodeWindow(w);
     const phase = plan.phases[w.phase];
     if (phase !== undefined && phase.kind !== 'warmup') {
-      run.add(w, decoded);
-      steps.add(w, decoded);
+      run.add(w);
+      steps.add(w);
       if (w.ws !== undefined) {
         // `open` is a level per worker: the run's is the sum of each worker's latest.
         wsOpenBy.set(w.worker, w.ws.open);
@@ -170,11 +172,11 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
     }
     const t = threads[w.worker];
     if (t !== undefined) t.cpuMs += w.generator.cpuMs;
-    bound?.addWindow(w, decoded);
+    bound?.addWindow(w);
     if (w.samples !== undefined) options.tracer?.requests(w.samples, plan.endpoints);
     let s = pending.get(w.second);
     if (s === undefined) {
-      s = { start: w.start, end: w.end, requests: 0, errors: 0, dropped: 0, hist: createLatencyHistogram(), vus: 0, lagMs: 0, cpuMs: 0, saturated: false, phase: w.phase, vusBy: new Map() };
+      s = { start: w.start, end: w.end, requests: 0, errors: 0, dropped: 0, hist: spareHists.pop() ?? createLatencyHistogram(), vus: 0, lagMs: 0, cpuMs: 0, saturated: false, phase: w.phase, vusBy: new Map() };
       pending.set(w.second, s);
     }
     s.start = Math.min(s.start, w.start);
@@ -182,7 +184,7 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
     s.requests += w.overall.requests;
     s.errors += w.overall.errors;
     s.dropped += w.dropped;
-    if (decoded.overall !== null) s.hist.add(decoded.overall);
+    if (w.overall.histogram !== null) addBucketCounts(s.hist, w.overall.histogram);
     s.vusBy.set(w.worker, w.vus);
     s.lagMs = Math.max(s.lagMs, w.generator.lagMs);
     s.cpuMs += w.generator.cpuMs;
@@ -203,6 +205,10 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
       if (s === undefined) continue;
       steps.complete(k, s.saturated);
       tick(s);
+      if (spareHists.length < 4) {
+        s.hist.reset();
+        spareHists.push(s.hist);
+      }
     }
   };
 

@@ -8,7 +8,7 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { MetricObjectWithValues, MetricValueWithName, Registry } from 'prom-client';
 import { OUTCOME_CLASSES } from './window/outcome.js';
-import type { DecodedWindow } from './window/aggregate.js';
+import { addBucketCounts, createLatencyHistogram } from './window/histogram.js';
 import type { Histogram as Hdr } from './window/histogram.js';
 import type { WindowSnapshot } from './window/snapshot.js';
 
@@ -82,7 +82,7 @@ class BulkHistogram extends Histogram<LoadLabel> {
 /** Metrics bound to one run's name and endpoints. */
 export interface BoundLoadMetrics {
   /** Adds one worker's window (its histograms already decoded). */
-  addWindow(w: WindowSnapshot, decoded: DecodedWindow): void;
+  addWindow(w: WindowSnapshot): void;
   setActiveVus(n: number): void;
   /** The generator's worst event-loop lag over the last second, seconds. */
   setGeneratorLag(seconds: number): void;
@@ -113,12 +113,17 @@ export class LoadMetrics {
     const vus = this.vus.labels({ run });
     const lag = this.lag.labels({ run });
     lag.set(0);
+    const scratch = createLatencyHistogram();
     return {
-      addWindow: (w, decoded) => {
+      addWindow: (w) => {
         w.endpoints.forEach((e, i) => {
           const endpoint = endpoints[i] ?? String(i);
-          const hdr = decoded.endpoints[i];
-          if (hdr !== null && hdr !== undefined) this.duration.addHdr({ run, endpoint }, hdr);
+          if (e.histogram !== null) {
+            // One histogram rebuilt from each window in turn, not one allocated per window.
+            scratch.reset();
+            addBucketCounts(scratch, e.histogram);
+            this.duration.addHdr({ run, endpoint }, scratch);
+          }
           for (const cls of OUTCOME_CLASSES) {
             const n = e.classes[cls];
             if (n > 0) this.requests.labels({ run, endpoint, status_class: cls }).inc(n);

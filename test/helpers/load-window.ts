@@ -1,6 +1,5 @@
 /** Feeds live load metrics the way the run driver does: observations recorded into a window, then merged. */
 import type { BoundLoadMetrics } from '../../src/load/metrics.js';
-import { decodeWindow } from '../../src/load/window/aggregate.js';
 import type { OutcomeClass } from '../../src/load/window/outcome.js';
 import { WindowRecorder } from '../../src/load/window/recorder.js';
 
@@ -26,6 +25,6 @@ export class WindowFeed {
   /** Closes the window and adds it to the metrics. */
   flush(): void {
     const w = this.recorder.snapshot(++this.second, { worker: 0, phase: 0, second: this.second, vus: 1, generator: { lagMs: 0, cpuMs: 0, saturated: false } });
-    this.bound.addWindow(w, decodeWindow(w));
+    this.bound.addWindow(w);
   }
 }

@@ -16,7 +16,7 @@ import { buildResult } from '../../src/load/result/measure.js';
 import { mergeResults } from '../../src/load/result/merge.js';
 import type { LoadResult } from '../../src/load/result/result.js';
 import { SweepSteps } from '../../src/load/result/sweep-steps.js';
-import { RunAggregate, decodeWindow } from '../../src/load/window/aggregate.js';
+import { RunAggregate } from '../../src/load/window/aggregate.js';
 import { WindowRecorder } from '../../src/load/window/recorder.js';
 import { emptyWsCounters } from '../../src/load/window/snapshot.js';
 import type { WindowSnapshot } from '../../src/load/window/snapshot.js';
@@ -44,9 +44,8 @@ function sweepResult(plan: LoadPlan, windows: readonly WindowSnapshot[]): LoadRe
   const run = new RunAggregate(plan.endpoints);
   plan.phases.forEach((_, i) => steps.start(i, T0 + i * STEP_MS));
   for (const w of windows) {
-    const decoded = decodeWindow(w);
-    run.add(w, decoded);
-    steps.add(w, decoded);
+    run.add(w);
+    steps.add(w);
     steps.complete(w.second, w.generator.saturated);
   }
   const seconds = (plan.phases.length * STEP_MS) / 1000;

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { Histogram, Registry } from 'prom-client';
 import { LoadMetrics } from '../../src/load/metrics.js';
 import { SeriesBuilder } from '../../src/load/result/series.js';
-import { RunAggregate, decodeWindow } from '../../src/load/window/aggregate.js';
-import { bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, fromBucketCounts, recordMicros } from '../../src/load/window/histogram.js';
+import { RunAggregate } from '../../src/load/window/aggregate.js';
+import { addBucketCounts, bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, fromBucketCounts, recordMicros } from '../../src/load/window/histogram.js';
 import { WindowRecorder } from '../../src/load/window/recorder.js';
 import type { OutcomeClass } from '../../src/load/window/outcome.js';
 
@@ -38,7 +38,7 @@ test('windows of 1, 2 and 4 workers merge to the same statistics, exactly', () =
     reqs.forEach(([e, us, cls, err], i) => {
       recorders[i % workers]!.record(e, us, cls, err, 0);
       // Windows close every 5,000 requests, as seconds would.
-      if (i % 5000 === 4999) for (const [w, r] of recorders.entries()) { const s = r.snapshot(i, { worker: w, phase: 0, second: i, vus: 1, generator: gen }); agg.add(s, decodeWindow(s)); }
+      if (i % 5000 === 4999) for (const [w, r] of recorders.entries()) { const s = r.snapshot(i, { worker: w, phase: 0, second: i, vus: 1, generator: gen }); agg.add(s); }
     });
     return { endpoints: agg.endpoints(10), overall: agg.overall.stats('overall', 10) };
   });
@@ -78,6 +78,22 @@ test('the bucket counts of a window rebuild its histogram exactly, across a stru
   assert.equal(bucketCounts(createLatencyHistogram()).length, 0);
 });
 
+test('adding bucket counts into a histogram equals adding the histogram they rebuild', () => {
+  const windows = [stream(3000), stream(500).map(([e, us, c, err]) => [e, us * 7, c, err] as const), stream(1)];
+  const direct = createLatencyHistogram();
+  const rebuilt = createLatencyHistogram();
+  for (const win of windows) {
+    const h = createLatencyHistogram();
+    for (const [, us] of win) recordMicros(h, us);
+    addBucketCounts(direct, bucketCounts(h));
+    rebuilt.add(fromBucketCounts(bucketCounts(h)));
+  }
+  assert.equal(direct.totalCount, rebuilt.totalCount);
+  assert.equal(direct.minNonZeroValue, rebuilt.minNonZeroValue);
+  assert.equal(direct.maxValue, rebuilt.maxValue);
+  assert.equal(encodeHistogram(direct), encodeHistogram(rebuilt));
+});
+
 test('the series keeps a mergeable histogram per point; percentiles derived from it', () => {
   const s = new SeriesBuilder(0, 2);
   for (let sec = 0; sec < 5; sec++) {
@@ -93,6 +109,10 @@ test('the series keeps a mergeable histogram per point; percentiles derived from
   assert.equal(first.totalCount, 200);
   // {1..100} ms and {2..200} ms: the 198th of 200 values is 196 ms.
   assert.ok(Math.abs((points[0]!.p99 ?? 0) - 196) < 0.2, `p99 ${points[0]?.p99}`);
+  // Each point starts empty (the builder reuses one histogram): the last holds only {5..500} ms.
+  assert.deepEqual(points.map((p) => decodeHistogram(p.histogram!).totalCount), [200, 200, 100]);
+  const last = decodeHistogram(points[2]!.histogram!);
+  assert.ok(Math.abs(last.minNonZeroValue - 5000) < 5, `min ${last.minNonZeroValue}`);
 });
 
 test('live metrics from windows equal a prom-client histogram fed each latency', async () => {
@@ -106,7 +126,7 @@ test('live metrics from windows equal a prom-client histogram fed each latency',
     if (cls !== 'refused') reference.observe({ endpoint: ['a', 'b', 'c'][e]! }, us / 1e6);
   }
   const snap = rec.snapshot(1, { worker: 0, phase: 0, second: 1, vus: 1, generator: gen });
-  bound.addWindow(snap, decodeWindow(snap));
+  bound.addWindow(snap);
   const ours = (await registry.getSingleMetric('perfwarden_load_request_duration_seconds')!.get()).values.filter((v) => (v as { metricName?: string }).metricName?.endsWith('_bucket'));
   const ref = (await reference.get()).values.filter((v) => (v as { metricName?: string }).metricName?.endsWith('_bucket'));
   const key = (v: { labels: Record<string, unknown>; value: number }) => `${String(v.labels.endpoint)} ${String(v.labels.le)} ${v.value}`;

@@ -33,7 +33,7 @@ export function mergeResults(results: readonly LoadResult[], thresholds?: readon
     const agg = new RunAggregate(['overall']);
     const shardSteps = results.map((r) => r.steps[i]).filter((s): s is StepResult => s !== undefined);
     for (const s of shardSteps) {
-      agg.overall.add(countsOf(s), s.histogram === '' ? null : decodeHistogram(s.histogram));
+      agg.overall.merge(countsOf(s), s.histogram === '' ? null : decodeHistogram(s.histogram));
       agg.dropped += s.droppedIterations;
       agg.iterations += s.iterations;
     }
@@ -144,13 +144,13 @@ function countsOf(s: { requests: number; errors: number; checks?: { passed: numb
 
 function addResult(run: RunAggregate, r: LoadResult, names: readonly string[]): void {
   const overall = countsOf({ ...r.summary, checks: r.summary.checks });
-  run.overall.add(overall, r.histogram === '' ? null : decodeHistogram(r.histogram));
+  run.overall.merge(overall, r.histogram === '' ? null : decodeHistogram(r.histogram));
   if (names.length <= 1) return;
   const byName = new Map<string, EndpointStats>(r.endpoints.map((e) => [e.name, e]));
   names.forEach((name) => {
     const e = byName.get(name);
     if (e === undefined) return;
-    run.endpoint(name)?.add(countsOf(e), e.histogram === '' ? null : decodeHistogram(e.histogram));
+    run.endpoint(name)?.merge(countsOf(e), e.histogram === '' ? null : decodeHistogram(e.histogram));
   });
 }
 

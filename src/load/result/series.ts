@@ -36,6 +36,8 @@ export function pointSeconds(plannedMs: number): number {
 export class SeriesBuilder {
   private readonly points: SeriesPoint[] = [];
   private open: { index: number; start: number; end: number; requests: number; errors: number; dropped: number; hist: Histogram; vus: number; lagMs: number; cpuMs: number; saturated: boolean } | undefined;
+  /** The closed point's histogram, reset for the next point: one ~90 KB histogram for the whole series. */
+  private spare: Histogram | undefined;
 
   constructor(private readonly origin: number, private readonly width: number) {}
 
@@ -47,7 +49,8 @@ export class SeriesBuilder {
     // Points follow wall-clock seconds (windows end on them), so shards' points line up too.
     const index = Math.floor((s.end - 1) / (this.width * 1000));
     if (this.open !== undefined && this.open.index !== index) this.close();
-    const o = (this.open ??= { index, start, end: s.end, requests: 0, errors: 0, dropped: 0, hist: createLatencyHistogram(), vus: 0, lagMs: 0, cpuMs: 0, saturated: false });
+    const o = (this.open ??= { index, start, end: s.end, requests: 0, errors: 0, dropped: 0, hist: this.spare ?? createLatencyHistogram(), vus: 0, lagMs: 0, cpuMs: 0, saturated: false });
+    this.spare = undefined;
     o.end = Math.max(o.end, s.end);
     o.requests += s.requests;
     o.errors += s.errors;
@@ -88,5 +91,7 @@ export class SeriesBuilder {
       cpuPercent: Math.round((o.cpuMs / 1000 / seconds) * 100),
       saturated: o.saturated,
     });
+    o.hist.reset();
+    this.spare = o.hist;
   }
 }

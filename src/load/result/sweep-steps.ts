@@ -13,7 +13,6 @@
 import type { LoadPlan } from '../plan/plan.js';
 import { specDurationMs } from '../plan/plan.js';
 import { RunAggregate } from '../window/aggregate.js';
-import type { DecodedWindow } from '../window/aggregate.js';
 import type { WindowSnapshot } from '../window/snapshot.js';
 
 /** What one step measured. */
@@ -28,7 +27,7 @@ export interface StepMeasure {
   scheduledIterations: number;
 }
 
-type Pending = { w: WindowSnapshot; decoded: DecodedWindow }[];
+type Pending = WindowSnapshot[];
 
 /** Collects the windows of step phases and merges them per completed second. */
 export class SweepSteps {
@@ -52,11 +51,11 @@ export class SweepSteps {
   }
 
   /** A window arrived; kept until its second completes. Windows of other phases are ignored. */
-  add(w: WindowSnapshot, decoded: DecodedWindow): void {
+  add(w: WindowSnapshot): void {
     if (this.plan.phases[w.phase]?.kind !== 'step') return;
     let p = this.pending.get(w.second);
     if (p === undefined) this.pending.set(w.second, (p = []));
-    p.push({ w, decoded });
+    p.push(w);
   }
 
   /** Every worker has reported `second`: its windows count, or only their time when it was saturated. */
@@ -65,18 +64,18 @@ export class SweepSteps {
     if (p === undefined) return;
     this.pending.delete(second);
     const byPhase = new Map<number, Pending>();
-    for (const x of p) {
-      let list = byPhase.get(x.w.phase);
-      if (list === undefined) byPhase.set(x.w.phase, (list = []));
-      list.push(x);
+    for (const w of p) {
+      let list = byPhase.get(w.phase);
+      if (list === undefined) byPhase.set(w.phase, (list = []));
+      list.push(w);
     }
     for (const [phase, list] of byPhase) {
       const m = this.measureOf(phase);
-      const from = this.started.get(phase) ?? Math.min(...list.map((x) => x.w.start));
+      const from = this.started.get(phase) ?? Math.min(...list.map((w) => w.start));
       const to = from + specDurationMs(this.plan.phases[phase]!.executor);
       // A worker's first window opens when the worker does, before the phase: that time is not the step's.
       const startOf = (w: WindowSnapshot) => Math.min(w.end, Math.max(w.start, from));
-      const spanMs = Math.max(0, Math.max(...list.map((x) => x.w.end)) - Math.min(...list.map((x) => startOf(x.w))));
+      const spanMs = Math.max(0, Math.max(...list.map((w) => w.end)) - Math.min(...list.map(startOf)));
       const spilled = this.spill.delete(phase);
       if (saturated) this.spill.add(phase);
       if (saturated || spilled) {
@@ -85,8 +84,8 @@ export class SweepSteps {
       }
       let inStart = Number.POSITIVE_INFINITY;
       let inEnd = Number.NEGATIVE_INFINITY;
-      for (const { w, decoded } of list) {
-        m.agg.add(w, decoded);
+      for (const w of list) {
+        m.agg.add(w);
         // The part of the window inside the step's own time; its completions are prorated.
         const a = startOf(w);
         const b = Math.min(w.end, to);

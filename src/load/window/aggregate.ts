@@ -6,7 +6,7 @@
  */
 import { addCounts, emptyCounts, errorsByClass } from './counts.js';
 import type { Counts } from './counts.js';
-import { createLatencyHistogram, encodeHistogram, fromBucketCounts, percentileMs, summarize } from './histogram.js';
+import { addBucketCounts, createLatencyHistogram, encodeHistogram, percentileMs, summarize } from './histogram.js';
 import type { Histogram, LatencySummary } from './histogram.js';
 import type { OutcomeClass } from './outcome.js';
 import type { EndpointWindow, WindowSnapshot } from './snapshot.js';
@@ -27,25 +27,19 @@ export interface EndpointStats {
   histogram: string;
 }
 
-/** A window's histograms, decoded once and shared by everything that merges them. */
-export interface DecodedWindow {
-  overall: Histogram | null;
-  endpoints: (Histogram | null)[];
-}
-
-/** Decodes the histograms of a window (an endpoint equal to `overall` is decoded once). */
-export function decodeWindow(w: WindowSnapshot): DecodedWindow {
-  const overall = w.overall.histogram === null ? null : fromBucketCounts(w.overall.histogram);
-  return { overall, endpoints: w.endpoints.map((e) => (e === w.overall || e.histogram === w.overall.histogram ? overall : e.histogram === null ? null : fromBucketCounts(e.histogram))) };
-}
-
 /** Cumulative counters and histogram of one endpoint. */
 export class EndpointAggregate {
   readonly counts: Counts = emptyCounts();
   readonly hist: Histogram = createLatencyHistogram();
 
-  /** Adds a window's counters and its decoded histogram. */
-  add(w: Counts, hist: Histogram | null): void {
+  /** Adds a window's counters and its histogram's bucket counts. */
+  add(w: Counts, hist: Float64Array | null): void {
+    addCounts(this.counts, w);
+    if (hist !== null) addBucketCounts(this.hist, hist);
+  }
+
+  /** Adds another aggregate's counters and histogram (a result's, decoded: merging results). */
+  merge(w: Counts, hist: Histogram | null): void {
     addCounts(this.counts, w);
     if (hist !== null) this.hist.add(hist);
   }
@@ -96,11 +90,11 @@ export class RunAggregate {
     this.perEndpoint = names.length === 1 ? [this.overall] : names.map(() => new EndpointAggregate());
   }
 
-  /** Merges one window (its histograms decoded once by `decodeWindow`). */
-  add(w: WindowSnapshot, decoded: DecodedWindow): void {
-    this.overall.add(w.overall, decoded.overall);
+  /** Merges one window. */
+  add(w: WindowSnapshot): void {
+    this.overall.add(w.overall, w.overall.histogram);
     if (this.perEndpoint.length > 1) {
-      w.endpoints.forEach((e: EndpointWindow, i) => this.perEndpoint[i]?.add(e, decoded.endpoints[i] ?? null));
+      w.endpoints.forEach((e: EndpointWindow, i) => this.perEndpoint[i]?.add(e, e.histogram));
     }
     this.iterations += w.iterations;
     this.dropped += w.dropped;

@@ -88,13 +88,23 @@ export function bucketCounts(h: Histogram): Float64Array {
   return Float64Array.from(pairs);
 }
 
-/**
- * Rebuilds a histogram from {@link bucketCounts}: the same counts in the same buckets. Its max is
- * its top bucket's highest value and its min the lowest bucket's lowest, as after decoding
- * {@link encodeHistogram} (but for a histogram of one value, whose max is that bucket's lowest).
- */
+/** Rebuilds a histogram from {@link bucketCounts}: {@link addBucketCounts} into a new one. */
 export function fromBucketCounts(pairs: Float64Array): Histogram {
-  const out = counted(createLatencyHistogram());
+  const out = createLatencyHistogram();
+  addBucketCounts(out, pairs);
+  return out;
+}
+
+/**
+ * Adds {@link bucketCounts} to `h`: the same counts in the same buckets, as `h.add` of the rebuilt
+ * histogram would, without building it. The added max is the top bucket's highest value and the
+ * min the lowest bucket's lowest, as after decoding {@link encodeHistogram} (but for a histogram
+ * of one value, whose max is that bucket's lowest). The run driver merges every window this way:
+ * a histogram built per window is ~90 KB of counts allocated and freed each time, which the
+ * process's RSS followed in a sawtooth (0.3 MB/s between collections at 5,000/s).
+ */
+export function addBucketCounts(h: Histogram, pairs: Float64Array): void {
+  const out = counted(h);
   const top = pairs.length - 2;
   for (let i = 0; i < top; i += 2) out.recordValueWithCount(pairs[i]!, pairs[i + 1]!);
   if (top >= 0) {
@@ -107,7 +117,6 @@ export function fromBucketCounts(pairs: Float64Array): Histogram {
     }
     if (count > 0) out.recordValueWithCount(out.highestEquivalentValue(value), count);
   }
-  return out;
 }
 
 /** Decodes `encodeHistogram` output into a bounded histogram. */
