@@ -10,12 +10,15 @@
  *
  * Jitter is measured from what the daemon stored, not from its own gauges: for every probe, the
  * gap between two consecutive run starts (SQLite `probe_results.at`) less the interval. The target
- * is a plain HTTP server in its own process. Figures go to bench/results/probes-at-scale.{json,md}
+ * is a plain HTTP server in its own process. The `blackbox` phase does the same probes the blackbox
+ * way, for reference: a real Prometheus scrapes Debian's blackbox_exporter's `/probe` for each URL
+ * every interval (skipped when blackbox_exporter is not installed). Figures go to
+ * bench/results/probes-at-scale.{json,md}
  * (committed, quoted in README) and the raw samples to bench/results/probes-at-scale-<time>.tmp.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,7 +38,7 @@ const { values: args } = parseArgs({
     every: { type: 'string', default: '10' },
     duration: { type: 'string', default: '120' },
     scrape: { type: 'string', default: '2' },
-    phases: { type: 'string', default: 'noscrape,scrape,storage' },
+    phases: { type: 'string', default: 'noscrape,scrape,blackbox,storage' },
     'storage-rate': { type: 'string', default: '500' },
     'storage-seconds': { type: 'string', default: '3600' },
     'max-size-mib': { type: 'string', default: '256' },
@@ -70,6 +73,20 @@ function cpuSeconds(pid: number): number {
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0) * 1024;
+}
+
+/** blackbox_exporter (Debian's prometheus-blackbox-exporter), when installed. */
+const BLACKBOX = ['/usr/bin/prometheus-blackbox-exporter', '/usr/bin/blackbox_exporter'].find((p) => existsSync(p));
+
+interface BlackboxRun {
+  probes: number;
+  version: string;
+  /** Prometheus' scrape_duration_seconds of the /probe scrapes: each is one probe run. */
+  scrapeMs: { p50: number; p99: number; max: number; scrapes: number };
+  successRatio: number;
+  cpuPercentOfOneCore: number;
+  prometheusCpuPercentOfOneCore: number;
+  rssMiB: { max: number };
 }
 
 interface DaemonRun {
@@ -170,6 +187,70 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
   return { run, raw: { mode, jitterSample: jitter.filter((_, i) => i % 50 === 0), lags } };
 }
 
+/**
+ * The same probes done the blackbox way: Prometheus scrapes blackbox_exporter's `/probe` for each
+ * of the URLs every interval, and blackbox_exporter makes the request. Its CPU is the reference for
+ * the daemon's, which also stores every result, evaluates alerts and serves its own metrics;
+ * Prometheus' CPU for the scrapes that drive it is reported beside it.
+ */
+async function runBlackbox(binary: string, targetPort: number): Promise<BlackboxRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-bench-blackbox-'));
+  const config = join(dir, 'blackbox.yml');
+  writeFileSync(config, 'modules:\n  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n      preferred_ip_protocol: ip4\n');
+  const version = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  const port = await freePort();
+  const exporter = spawn(binary, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    for (let i = 0; !(await fetch(`http://127.0.0.1:${port}/-/healthy`).then((r) => r.ok).catch(() => false)); i++) {
+      if (i > 100 || exporter.exitCode !== null) throw new Error('blackbox_exporter did not start');
+      await sleep(100);
+    }
+    const urls = Array.from({ length: PROBES }, (_, i) => `http://127.0.0.1:${targetPort}/p${i}`);
+    const prometheus = await startPrometheus(urls, 'blackbox', EVERY_S, {
+      metricsPath: '/probe',
+      params: { module: 'http_2xx' },
+      relabel: ['{ source_labels: [__address__], target_label: __param_target }', '{ source_labels: [__param_target], target_label: instance }', `{ target_label: __address__, replacement: "127.0.0.1:${port}" }`],
+    });
+    try {
+      await sleep((EVERY_S + 2) * 1000);
+      const pid = exporter.pid ?? 0;
+      const t0 = Date.now();
+      const cpu0 = cpuSeconds(pid);
+      const prom0 = cpuSeconds(prometheus.pid ?? 0);
+      let rssMax = 0;
+      while (Date.now() - t0 < DURATION_S * 1000) {
+        rssMax = Math.max(rssMax, rssBytes(pid));
+        await sleep(2000);
+      }
+      const t1 = Date.now();
+      const seconds = (t1 - t0) / 1000;
+      const cpu = ((cpuSeconds(pid) - cpu0) / seconds) * 100;
+      const promCpu = ((cpuSeconds(prometheus.pid ?? 0) - prom0) / seconds) * 100;
+      type Vector = { result: { value: [number, string] }[] };
+      type Matrix = { result: { values: [number, string][] }[] };
+      const window = `${Math.round(seconds)}s`;
+      const at = String(t1 / 1000);
+      const durations = (await prometheus.api<Matrix>('query', { query: `scrape_duration_seconds{job="blackbox"}[${window}]`, time: at })).result.flatMap((r) => r.values.map(([, v]) => Number(v) * 1000)).sort((a, b) => a - b);
+      const success = Number((await prometheus.api<Vector>('query', { query: `avg(avg_over_time(probe_success{job="blackbox"}[${window}]))`, time: at })).result[0]?.value[1] ?? NaN);
+      return {
+        probes: PROBES,
+        version: /version (\S+)/.exec(`${version.stdout}${version.stderr}`)?.[1] ?? '?',
+        scrapeMs: { p50: round(quantile(durations, 0.5)), p99: round(quantile(durations, 0.99)), max: round(durations[durations.length - 1] ?? NaN), scrapes: durations.length },
+        successRatio: round(success, 4),
+        cpuPercentOfOneCore: round(cpu),
+        prometheusCpuPercentOfOneCore: round(promCpu),
+        rssMiB: { max: round(rssMax / 1048576) },
+      };
+    } finally {
+      await prometheus.stop();
+    }
+  } finally {
+    exporter.kill();
+    await new Promise((resolve) => (exporter.exitCode === null ? exporter.once('exit', resolve) : resolve(undefined)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** An hour of results at `rate`/s into a history with `history.maxSize`, as fast as SQLite takes them. */
 async function runStorage(): Promise<Record<string, number>> {
   const rate = Number(args['storage-rate']);
@@ -224,7 +305,8 @@ if (args['skip-build'] !== true && (phases.has('scrape') || phases.has('noscrape
   const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (b.status !== 0) throw new Error(`build failed:\n${b.stdout}${b.stderr}`);
 }
-const target = phases.has('scrape') || phases.has('noscrape') ? await startTarget() : undefined;
+const target = phases.has('scrape') || phases.has('noscrape') || phases.has('blackbox') ? await startTarget() : undefined;
+let blackbox: BlackboxRun | undefined;
 try {
   for (const mode of ['noscrape', 'scrape'] as const) {
     if (!phases.has(mode) || target === undefined) continue;
@@ -233,6 +315,15 @@ try {
     runs.push(r.run);
     raw.push(r.raw);
     console.error(JSON.stringify(r.run));
+  }
+  if (phases.has('blackbox') && target !== undefined) {
+    if (BLACKBOX === undefined) {
+      console.error('blackbox_exporter is not installed (apt-get install prometheus-blackbox-exporter): its reference row is skipped');
+    } else {
+      console.error(`the same ${PROBES} URLs through blackbox_exporter, Prometheus scraping /probe every ${EVERY_S} s, ${DURATION_S} s …`);
+      blackbox = await runBlackbox(BLACKBOX, target.port);
+      console.error(JSON.stringify(blackbox));
+    }
   }
 } finally {
   target?.child.kill();
@@ -246,14 +337,15 @@ writeFileSync(join(RESULTS, `probes-at-scale-${stamp.replace(/[:.]/g, '-')}.tmp`
 const file = PROBES === 1000 ? 'probes-at-scale' : `probes-at-scale-${PROBES}`;
 const previous = (() => {
   try {
-    return JSON.parse(readFileSync(join(RESULTS, `${file}.json`), 'utf8')) as { runs: DaemonRun[]; storage?: unknown };
+    return JSON.parse(readFileSync(join(RESULTS, `${file}.json`), 'utf8')) as { runs: DaemonRun[]; blackbox?: BlackboxRun; storage?: unknown };
   } catch {
-    return { runs: [] as DaemonRun[] };
+    return { runs: [] as DaemonRun[], blackbox: undefined, storage: undefined };
   }
 })();
 const merged = {
   stamp, machine, probes: PROBES, everySeconds: EVERY_S, durationSeconds: DURATION_S, scrapeSeconds: SCRAPE_S,
   runs: [...previous.runs.filter((r) => !runs.some((n) => n.mode === r.mode)), ...runs],
+  blackbox: blackbox ?? previous.blackbox,
   storage: storage ?? previous.storage,
 };
 // The committed figures change only when asked (`--save` or BENCH_WRITE=1): a run leaves the tree clean.
@@ -268,6 +360,7 @@ const md = [
   '| | jitter p50 / p99 / max (ms) | intervals off > 100 ms | answer p50 / p99 (ms) | Prometheus scrape_duration p50 / p99 (ms) | event-loop lag p99 (ms, median / max) | daemon CPU (one core) | RSS max (MiB) |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ...merged.runs.map(row),
+  ...(merged.blackbox === undefined ? [] : [`| blackbox_exporter ${merged.blackbox.version}, Prometheus scraping \`/probe\` every ${EVERY_S} s (reference; probe_success ${round(merged.blackbox.successRatio * 100, 2)} %) | – | – | – | ${merged.blackbox.scrapeMs.p50} / ${merged.blackbox.scrapeMs.p99} | – | ${merged.blackbox.cpuPercentOfOneCore} % (Prometheus ${merged.blackbox.prometheusCpuPercentOfOneCore} %) | ${merged.blackbox.rssMiB.max} |`]),
   '',
   ...(merged.storage === undefined ? [] : [
     `History: ${JSON.stringify(merged.storage)}`,

@@ -105,7 +105,7 @@ export async function soak(ctx: BenchContext): Promise<Section> {
   const short = s < 600 ? ` (shortened: BENCH_SOAK_SECONDS=${s}; the issue's soak is 600 s)` : '';
   return {
     name: 'soak', title: `Soak: open model ${fmt(RATE)} req/s against nginx for ${fmt(s)} s${short}`, at: new Date().toISOString(), loadBefore, loadAfter: loadAverage(),
-    setup: `${pinning(ctx)} ${ctx.keepAwake ? 'Every CPU kept out of halt throughout (a SCHED_IDLE busy loop each: bench/keep-awake.ts; BENCH_KEEP_AWAKE=0 to let them halt). ' : 'CPUs left to halt (BENCH_KEEP_AWAKE=0). '}perfwarden \`load URL --rate ${RATE} -d ${s}s --workers 1\`; per minute from the result's time series (histograms merged) and /proc RSS; closed model = \`--vus 1 --connections 1 -d ${ctx.durationS}s\` before and after.`,
+    setup: `${pinning(ctx)} ${ctx.keepAwake ? 'Every CPU kept out of halt throughout (a SCHED_IDLE busy loop each: bench/keep-awake.ts; BENCH_KEEP_AWAKE=0 to let them halt; the load average after counts those loops). ' : 'CPUs left to halt (BENCH_KEEP_AWAKE=0). '}perfwarden \`load URL --rate ${RATE} -d ${s}s --workers 1\`; per minute from the result's time series (histograms merged) and /proc RSS; closed model = \`--vus 1 --connections 1 -d ${ctx.durationS}s\` before and after.`,
     head: ['minute', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'saturated s (points flagged, by width)', 'max lag ms', 'worker CPU %', 'RSS MB (end of minute)'],
     rows,
     checks: [

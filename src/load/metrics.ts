@@ -81,7 +81,7 @@ class BulkHistogram extends Histogram<LoadLabel> {
 
 /** Metrics bound to one run's name and endpoints. */
 export interface BoundLoadMetrics {
-  /** Adds one worker's window (its histograms already decoded). */
+  /** Adds one worker's window. */
   addWindow(w: WindowSnapshot): void;
   setActiveVus(n: number): void;
   /** The generator's worst event-loop lag over the last second, seconds. */

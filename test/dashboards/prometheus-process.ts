@@ -16,6 +16,7 @@ export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 /** A running Prometheus. */
 export interface PrometheusProcess {
   url: string;
+  pid: number | undefined;
   /** stdout+stderr so far, for failure messages. */
   log(): string;
   /** GET `/api/v1/<path>` and return `data` (throws on non-success). */
@@ -34,11 +35,19 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** How the job scrapes, beyond its targets: blackbox_exporter's `/probe?module=…&target=…` form. */
+export interface ScrapeShape {
+  metricsPath: string;
+  params: Record<string, string>;
+  /** `relabel_configs` entries, one YAML flow mapping each. */
+  relabel: string[];
+}
+
 /**
  * Starts Prometheus scraping `targets` ("127.0.0.1:port") every `intervalSeconds` (default 1),
  * waits until it is ready.
  */
-export async function startPrometheus(targets: string[], jobName = 'perfwarden', intervalSeconds = 1): Promise<PrometheusProcess> {
+export async function startPrometheus(targets: string[], jobName = 'perfwarden', intervalSeconds = 1, shape?: ScrapeShape): Promise<PrometheusProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'pw-prom-'));
   const config = join(dir, 'prometheus.yml');
   writeFileSync(config, [
@@ -49,6 +58,13 @@ export async function startPrometheus(targets: string[], jobName = 'perfwarden',
     `  - job_name: ${jobName}`,
     `    scrape_interval: ${intervalSeconds}s`,
     `    scrape_timeout: ${intervalSeconds * 900}ms`,
+    ...(shape === undefined ? [] : [
+      `    metrics_path: ${shape.metricsPath}`,
+      '    params:',
+      ...Object.entries(shape.params).map(([k, v]) => `      ${k}: [${JSON.stringify(v)}]`),
+      '    relabel_configs:',
+      ...shape.relabel.map((r) => `      - ${r}`),
+    ]),
     '    static_configs:',
     `      - targets: [${targets.map((t) => `"${t}"`).join(', ')}]`,
     '',
@@ -79,6 +95,7 @@ export async function startPrometheus(targets: string[], jobName = 'perfwarden',
 
   const handle: PrometheusProcess = {
     url,
+    pid: child.pid,
     log: () => output,
     async api<T>(path: string, params: Record<string, string> = {}): Promise<T> {
       const res = await fetch(`${url}/api/v1/${path}?${new URLSearchParams(params).toString()}`);

@@ -49,8 +49,11 @@ export class SeriesBuilder {
     // Points follow wall-clock seconds (windows end on them), so shards' points line up too.
     const index = Math.floor((s.end - 1) / (this.width * 1000));
     if (this.open !== undefined && this.open.index !== index) this.close();
-    const o = (this.open ??= { index, start, end: s.end, requests: 0, errors: 0, dropped: 0, hist: this.spare ?? createLatencyHistogram(), vus: 0, lagMs: 0, cpuMs: 0, saturated: false });
-    this.spare = undefined;
+    if (this.open === undefined) {
+      this.open = { index, start, end: s.end, requests: 0, errors: 0, dropped: 0, hist: this.spare ?? createLatencyHistogram(), vus: 0, lagMs: 0, cpuMs: 0, saturated: false };
+      this.spare = undefined;
+    }
+    const o = this.open;
     o.end = Math.max(o.end, s.end);
     o.requests += s.requests;
     o.errors += s.errors;
