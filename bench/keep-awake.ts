@@ -29,7 +29,7 @@ function cpusOf(cores: string): string[] {
   });
 }
 
-/** Starts one SCHED_IDLE busy loop on each CPU of `cores`; resolves with the function that stops them. */
+/** Starts one SCHED_IDLE busy loop on each CPU of `cores`; returns the function that stops them. */
 export function keepAwake(cores: Cores, cwd: string): () => Promise<void> {
   if (CHRT === undefined || cores === undefined) return async () => {};
   const loop = `while kill -0 ${process.pid} 2>/dev/null; do :; done`;

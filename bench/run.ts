@@ -6,7 +6,8 @@
  *
  * Knobs: BENCH_ONLY=closed,workers,… (default: every scenario but soak), BENCH_SOAK=1 (adds the
  * soak), BENCH_SOAK_SECONDS (600), BENCH_DURATION (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS
- * (50), BENCH_KEEP_AWAKE=0 (let the CPUs halt during the soak: bench/keep-awake.ts), BENCH_BUILD=0 (skip the build), BENCH_WRITE=1 (also update the committed
+ * (50), BENCH_KEEP_AWAKE=0 (let the CPUs halt during the soak: bench/keep-awake.ts),
+ * BENCH_BUILD=0 (skip the build), BENCH_WRITE=1 (also update the committed
  * bench/results/latest.{md,json}: the scenarios run replace theirs, the others are kept).
  * Raw files of every run go to bench/results/<time>.tmp/ (ignored), so a run never dirties the
  * tree unless BENCH_WRITE=1. A benchmark, not a test: it reports, it asserts nothing.

@@ -2,14 +2,13 @@
  * Live Prometheus metrics of load runs (names from PRODUCT.md), fed from the merged windows the
  * workers send — never from the measuring threads. The request histogram is kept as cumulative
  * bucket counts derived from each window's HDR histogram, so one window costs one pass over its
- * recorded values, not one `observe` per request. Registered on the registry given, never the
+ * non-empty buckets, not one `observe` per request. Registered on the registry given, never the
  * global one; the `run` label is the load's configured name, so cardinality is bounded by config.
  */
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { MetricObjectWithValues, MetricValueWithName, Registry } from 'prom-client';
 import { OUTCOME_CLASSES } from './window/outcome.js';
-import { addBucketCounts, createLatencyHistogram } from './window/histogram.js';
-import type { Histogram as Hdr } from './window/histogram.js';
+import { forEachBucket } from './window/histogram.js';
 import type { WindowSnapshot } from './window/snapshot.js';
 
 /** Bucket bounds of `perfwarden_load_request_duration_seconds`, seconds. */
@@ -26,29 +25,31 @@ interface Series {
 }
 
 /**
- * A prom-client histogram whose series are filled from HDR histograms in bulk (`addHdr`) and
+ * A prom-client histogram whose series are filled from HDR bucket counts in bulk (`addBucketCounts`) and
  * rendered like any histogram (`get`), so exposition, OpenMetrics views and readers of the
  * registry see an ordinary histogram.
  */
 class BulkHistogram extends Histogram<LoadLabel> {
   private readonly series = new Map<string, Series>();
 
-  addHdr(labels: Record<LoadLabel, string>, hdr: Hdr): void {
+  /** Adds a window's latencies, as its histogram's bucket counts. */
+  addBucketCounts(labels: Record<LoadLabel, string>, pairs: Float64Array): void {
     const key = `${labels.run}\u0000${labels.endpoint}`;
     let s = this.series.get(key);
     if (s === undefined) this.series.set(key, (s = { labels, buckets: new Array<number>(LOAD_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
-    // The library's own iterator over recorded values (JsHistogram; the Histogram type omits it).
-    const it = (hdr as unknown as { recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } } }).recordedValuesIterator;
-    it.reset();
-    while (it.hasNext()) {
-      const v = it.next();
-      const seconds = v.valueIteratedTo / 1e6;
+    const series = s;
+    let count = 0;
+    let sumMicros = 0;
+    forEachBucket(pairs, (highest, median, n) => {
+      const seconds = highest / 1e6;
       let b = 0;
       while (b < LOAD_BUCKETS.length && seconds > LOAD_BUCKETS[b]!) b++;
-      s.buckets[b]! += v.countAtValueIteratedTo;
-    }
-    s.count += hdr.totalCount;
-    s.sum += (hdr.mean * hdr.totalCount) / 1e6;
+      series.buckets[b]! += n;
+      count += n;
+      sumMicros += median * n;
+    });
+    series.count += count;
+    series.sum += sumMicros / 1e6;
   }
 
   /** Declares a series with zero counts (so dashboards see the run before its first window). */
@@ -113,17 +114,11 @@ export class LoadMetrics {
     const vus = this.vus.labels({ run });
     const lag = this.lag.labels({ run });
     lag.set(0);
-    const scratch = createLatencyHistogram();
     return {
       addWindow: (w) => {
         w.endpoints.forEach((e, i) => {
           const endpoint = endpoints[i] ?? String(i);
-          if (e.histogram !== null) {
-            // One histogram rebuilt from each window in turn, not one allocated per window.
-            scratch.reset();
-            addBucketCounts(scratch, e.histogram);
-            this.duration.addHdr({ run, endpoint }, scratch);
-          }
+          if (e.histogram !== null) this.duration.addBucketCounts({ run, endpoint }, e.histogram);
           for (const cls of OUTCOME_CLASSES) {
             const n = e.classes[cls];
             if (n > 0) this.requests.labels({ run, endpoint, status_class: cls }).inc(n);

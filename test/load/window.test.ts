@@ -9,7 +9,7 @@ import { Histogram, Registry } from 'prom-client';
 import { LoadMetrics } from '../../src/load/metrics.js';
 import { SeriesBuilder } from '../../src/load/result/series.js';
 import { RunAggregate } from '../../src/load/window/aggregate.js';
-import { addBucketCounts, bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, fromBucketCounts, recordMicros } from '../../src/load/window/histogram.js';
+import { addBucketCounts, bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, forEachBucket, fromBucketCounts, recordMicros } from '../../src/load/window/histogram.js';
 import { WindowRecorder } from '../../src/load/window/recorder.js';
 import type { OutcomeClass } from '../../src/load/window/outcome.js';
 
@@ -92,6 +92,21 @@ test('adding bucket counts into a histogram equals adding the histogram they reb
   assert.equal(direct.minNonZeroValue, rebuilt.minNonZeroValue);
   assert.equal(direct.maxValue, rebuilt.maxValue);
   assert.equal(encodeHistogram(direct), encodeHistogram(rebuilt));
+});
+
+test("a bucket's highest and median values are hdr's own, for every bucket of the layout", () => {
+  const h = createLatencyHistogram() as unknown as { countsArrayLength: number; valueFromIndex(i: number): number; highestEquivalentValue(v: number): number; medianEquivalentValue(v: number): number };
+  const pairs = new Float64Array(h.countsArrayLength * 2);
+  for (let i = 0; i < h.countsArrayLength; i++) pairs.set([i, 1], i * 2);
+  let i = 0;
+  forEachBucket(pairs, (highest, median, count) => {
+    const value = h.valueFromIndex(i);
+    assert.equal(highest, h.highestEquivalentValue(value), `highest of bucket ${i}`);
+    assert.equal(median, h.medianEquivalentValue(value), `median of bucket ${i}`);
+    assert.equal(count, 1);
+    i++;
+  });
+  assert.equal(i, h.countsArrayLength);
 });
 
 test('the series keeps a mergeable histogram per point; percentiles derived from it', () => {
