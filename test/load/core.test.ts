@@ -14,7 +14,7 @@ import type { StepResult } from '../../src/load/result/result.js';
 import { loadConfig, oneRequest } from './load-fixtures.js';
 
 const input = (o: Partial<ThresholdInput> = {}): ThresholdInput => ({
-  percentile: (p) => (p >= 99 ? 450 : p >= 95 ? 180 : 50), avg: 60, max: 900, min: 1, errorRate: 0.0005, rps: 120, checks: 0.995, dropped: 0, ...o,
+  percentile: (p) => (p >= 99 ? 450 : p >= 95 ? 180 : 50), avg: () => 60, max: 900, min: 1, errorRate: 0.0005, rps: 120, checks: 0.995, dropped: 0, ...o,
 });
 
 test('thresholds parse the issue\'s forms and compare in the metric\'s unit', () => {

@@ -68,7 +68,7 @@ export class EndpointAggregate {
     const checks = c.checksPassed + c.checksFailed;
     return {
       percentile: (p) => percentileMs(h, p),
-      avg: h.totalCount === 0 ? Number.NaN : h.mean / 1000,
+      avg: () => (h.totalCount === 0 ? Number.NaN : h.mean / 1000),
       max: h.totalCount === 0 ? Number.NaN : h.maxValue / 1000,
       min: h.totalCount === 0 ? Number.NaN : h.minNonZeroValue / 1000,
       errorRate: c.errors / c.requests,
