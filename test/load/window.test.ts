@@ -9,13 +9,21 @@ import { Histogram, Registry } from 'prom-client';
 import { LoadMetrics } from '../../src/load/metrics.js';
 import { SeriesBuilder } from '../../src/load/result/series.js';
 import { RunAggregate } from '../../src/load/window/aggregate.js';
-import { addBucketCounts, bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, forEachBucket, fromBucketCounts, recordMicros } from '../../src/load/window/histogram.js';
+import { addBucketCounts, bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, forEachBucket, recordMicros } from '../../src/load/window/histogram.js';
+import type { Histogram as Hdr } from '../../src/load/window/histogram.js';
 import { WindowRecorder } from '../../src/load/window/recorder.js';
 import type { OutcomeClass } from '../../src/load/window/outcome.js';
 
 const gen = { lagMs: 0, cpuMs: 0, saturated: false };
 
 /** A deterministic request stream: endpoint, latency µs, class, error. */
+/** A new histogram from a window's bucket counts. */
+function fromBucketCounts(pairs: Float64Array): Hdr {
+  const h = createLatencyHistogram();
+  addBucketCounts(h, pairs);
+  return h;
+}
+
 function stream(n: number): [number, number, OutcomeClass, boolean][] {
   const out: [number, number, OutcomeClass, boolean][] = [];
   let x = 12345;
