@@ -30,6 +30,7 @@ import { pruneToSize, usedBytes } from '../src/history/retention.js';
 import { openDatabase } from '../src/storage/database.js';
 import type { ProbeResult } from '../src/probe/types.js';
 import { freePort, startPrometheus } from '../test/dashboards/prometheus-process.js';
+import { cpuSeconds, rssMiB, waitForUrl } from './proc.js';
 import { startTimingProxy } from './timing-proxy.js';
 
 const { values: args } = parseArgs({
@@ -64,15 +65,9 @@ async function startTarget(): Promise<{ port: number; child: ChildProcess }> {
   return { port, child };
 }
 
-/** CPU seconds (user + system) of a process, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) * 1024;
+/** CPU seconds (user + system) of a process still running. */
+function cpuOf(pid: number): number {
+  return cpuSeconds(pid) ?? Number.NaN;
 }
 
 /** blackbox_exporter (Debian's prometheus-blackbox-exporter), when installed. */
@@ -130,14 +125,14 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
   const proxy = mode === 'scrape' ? await startTimingProxy(port) : undefined;
   const prometheus = proxy === undefined ? undefined : await startPrometheus([`127.0.0.1:${proxy.port}`], 'perfwarden', SCRAPE_S);
   const t0 = Date.now();
-  const cpu0 = cpuSeconds(pid);
+  const cpu0 = cpuOf(pid);
   let rssMax = 0;
   while (Date.now() - t0 < DURATION_S * 1000) {
-    rssMax = Math.max(rssMax, rssBytes(pid));
+    rssMax = Math.max(rssMax, rssMiB(pid) ?? 0);
     await sleep(2000);
   }
   const t1 = Date.now();
-  const cpu1 = cpuSeconds(pid);
+  const cpu1 = cpuOf(pid);
   const window = `${Math.round((t1 - t0) / 1000)}s`;
   let scrapeMs: DaemonRun['scrapeMs'];
   let answerMs: DaemonRun['answerMs'];
@@ -181,7 +176,7 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
     ...(answerMs === undefined ? {} : { answerMs }),
     eventLoopLagP99Ms: { median: round(quantile(lags, 0.5)), max: round(lags[lags.length - 1] ?? NaN) },
     cpuPercentOfOneCore: round(((cpu1 - cpu0) / ((t1 - t0) / 1000)) * 100),
-    rssMiB: { max: round(rssMax / 1048576) },
+    rssMiB: { max: round(rssMax) },
     metricsBytes,
   };
   return { run, raw: { mode, jitterSample: jitter.filter((_, i) => i % 50 === 0), lags } };
@@ -201,10 +196,7 @@ async function runBlackbox(binary: string, targetPort: number): Promise<Blackbox
   const port = await freePort();
   const exporter = spawn(binary, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
-    for (let i = 0; !(await fetch(`http://127.0.0.1:${port}/-/healthy`).then((r) => r.ok).catch(() => false)); i++) {
-      if (i > 100 || exporter.exitCode !== null) throw new Error('blackbox_exporter did not start');
-      await sleep(100);
-    }
+    await waitForUrl(`http://127.0.0.1:${port}/-/healthy`, 10_000, () => exporter.exitCode === null);
     const urls = Array.from({ length: PROBES }, (_, i) => `http://127.0.0.1:${targetPort}/p${i}`);
     const prometheus = await startPrometheus(urls, 'blackbox', EVERY_S, {
       metricsPath: '/probe',
@@ -215,17 +207,17 @@ async function runBlackbox(binary: string, targetPort: number): Promise<Blackbox
       await sleep((EVERY_S + 2) * 1000);
       const pid = exporter.pid ?? 0;
       const t0 = Date.now();
-      const cpu0 = cpuSeconds(pid);
-      const prom0 = cpuSeconds(prometheus.pid ?? 0);
+      const cpu0 = cpuOf(pid);
+      const prom0 = cpuOf(prometheus.pid ?? 0);
       let rssMax = 0;
       while (Date.now() - t0 < DURATION_S * 1000) {
-        rssMax = Math.max(rssMax, rssBytes(pid));
+        rssMax = Math.max(rssMax, rssMiB(pid) ?? 0);
         await sleep(2000);
       }
       const t1 = Date.now();
       const seconds = (t1 - t0) / 1000;
-      const cpu = ((cpuSeconds(pid) - cpu0) / seconds) * 100;
-      const promCpu = ((cpuSeconds(prometheus.pid ?? 0) - prom0) / seconds) * 100;
+      const cpu = ((cpuOf(pid) - cpu0) / seconds) * 100;
+      const promCpu = ((cpuOf(prometheus.pid ?? 0) - prom0) / seconds) * 100;
       type Vector = { result: { value: [number, string] }[] };
       type Matrix = { result: { values: [number, string][] }[] };
       const window = `${Math.round(seconds)}s`;
@@ -239,7 +231,7 @@ async function runBlackbox(binary: string, targetPort: number): Promise<Blackbox
         successRatio: round(success, 4),
         cpuPercentOfOneCore: round(cpu),
         prometheusCpuPercentOfOneCore: round(promCpu),
-        rssMiB: { max: round(rssMax / 1048576) },
+        rssMiB: { max: round(rssMax) },
       };
     } finally {
       await prometheus.stop();

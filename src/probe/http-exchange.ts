@@ -7,8 +7,9 @@
  * Redirects are followed here, each hop on a connection of its own (`http-redirect.ts`). dns +
  * connect + tls are set-up summed over the request's connections; ttfb runs from the request
  * being written to the first bytes of the final response (server time, network, any redirect
- * hops, less the later hops' set-up); transfer from there to the body's end (as curl counts them). The phases add up to the request's wall time less the
- * client's work before the request is written, which no server should be blamed for.
+ * hops, less the later hops' set-up); transfer from there to the body's end (as curl counts
+ * them). The phases add up to the request's wall time less the client's work before the request
+ * is written, which no server should be blamed for.
  * A target's failure is data: the exchange always resolves, with a stable reason on failure.
  * The run (one request, or a probe's steps) owns the timeout and the abort: it says when it is
  * stopped, and afterwards whether its timer fired. A run stops through a plain callback, not an
