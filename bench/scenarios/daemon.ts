@@ -23,7 +23,7 @@ import { startNginx } from '../targets.js';
 
 interface DaemonRun {
   rps: number;
-  /** The daemon's lag p99 per scrape during the run, ms. */
+  /** The daemon's lag p99 per scrape during the run and the second it ended in, ms. */
   lagP99Ms: number[];
   /** Daemon process CPU during the run, cores. */
   cpuCores: number;
@@ -49,11 +49,12 @@ async function daemonRun(origin: string, token: string, daemon: Service): Promis
     await sleep(1000);
     const lag = await lagP99Ms(origin);
     const run = await (await fetch(`${origin}/api/runs/${runId}`)).json() as { status: string; result?: LoadResult };
+    // The scrape that finds the run ended covers its end too: the result, the report, the history.
+    if (lag !== undefined) lags.push(lag);
     if (run.status !== 'running' && run.result !== undefined) {
       const cpuCores = ((cpuSeconds(pid) ?? 0) - cpu0) / ((performance.now() - t0) / 1000);
       return { rps: run.result.summary.rps, lagP99Ms: lags, cpuCores, result: run.result };
     }
-    if (lag !== undefined) lags.push(lag);
   }
 }
 
@@ -139,7 +140,7 @@ loads:
       ['daemon idle (probes only)', '', '', '', '', `${fmt(median(idle), 1)} / ${fmt(Math.max(...idle), 1)}`],
     ],
     checks: [
-      { goal: "daemon main event-loop lag p99 < 20 ms during the run (every 1 s scrape)", measured: `max ${fmt(maxLag, 1)} ms, median ${fmt(medLag, 1)} ms`, ok: maxLag < 20 },
+      { goal: "daemon main event-loop lag p99 < 20 ms during the run and its end (every 1 s scrape)", measured: `max ${fmt(maxLag, 1)} ms, median ${fmt(medLag, 1)} ms`, ok: maxLag < 20 },
       { goal: "daemon run req/s >= 0.9× the CLI's", measured: `${ratio(rpsRatio)} (rounds ${perRound.map(ratio).join(', ')})`, ok: rpsRatio >= 0.9 },
     ],
     notes: [`The daemon's process CPU counts its main thread (API, probes, scrapes) too; /metrics was scraped every second during the daemon's runs only.`],

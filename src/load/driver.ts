@@ -27,7 +27,7 @@ import type { RunHealth } from './target/run-health.js';
 import type { RunHealthConfig } from './target/run-health-config.js';
 import { withTarget } from './result/measure.js';
 import { RunAggregate } from './window/aggregate.js';
-import { addBucketCounts, createLatencyHistogram, percentileMs } from './window/histogram.js';
+import { addBucketCounts, createLatencyHistogram, percentilesMs } from './window/histogram.js';
 import type { Histogram } from './window/histogram.js';
 import { addWsCounters, emptyWsCounters } from './window/snapshot.js';
 import type { RequestSample, WindowSnapshot } from './window/snapshot.js';
@@ -226,6 +226,7 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
     bound?.setActiveVus(s.vus);
     bound?.setGeneratorLag(s.lagMs / 1000);
     const seconds = Math.max(1e-3, (s.end - s.start) / 1000);
+    const [p50 = null, p95 = null, p99 = null] = s.hist.totalCount === 0 ? [] : percentilesMs(s.hist, [50, 95, 99]);
     last = {
       runId, name: plan.name,
       phase: phase?.kind === 'warmup' ? 'warmup' : 'run',
@@ -234,7 +235,7 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
       requests: run.overall.counts.requests,
       errors: run.overall.counts.errors,
       rps: Math.round((s.requests / seconds) * 10) / 10,
-      p95Ms: s.hist.totalCount === 0 ? null : percentileMs(s.hist, 95),
+      p95Ms: p95,
       vus: s.vus,
       droppedIterations: run.dropped,
       ...(phase?.step === undefined ? {} : { step: phase.step.index + 1 }),
@@ -243,11 +244,10 @@ export function startLoad(configured: LoadConfig, base: LoadBase, options: LoadR
     // The closing flush after a phase that already ended carries nothing: no line for it.
     const empty = s.requests === 0 && s.dropped === 0 && s.end - s.start < 100;
     if (options.onSecond !== undefined && phase !== undefined && !empty) {
-      const pct = (p: number) => (s.hist.totalCount === 0 ? null : percentileMs(s.hist, p));
       options.onSecond({
         at: new Date(s.end).toISOString(), phase: phase.kind, ...(phase.step === undefined ? {} : { step: phase.step.index + 1 }),
         requests: s.requests, errors: s.errors, rps: Math.round((s.requests / seconds) * 10) / 10,
-        p50: pct(50), p95: pct(95), p99: pct(99), vus: s.vus, dropped: s.dropped, lagMs: Math.round(s.lagMs * 10) / 10, saturated: s.saturated,
+        p50, p95, p99, vus: s.vus, dropped: s.dropped, lagMs: Math.round(s.lagMs * 10) / 10, saturated: s.saturated,
       });
     }
     // A sweep is meant to go past the SLO (that is how it finds the knee): never aborted.

@@ -48,6 +48,10 @@ export function createHttpServer(options: { logger: Logger; registry: Registry; 
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     return503OnClosing: true,
+    // A response schema with a union (a nullable field) has an ajv validator, which
+    // fast-json-stringify compiles on the first answer that reaches it: 50 ms on the event loop
+    // that times the probes, mid-run, the first time a client read a run. Compiled at start instead.
+    serializerOpts: { compileValidators: true },
   });
   const redact = options.redact;
   if (redact !== undefined) {

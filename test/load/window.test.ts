@@ -9,14 +9,13 @@ import { Histogram, Registry } from 'prom-client';
 import { LoadMetrics } from '../../src/load/metrics.js';
 import { SeriesBuilder } from '../../src/load/result/series.js';
 import { RunAggregate } from '../../src/load/window/aggregate.js';
-import { addBucketCounts, bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, forEachBucket, recordMicros } from '../../src/load/window/histogram.js';
+import { addBucketCounts, bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, forEachBucket, meanMs, percentilesMs, recordMicros, summarize } from '../../src/load/window/histogram.js';
 import type { Histogram as Hdr } from '../../src/load/window/histogram.js';
 import { WindowRecorder } from '../../src/load/window/recorder.js';
 import type { OutcomeClass } from '../../src/load/window/outcome.js';
 
 const gen = { lagMs: 0, cpuMs: 0, saturated: false };
 
-/** A deterministic request stream: endpoint, latency µs, class, error. */
 /** A new histogram from a window's bucket counts. */
 function fromBucketCounts(pairs: Float64Array): Hdr {
   const h = createLatencyHistogram();
@@ -24,6 +23,7 @@ function fromBucketCounts(pairs: Float64Array): Hdr {
   return h;
 }
 
+/** A deterministic request stream: endpoint, latency µs, class, error. */
 function stream(n: number): [number, number, OutcomeClass, boolean][] {
   const out: [number, number, OutcomeClass, boolean][] = [];
   let x = 12345;
@@ -115,6 +115,31 @@ test("a bucket's highest and median values are hdr's own, for every bucket of th
     i++;
   });
   assert.equal(i, h.countsArrayLength);
+});
+
+test("one pass over the counts gives hdr's own mean and percentiles", () => {
+  const cases: [string, number[]][] = [
+    ['one value', [250]],
+    ['two far apart', [3, 3_000_000]],
+    ['1,000 values, percentile counts on exact boundaries', Array.from({ length: 1000 }, (_, i) => 100 + i * 37)],
+    ['the whole range', [1, 2, 1023, 2048, 65_535, 1_000_000, 59_999_999, 3_600_000_000]],
+    ['a request stream', stream(50_000).map(([, micros]) => micros)],
+  ];
+  const percentiles = [0.1, 1, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
+  for (const [name, values] of cases) {
+    const h = createLatencyHistogram();
+    for (const v of values) recordMicros(h, v);
+    assert.deepEqual(percentilesMs(h, percentiles), percentiles.map((p) => h.getValueAtPercentile(p) / 1000), name);
+    assert.equal(meanMs(h), h.mean / 1000, name);
+    const ms = (us: number) => Math.round(us) / 1000;
+    assert.deepEqual(summarize(h), {
+      count: values.length, avg: ms(h.mean), min: ms(h.minNonZeroValue), max: ms(h.maxValue),
+      p50: ms(h.getValueAtPercentile(50)), p90: ms(h.getValueAtPercentile(90)), p95: ms(h.getValueAtPercentile(95)), p99: ms(h.getValueAtPercentile(99)), p999: ms(h.getValueAtPercentile(99.9)),
+    }, name);
+  }
+  const empty = createLatencyHistogram();
+  assert.deepEqual(percentilesMs(empty, [50, 99]), [Number.NaN, Number.NaN]);
+  assert.ok(Number.isNaN(meanMs(empty)));
 });
 
 test('the series keeps a mergeable histogram per point; percentiles derived from it', () => {

@@ -10,7 +10,7 @@ import type { Threshold } from '../thresholds.js';
 import { RunAggregate } from '../window/aggregate.js';
 import { emptyCounts } from '../window/counts.js';
 import type { Counts } from '../window/counts.js';
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, percentileMs, summarize } from '../window/histogram.js';
+import { createLatencyHistogram, decodeHistogram, encodeHistogram, percentilesMs, summarize } from '../window/histogram.js';
 import type { Histogram } from '../window/histogram.js';
 import type { OutcomeClass } from '../window/outcome.js';
 import { findCapacityKnee, findKnee, judge } from './judge.js';
@@ -176,11 +176,11 @@ function mergeSeries(results: readonly LoadResult[]): SeriesPoint[] {
   }
   return [...byStart.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => {
     const has = m.hist.totalCount > 0;
-    const pct = (p: number) => (has ? percentileMs(m.hist, p) : null);
+    const [p50 = null, p95 = null, p99 = null] = has ? percentilesMs(m.hist, [50, 95, 99]) : [];
     return {
       t: m.t, width: m.width, requests: m.requests, errors: m.errors,
       rps: Math.round((m.requests / Math.max(1e-3, m.width)) * 10) / 10,
-      p50: pct(50), p95: pct(95), p99: pct(99),
+      p50, p95, p99,
       histogram: has ? encodeHistogram(m.hist) : null,
       vus: m.vus, dropped: m.dropped, lagMs: m.lagMs, cpuPercent: m.cpuPercent, saturated: m.saturated,
     };

@@ -4,7 +4,7 @@
  * width is chosen from the planned length so a series stays under `MAX_POINTS` (a 2-hour soak
  * gets 8-second points) without re-merging old points while the run goes.
  */
-import { createLatencyHistogram, encodeHistogram, percentileMs } from '../window/histogram.js';
+import { createLatencyHistogram, encodeHistogram, percentilesMs } from '../window/histogram.js';
 import type { Histogram } from '../window/histogram.js';
 import type { SeriesPoint } from './result.js';
 
@@ -77,16 +77,16 @@ export class SeriesBuilder {
     this.open = undefined;
     const seconds = Math.max(1e-3, (o.end - o.start) / 1000);
     const has = o.hist.totalCount > 0;
-    const pct = (p: number) => (has ? percentileMs(o.hist, p) : null);
+    const [p50 = null, p95 = null, p99 = null] = has ? percentilesMs(o.hist, [50, 95, 99]) : [];
     this.points.push({
       t: Math.round((o.start - this.origin) / 10) / 100,
       width: Math.round(seconds * 100) / 100,
       requests: o.requests,
       errors: o.errors,
       rps: Math.round((o.requests / seconds) * 10) / 10,
-      p50: pct(50),
-      p95: pct(95),
-      p99: pct(99),
+      p50,
+      p95,
+      p99,
       histogram: has ? encodeHistogram(o.hist) : null,
       vus: o.vus,
       dropped: o.dropped,

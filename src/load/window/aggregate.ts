@@ -6,7 +6,7 @@
  */
 import { addCounts, emptyCounts, errorsByClass } from './counts.js';
 import type { Counts } from './counts.js';
-import { addBucketCounts, createLatencyHistogram, encodeHistogram, percentileMs, summarize } from './histogram.js';
+import { addBucketCounts, createLatencyHistogram, encodeHistogram, meanMs, percentileMs, summarize } from './histogram.js';
 import type { Histogram, LatencySummary } from './histogram.js';
 import type { OutcomeClass } from './outcome.js';
 import type { EndpointWindow, WindowSnapshot } from './snapshot.js';
@@ -68,7 +68,7 @@ export class EndpointAggregate {
     const checks = c.checksPassed + c.checksFailed;
     return {
       percentile: (p) => percentileMs(h, p),
-      avg: () => (h.totalCount === 0 ? Number.NaN : h.mean / 1000),
+      avg: () => meanMs(h),
       max: h.totalCount === 0 ? Number.NaN : h.maxValue / 1000,
       min: h.totalCount === 0 ? Number.NaN : h.minNonZeroValue / 1000,
       errorRate: c.errors / c.requests,

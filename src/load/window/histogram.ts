@@ -25,6 +25,9 @@ export interface LatencySummary {
 
 export type { Histogram };
 
+/** The latency layout's sub-bucket half count and unit magnitude (bucket arithmetic without hdr's calls). */
+const { subBucketHalfCount: HALF, unitMagnitude: UNIT } = counted(createLatencyHistogram());
+
 /** A new empty latency histogram (values in microseconds). */
 export function createLatencyHistogram(): Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: MAX_MICROS, numberOfSignificantValueDigits: 3, bitBucketSize: 32, autoResize: false, useWebAssembly: false });
@@ -40,21 +43,60 @@ export function percentileMs(h: Histogram, p: number): number {
   return h.totalCount === 0 ? Number.NaN : h.getValueAtPercentile(p) / 1000;
 }
 
-/** Summarises a histogram in milliseconds rounded to microseconds; zeros when empty. */
+/** The percentiles a {@link LatencySummary} reports, ascending. */
+const SUMMARY_PERCENTILES = [50, 90, 95, 99, 99.9];
+
+/**
+ * Summarises a histogram in milliseconds rounded to microseconds; zeros when empty. One pass over
+ * its counts gives the mean and every percentile, with hdr's definitions (a bucket's median for
+ * the mean, the highest value of the bucket that reaches a percentile's count): hdr's `mean` walks
+ * a recorded-values iterator and each `getValueAtPercentile` the counts again, 2-7 ms a summary
+ * warm and 15-19 ms cold, on the thread that drives the run (the daemon's: its probes and API).
+ */
 export function summarize(h: Histogram): LatencySummary {
   if (h.totalCount === 0) return { count: 0, avg: 0, min: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
   const ms = (us: number) => Math.round(us) / 1000;
-  return {
-    count: h.totalCount,
-    avg: ms(h.mean),
-    min: ms(h.minNonZeroValue),
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p95: ms(h.getValueAtPercentile(95)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    max: ms(h.maxValue),
-  };
+  const { mean, values } = walkCounts(counted(h), SUMMARY_PERCENTILES);
+  const [p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0] = values;
+  return { count: h.totalCount, avg: ms(mean), min: ms(h.minNonZeroValue), p50: ms(p50), p90: ms(p90), p95: ms(p95), p99: ms(p99), p999: ms(p999), max: ms(h.maxValue) };
+}
+
+/** The values at `percentiles` (ascending, 0 < p <= 100) in milliseconds, in one pass; NaN each when empty. */
+export function percentilesMs(h: Histogram, percentiles: readonly number[]): number[] {
+  if (h.totalCount === 0) return percentiles.map(() => Number.NaN);
+  return walkCounts(counted(h), percentiles).values.map((us) => us / 1000);
+}
+
+/** The mean in milliseconds (hdr's: each bucket's median), in one pass; NaN when empty. */
+export function meanMs(h: Histogram): number {
+  return h.totalCount === 0 ? Number.NaN : walkCounts(counted(h), []).mean / 1000;
+}
+
+/** hdr's `ulp` (the spacing of doubles at `x`), which its percentile count rounding uses. */
+const ulp = (x: number) => 2 ** (Math.floor(Math.log2(x)) - 52);
+
+/** The mean and the values at `percentiles` (ascending) of a non-empty histogram, µs, as hdr computes them. */
+function walkCounts(js: hdr.JsHistogram, percentiles: readonly number[]): { mean: number; values: number[] } {
+  const total = js.totalCount;
+  // hdr's getValueAtPercentile: the count to reach, rounded up without a one-ulp overshoot, at least 1.
+  const targets = percentiles.map((p) => {
+    const fp = (Math.min(p, 100) / 100) * total;
+    return Math.max(Math.ceil(fp - ulp(fp)), 1);
+  });
+  const values: number[] = [];
+  let sum = 0;
+  let seen = 0;
+  for (let i = 0, last = js.countsArrayIndex(js.maxValue); i <= last; i++) {
+    const count = js.getCountAtIndex(i);
+    if (count === 0) continue;
+    const bucket = bucketOf(i);
+    const size = 2 ** (bucket + UNIT);
+    const lowest = (i - bucket * HALF) * size;
+    sum += (lowest + Math.floor(size / 2)) * count;
+    seen += count;
+    while (values.length < targets.length && seen >= targets[values.length]!) values.push(lowest + size - 1);
+  }
+  return { mean: sum / total, values };
 }
 
 /** Compressed base64 form of a histogram, for crossing a thread or process boundary. */
@@ -114,9 +156,6 @@ export function addBucketCounts(h: Histogram, pairs: Float64Array): void {
   out.updateMinAndMax(top === 0 && pairs[1] === 1 ? lowest : out.highestEquivalentValue(out.valueFromIndex(pairs[top]!)));
 }
 
-/** The latency layout's sub-bucket half count and unit magnitude (bucket arithmetic without hdr's calls). */
-const { subBucketHalfCount: HALF, unitMagnitude: UNIT } = counted(createLatencyHistogram());
-
 /**
  * Calls `fn` for each bucket of {@link bucketCounts}: its highest value and its median (µs, as
  * hdr's iterators and mean read a bucket: `highestEquivalentValue`, `medianEquivalentValue`) and
@@ -127,17 +166,20 @@ const { subBucketHalfCount: HALF, unitMagnitude: UNIT } = counted(createLatencyH
 export function forEachBucket(pairs: Float64Array, fn: (highestMicros: number, medianMicros: number, count: number) => void): void {
   for (let i = 0; i < pairs.length; i += 2) {
     const index = pairs[i]!;
-    // hdr's valueFromIndex: bucket 0 holds the first 2 × HALF indices, each later bucket HALF, each twice as wide.
-    let bucket = Math.floor(index / HALF) - 1;
-    let sub = (index % HALF) + HALF;
-    if (bucket < 0) {
-      sub -= HALF;
-      bucket = 0;
-    }
+    const bucket = bucketOf(index);
     const size = 2 ** (bucket + UNIT);
-    const lowest = sub * size;
+    const lowest = (index - bucket * HALF) * size;
     fn(lowest + size - 1, lowest + Math.floor(size / 2), pairs[i + 1]!);
   }
+}
+
+/**
+ * The bucket of a counts index (hdr's `valueFromIndex` without its calls): bucket 0 holds the first
+ * 2 × HALF indices, each later bucket HALF, each twice as wide; an index's sub-bucket is
+ * `index - bucket × HALF` and its values start at that times `2 ** (bucket + UNIT)`.
+ */
+function bucketOf(index: number): number {
+  return Math.max(0, Math.floor(index / HALF) - 1);
 }
 
 /** Decodes `encodeHistogram` output into a bounded histogram. */
