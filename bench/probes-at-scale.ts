@@ -88,6 +88,8 @@ interface DaemonRun {
   mode: 'noscrape' | 'scrape';
   probes: number;
   jitterMs: { p50: number; p99: number; max: number; over100msShare: number; intervals: number };
+  /** What the probes measured of the target (`duration_ms`): a change that distorts the measurement shows here, beside the CPU it saves. */
+  probeLatencyMs?: { p50: number; p99: number };
   /** Prometheus' `scrape_duration_seconds`: the answer plus Prometheus parsing and storing it. */
   scrapeMs?: { p50: number; p99: number; max: number; scrapes: number };
   /** The daemon's answer, request to last byte, timed by a proxy between Prometheus and the daemon. */
@@ -157,7 +159,7 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
   await new Promise((resolve) => daemon.once('exit', resolve));
 
   const store = new Database(db, { readonly: true });
-  const rows = store.prepare('SELECT probe, at FROM probe_results WHERE at >= ? AND at <= ? ORDER BY probe, at').all(t0, t1) as { probe: string; at: number }[];
+  const rows = store.prepare('SELECT probe, at, duration_ms FROM probe_results WHERE at >= ? AND at <= ? ORDER BY probe, at').all(t0, t1) as { probe: string; at: number; duration_ms: number }[];
   store.close();
   const jitter: number[] = [];
   for (let i = 1; i < rows.length; i++) {
@@ -166,12 +168,14 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
     if (a !== undefined && b !== undefined && a.probe === b.probe) jitter.push(Math.abs(b.at - a.at - EVERY_S * 1000));
   }
   jitter.sort((a, b) => a - b);
+  const latency = rows.map((r) => r.duration_ms).sort((a, b) => a - b);
   rmSync(dir, { recursive: true, force: true });
   lags.sort((a, b) => a - b);
   const run: DaemonRun = {
     mode,
     probes: PROBES,
     jitterMs: { p50: round(quantile(jitter, 0.5)), p99: round(quantile(jitter, 0.99)), max: round(jitter[jitter.length - 1] ?? NaN), over100msShare: round(jitter.filter((j) => j > 100).length / Math.max(1, jitter.length), 4), intervals: jitter.length },
+    probeLatencyMs: { p50: round(quantile(latency, 0.5), 2), p99: round(quantile(latency, 0.99), 2) },
     ...(scrapeMs === undefined ? {} : { scrapeMs }),
     ...(answerMs === undefined ? {} : { answerMs }),
     eventLoopLagP99Ms: { median: round(quantile(lags, 0.5)), max: round(lags[lags.length - 1] ?? NaN) },
@@ -343,16 +347,16 @@ const merged = {
 // The committed figures change only when asked (`--save` or BENCH_WRITE=1): a run leaves the tree clean.
 const save = args.save === true || process.env.BENCH_WRITE === '1';
 if (save) writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify(merged, null, 2)}\n`);
-const row = (r: DaemonRun) => `| ${r.mode === 'scrape' ? `Prometheus every ${SCRAPE_S} s` : 'no scrapes'} | ${r.jitterMs.p50} / ${r.jitterMs.p99} / ${r.jitterMs.max} | ${round(r.jitterMs.over100msShare * 100, 2)} % | ${r.answerMs === undefined ? '–' : `${r.answerMs.p50} / ${r.answerMs.p99}`} | ${r.scrapeMs === undefined ? '–' : `${r.scrapeMs.p50} / ${r.scrapeMs.p99}`} | ${r.eventLoopLagP99Ms.median} / ${r.eventLoopLagP99Ms.max} | ${r.cpuPercentOfOneCore} % | ${r.rssMiB.max} |`;
+const row = (r: DaemonRun) => `| ${r.mode === 'scrape' ? `Prometheus every ${SCRAPE_S} s` : 'no scrapes'} | ${r.jitterMs.p50} / ${r.jitterMs.p99} / ${r.jitterMs.max} | ${round(r.jitterMs.over100msShare * 100, 2)} % | ${r.probeLatencyMs === undefined ? '–' : `${r.probeLatencyMs.p50} / ${r.probeLatencyMs.p99}`} | ${r.answerMs === undefined ? '–' : `${r.answerMs.p50} / ${r.answerMs.p99}`} | ${r.scrapeMs === undefined ? '–' : `${r.scrapeMs.p50} / ${r.scrapeMs.p99}`} | ${r.eventLoopLagP99Ms.median} / ${r.eventLoopLagP99Ms.max} | ${r.cpuPercentOfOneCore} % | ${r.rssMiB.max} |`;
 const md = [
   `# ${PROBES} probes every ${EVERY_S} s (\`npm run bench:probes${PROBES === 1000 ? '' : ` -- --probes ${PROBES}`}\`)`,
   '',
   `${stamp}; ${machine}. ${DURATION_S} s measured per row, after one interval of warm-up; target: a plain HTTP server in its own process.`,
   '',
-  '| | jitter p50 / p99 / max (ms) | intervals off > 100 ms | answer p50 / p99 (ms) | Prometheus scrape_duration p50 / p99 (ms) | event-loop lag p99 (ms, median / max) | daemon CPU (one core) | RSS max (MiB) |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| | jitter p50 / p99 / max (ms) | intervals off > 100 ms | probe latency p50 / p99 (ms) | answer p50 / p99 (ms) | Prometheus scrape_duration p50 / p99 (ms) | event-loop lag p99 (ms, median / max) | daemon CPU (one core) | RSS max (MiB) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...merged.runs.map(row),
-  ...(merged.blackbox === undefined ? [] : [`| blackbox_exporter ${merged.blackbox.version}, Prometheus scraping \`/probe\` every ${EVERY_S} s (reference; probe_success ${round(merged.blackbox.successRatio * 100, 2)} %) | – | – | – | ${merged.blackbox.scrapeMs.p50} / ${merged.blackbox.scrapeMs.p99} | – | ${merged.blackbox.cpuPercentOfOneCore} % (Prometheus ${merged.blackbox.prometheusCpuPercentOfOneCore} %) | ${merged.blackbox.rssMiB.max} |`]),
+  ...(merged.blackbox === undefined ? [] : [`| blackbox_exporter ${merged.blackbox.version}, Prometheus scraping \`/probe\` every ${EVERY_S} s (reference; probe_success ${round(merged.blackbox.successRatio * 100, 2)} %) | – | – | – | – | ${merged.blackbox.scrapeMs.p50} / ${merged.blackbox.scrapeMs.p99} | – | ${merged.blackbox.cpuPercentOfOneCore} % (Prometheus ${merged.blackbox.prometheusCpuPercentOfOneCore} %) | ${merged.blackbox.rssMiB.max} |`]),
   '',
   ...(merged.storage === undefined ? [] : [
     `History: ${JSON.stringify(merged.storage)}`,
