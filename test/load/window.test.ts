@@ -9,7 +9,7 @@ import { Histogram, Registry } from 'prom-client';
 import { LoadMetrics } from '../../src/load/metrics.js';
 import { SeriesBuilder } from '../../src/load/result/series.js';
 import { RunAggregate } from '../../src/load/window/aggregate.js';
-import { addBucketCounts, bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, forEachBucket, meanMs, percentilesMs, recordMicros, summarize } from '../../src/load/window/histogram.js';
+import { addBucketCounts, bucketCounts, createLatencyHistogram, decodeHistogram, encodeHistogram, forEachBucket, meanMs, percentileMs, percentilesMs, recordMicros, summarize } from '../../src/load/window/histogram.js';
 import type { Histogram as Hdr } from '../../src/load/window/histogram.js';
 import { WindowRecorder } from '../../src/load/window/recorder.js';
 import type { OutcomeClass } from '../../src/load/window/outcome.js';
@@ -130,6 +130,7 @@ test("one pass over the counts gives hdr's own mean and percentiles", () => {
     const h = createLatencyHistogram();
     for (const v of values) recordMicros(h, v);
     assert.deepEqual(percentilesMs(h, percentiles), percentiles.map((p) => h.getValueAtPercentile(p) / 1000), name);
+    assert.deepEqual(percentiles.map((p) => percentileMs(h, p)), percentiles.map((p) => h.getValueAtPercentile(p) / 1000), name);
     assert.equal(meanMs(h), h.mean / 1000, name);
     const ms = (us: number) => Math.round(us) / 1000;
     assert.deepEqual(summarize(h), {

@@ -38,9 +38,9 @@ export function recordMicros(h: Histogram, micros: number): void {
   h.recordValue(micros < 1 ? 1 : micros > MAX_MICROS ? MAX_MICROS : Math.round(micros));
 }
 
-/** The value at percentile `p` (0..100) in milliseconds; NaN when empty. */
+/** The value at percentile `p` (0 < p <= 100, as thresholds allow) in milliseconds; NaN when empty. */
 export function percentileMs(h: Histogram, p: number): number {
-  return h.totalCount === 0 ? Number.NaN : h.getValueAtPercentile(p) / 1000;
+  return percentilesMs(h, [p])[0] ?? Number.NaN;
 }
 
 /** The percentiles a {@link LatencySummary} reports, ascending. */
