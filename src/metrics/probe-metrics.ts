@@ -68,17 +68,17 @@ interface ProbeSeries {
   duration: HistogramState;
   phases: Map<Phase, HistogramState>;
   success: number | undefined;
-  /** `outcome\0reason` → count, in first-seen order. */
-  runs: Map<string, number>;
+  /** `outcome\0reason` → its sample line's start and count, in first-seen order. */
+  runs: Map<string, { prefix: string; n: number }>;
   skipped: number;
   lastRun: number | undefined;
   tlsExpiry: number | undefined;
   wsConnect: HistogramState | undefined;
   wsRtt: HistogramState | undefined;
   /**
-   * Rendered text per family, per format, as UTF-8 bytes; dropped when the probe changes. Bytes,
-   * not strings: strings built by concatenation are ropes that every join walks again, while a
-   * scrape of flat buffers is one copy.
+   * Rendered text per family, per format, as UTF-8 bytes; dropped when the probe changes.
+   * Bytes, not strings: strings built by concatenation are ropes that every join walks again,
+   * while a scrape of flat buffers is one copy.
    */
   text: Partial<Record<ExpositionFormat, Buffer[]>>;
 }
@@ -92,16 +92,31 @@ interface Family {
 
 const phaseBounds = (s: ProbeSeries) => (s.info.phaseHistogram ? LATENCY_BUCKETS : NO_BOUNDS);
 
+const DURATION = 'perfwarden_probe_duration_seconds';
+const PHASE_DURATION = 'perfwarden_probe_phase_duration_seconds';
+const WS_CONNECT = 'perfwarden_ws_connect_duration_seconds';
+const WS_RTT = 'perfwarden_ws_message_rtt_seconds';
+
+/** The start of a `perfwarden_probe_runs_total` line for `key` (`outcome\0reason`). */
+function runsPrefix(p: string, key: string): string {
+  const [outcome = '', reason = ''] = key.split('\u0000');
+  return ['perfwarden_probe_runs_total{', p, ',', labelText([['outcome', outcome], ['reason', reason]]), '} '].join('');
+}
+
 const FAMILIES: readonly Family[] = [
   {
-    name: 'perfwarden_probe_duration_seconds', type: 'histogram',
+    name: DURATION, type: 'histogram',
     help: 'Wall time of a probe run (HTTP: whole request; WebSocket: handshake plus round trip; tcp/tls: until decided; dns: query to answer).',
-    lines: (s, f) => histogramLines('perfwarden_probe_duration_seconds', s.pt, LATENCY_BUCKETS, s.duration, f),
+    lines: (s, f) => histogramLines(s.duration, f),
   },
   {
-    name: 'perfwarden_probe_phase_duration_seconds', type: 'histogram',
+    name: PHASE_DURATION, type: 'histogram',
     help: 'Time spent in each phase of a probe run: dns, connect, tls, ttfb, transfer (buckets only with phaseHistogram: true).',
-    lines: (s, f) => [...s.phases].map(([phase, h]) => histogramLines('perfwarden_probe_phase_duration_seconds', `${s.p},phase="${phase}"`, phaseBounds(s), h, f)).join(''),
+    lines: (s, f) => {
+      let out = '';
+      for (const h of s.phases.values()) out += histogramLines(h, f);
+      return out;
+    },
   },
   {
     name: 'perfwarden_probe_success', type: 'gauge', help: '1 if the last run of the probe succeeded, 0 if it failed.',
@@ -109,10 +124,11 @@ const FAMILIES: readonly Family[] = [
   },
   {
     name: 'perfwarden_probe_runs_total', type: 'counter', help: 'Probe runs by outcome (success/failure) and failure reason ("" on success).',
-    lines: (s) => [...s.runs].map(([key, n]) => {
-      const [outcome = '', reason = ''] = key.split('\u0000');
-      return `perfwarden_probe_runs_total{${s.p},${labelText([['outcome', outcome], ['reason', reason]])}} ${n}\n`;
-    }).join(''),
+    lines: (s) => {
+      let out = '';
+      for (const { prefix, n } of s.runs.values()) out += `${prefix}${n}\n`;
+      return out;
+    },
   },
   {
     name: 'perfwarden_probe_skipped_total', type: 'counter', help: 'Runs skipped because the previous run of the probe was still in flight.',
@@ -128,22 +144,25 @@ const FAMILIES: readonly Family[] = [
     lines: (s) => (s.tlsExpiry === undefined ? '' : `perfwarden_tls_cert_expiry_seconds{${s.p}} ${formatValue(s.tlsExpiry)}\n`),
   },
   {
-    name: 'perfwarden_ws_connect_duration_seconds', type: 'histogram', help: 'WebSocket handshake time of a probe run.',
-    lines: (s, f) => (s.wsConnect === undefined ? '' : histogramLines('perfwarden_ws_connect_duration_seconds', s.p, LATENCY_BUCKETS, s.wsConnect, f)),
+    name: WS_CONNECT, type: 'histogram', help: 'WebSocket handshake time of a probe run.',
+    lines: (s, f) => (s.wsConnect === undefined ? '' : histogramLines(s.wsConnect, f)),
   },
   {
-    name: 'perfwarden_ws_message_rtt_seconds', type: 'histogram', help: 'WebSocket message round trip (send to matching reply) of a probe run.',
-    lines: (s, f) => (s.wsRtt === undefined ? '' : histogramLines('perfwarden_ws_message_rtt_seconds', s.p, LATENCY_BUCKETS, s.wsRtt, f)),
+    name: WS_RTT, type: 'histogram', help: 'WebSocket message round trip (send to matching reply) of a probe run.',
+    lines: (s, f) => (s.wsRtt === undefined ? '' : histogramLines(s.wsRtt, f)),
   },
 ];
 
 /** One probe's text of every family: one buffer, viewed per family (fewer, larger allocations). */
 function renderProbe(s: ProbeSeries, format: ExpositionFormat): Buffer[] {
   const texts = FAMILIES.map((family) => family.lines(s, format));
-  const all = Buffer.from(texts.join(''));
+  const joined = texts.join('');
+  const all = Buffer.from(joined);
+  // As many bytes as characters: all ASCII (the usual names), so each text's length is its size.
+  const ascii = all.length === joined.length;
   let offset = 0;
   return texts.map((t) => {
-    const length = Buffer.byteLength(t);
+    const length = ascii ? t.length : Buffer.byteLength(t);
     const view = all.subarray(offset, offset + length);
     offset += length;
     return view;
@@ -168,19 +187,21 @@ export function createProbeMetrics(registry: Registry, options: ProbeMetricsOpti
   const declare = (info: ProbeSeriesInfo): ProbeSeries => {
     const existing = probes.get(info.name);
     if (existing !== undefined) return existing;
+    const p = labelText([['probe', info.name]]);
+    const pt = labelText([['probe', info.name], ['target', info.target]]);
     const s: ProbeSeries = {
       info,
-      p: labelText([['probe', info.name]]),
-      pt: labelText([['probe', info.name], ['target', info.target]]),
-      duration: emptyHistogram(LATENCY_BUCKETS, exemplars),
+      p,
+      pt,
+      duration: emptyHistogram(DURATION, pt, LATENCY_BUCKETS, exemplars),
       phases: new Map(),
       success: undefined,
-      runs: new Map([['success\u0000', 0], ['failure\u0000timeout', 0]]),
+      runs: new Map(['success\u0000', 'failure\u0000timeout'].map((key) => [key, { prefix: runsPrefix(p, key), n: 0 }])),
       skipped: 0,
       lastRun: undefined,
       tlsExpiry: undefined,
-      wsConnect: info.kind === 'ws' ? emptyHistogram(LATENCY_BUCKETS, exemplars) : undefined,
-      wsRtt: info.kind === 'ws' ? emptyHistogram(LATENCY_BUCKETS, exemplars) : undefined,
+      wsConnect: info.kind === 'ws' ? emptyHistogram(WS_CONNECT, p, LATENCY_BUCKETS, exemplars) : undefined,
+      wsRtt: info.kind === 'ws' ? emptyHistogram(WS_RTT, p, LATENCY_BUCKETS, exemplars) : undefined,
       text: {},
     };
     probes.set(info.name, s);
@@ -195,29 +216,31 @@ export function createProbeMetrics(registry: Registry, options: ProbeMetricsOpti
       const s = declare({ name: r.probe, target: r.target, kind: r.kind, phaseHistogram: false });
       // Exemplar: the run's trace id when its span was recorded, shown under OpenMetrics.
       const exemplar = exemplarOf(r.traceId);
-      observeHistogram(s.duration, LATENCY_BUCKETS, r.durationSeconds, exemplar, r.startedAt);
+      observeHistogram(s.duration, r.durationSeconds, exemplar, r.startedAt);
       for (const phase of PHASES) {
         const v = r.phases[phase];
         if (v === undefined) continue;
         let h = s.phases.get(phase);
         if (h === undefined) {
-          h = emptyHistogram(phaseBounds(s), false);
+          h = emptyHistogram(PHASE_DURATION, `${s.p},phase="${phase}"`, phaseBounds(s), false);
           s.phases.set(phase, h);
         }
-        observeHistogram(h, phaseBounds(s), v);
+        observeHistogram(h, v);
       }
       s.success = r.ok ? 1 : 0;
       const key = r.ok ? 'success\u0000' : `failure\u0000${r.reason ?? 'error'}`;
-      s.runs.set(key, (s.runs.get(key) ?? 0) + 1);
+      const runs = s.runs.get(key);
+      if (runs === undefined) s.runs.set(key, { prefix: runsPrefix(s.p, key), n: 1 });
+      else runs.n += 1;
       s.lastRun = r.startedAt / 1000;
       // Only when a certificate was read: a failed handshake says nothing about expiry (0 would mean "expired now").
       if (r.tls !== undefined) s.tlsExpiry = r.tls.expirySeconds;
       if (r.ws !== undefined) {
-        s.wsConnect ??= emptyHistogram(LATENCY_BUCKETS, exemplars);
-        observeHistogram(s.wsConnect, LATENCY_BUCKETS, r.ws.connectSeconds, exemplar, r.startedAt);
+        s.wsConnect ??= emptyHistogram(WS_CONNECT, s.p, LATENCY_BUCKETS, exemplars);
+        observeHistogram(s.wsConnect, r.ws.connectSeconds, exemplar, r.startedAt);
         if (r.ws.rttSeconds !== undefined) {
-          s.wsRtt ??= emptyHistogram(LATENCY_BUCKETS, exemplars);
-          observeHistogram(s.wsRtt, LATENCY_BUCKETS, r.ws.rttSeconds, exemplar, r.startedAt);
+          s.wsRtt ??= emptyHistogram(WS_RTT, s.p, LATENCY_BUCKETS, exemplars);
+          observeHistogram(s.wsRtt, r.ws.rttSeconds, exemplar, r.startedAt);
         }
       }
       s.text = {};
