@@ -42,9 +42,9 @@ export interface Exemplar {
 /**
  * A histogram series group: per-bucket (not cumulative) counts for `bounds`, then the +Inf bucket,
  * and the start of each of its sample lines, written once when the group is created. A scrape
- * re-renders the groups that changed; with the names and labels already written it only appends
- * the numbers (a thousand probes changing between two scrapes made the bounds' formatting and the
- * labels' concatenation most of a scrape's work and garbage).
+ * re-renders the groups that changed; with the names, bounds and labels already written it only
+ * appends the numbers (a thousand probes changing between two scrapes made the bounds' formatting
+ * and the labels' concatenation most of a scrape's work and garbage).
  */
 export interface HistogramState {
   bounds: readonly number[];
@@ -54,19 +54,45 @@ export interface HistogramState {
   count: number;
   /** Per bucket, OpenMetrics only; absent when exemplars are off. */
   exemplars?: (Exemplar | undefined)[];
-  /** `name_bucket{le="…",labels} ` per bucket, then `name_sum{labels} ` and `name_count{labels} `. */
-  prefixes: readonly string[];
+  /** `name_bucket{le="…"` per bucket: shared by the groups of the same name and bounds. */
+  bucketStarts: readonly string[];
+  /** What follows `le` on a bucket line: `,labels} ` (or `} `). */
+  bucketEnd: string;
+  /** `name_sum{labels} ` and `name_count{labels} `. */
+  sumStart: string;
+  countStart: string;
+}
+
+const bucketStartsByFamily = new Map<string, readonly string[]>();
+
+/**
+ * Lines are joined, not concatenated, where they are kept: a concatenation is a tree of strings
+ * (a thousand probes' line starts made 200,000 of them, 6 MB of heap that every full collection
+ * marks), a join one flat string.
+ */
+function bucketStartsOf(name: string, bounds: readonly number[]): readonly string[] {
+  const key = [name, ...bounds].join(' ');
+  let starts = bucketStartsByFamily.get(key);
+  if (starts === undefined) {
+    starts = [...bounds.map((b) => formatValue(b)), '+Inf'].map((le) => [name, '_bucket{le="', le, '"'].join(''));
+    bucketStartsByFamily.set(key, starts);
+  }
+  return starts;
 }
 
 /** An empty histogram `name` over `bounds` for the series `labels` (without braces, may be empty). */
 export function emptyHistogram(name: string, labels: string, bounds: readonly number[], exemplars: boolean): HistogramState {
-  const sep = labels === '' ? '' : `,${labels}`;
-  const braces = labels === '' ? '' : `{${labels}}`;
-  // Joined, not concatenated: a concatenation is a tree of strings (a thousand probes' prefixes
-  // were 200,000 of them, 6 MB of the heap that every full collection marks), a join one string.
-  const prefixes = [...bounds.map((b) => formatValue(b)), '+Inf'].map((le) => [name, '_bucket{le="', le, '"', sep, '} '].join(''));
-  prefixes.push([name, '_sum', braces, ' '].join(''), [name, '_count', braces, ' '].join(''));
-  const h: HistogramState = { bounds, counts: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0, prefixes };
+  const braces = labels === '' ? '' : ['{', labels, '}'].join('');
+  const h: HistogramState = {
+    bounds,
+    counts: new Array<number>(bounds.length + 1).fill(0),
+    sum: 0,
+    count: 0,
+    bucketStarts: bucketStartsOf(name, bounds),
+    bucketEnd: labels === '' ? '} ' : [',', labels, '} '].join(''),
+    sumStart: [name, '_sum', braces, ' '].join(''),
+    countStart: [name, '_count', braces, ' '].join(''),
+  };
   if (exemplars) h.exemplars = new Array<Exemplar | undefined>(bounds.length + 1).fill(undefined);
   return h;
 }
@@ -84,17 +110,16 @@ export function observeHistogram(h: HistogramState, value: number, exemplar?: st
 
 /** The sample lines of one histogram series group. */
 export function histogramLines(h: HistogramState, format: ExpositionFormat): string {
-  const { prefixes, counts } = h;
-  const buckets = counts.length;
+  const { bucketStarts, bucketEnd, counts } = h;
   const exemplars = format === 'openmetrics' ? h.exemplars : undefined;
   let out = '';
   let cumulative = 0;
-  for (let i = 0; i < buckets; i++) {
+  for (let i = 0; i < counts.length; i++) {
     cumulative += counts[i] ?? 0;
-    out += `${prefixes[i] ?? ''}${cumulative}`;
+    out += `${bucketStarts[i] ?? ''}${bucketEnd}${cumulative}`;
     const ex = exemplars?.[i];
     if (ex !== undefined) out += ` # {${ex.labels}} ${formatValue(ex.value)} ${ex.timestamp}`;
     out += '\n';
   }
-  return `${out}${prefixes[buckets] ?? ''}${formatValue(h.sum)}\n${prefixes[buckets + 1] ?? ''}${h.count}\n`;
+  return `${out}${h.sumStart}${formatValue(h.sum)}\n${h.countStart}${h.count}\n`;
 }
