@@ -76,9 +76,9 @@ interface ProbeSeries {
   wsConnect: HistogramState | undefined;
   wsRtt: HistogramState | undefined;
   /**
-   * Rendered text per family, per format, as UTF-8 bytes; dropped when the probe changes.
-   * Bytes, not strings: strings built by concatenation are ropes that every join walks again,
-   * while a scrape of flat buffers is one copy.
+   * Rendered text per family, per format, as UTF-8 bytes; dropped when the probe changes. Bytes,
+   * not strings: strings built by concatenation are ropes that every join walks again, while a
+   * scrape of flat buffers is one copy.
    */
   text: Partial<Record<ExpositionFormat, Buffer[]>>;
 }

@@ -66,9 +66,9 @@ export interface HistogramState {
 const bucketStartsByFamily = new Map<string, readonly string[]>();
 
 /**
- * Lines are joined, not concatenated, where they are kept: a concatenation is a tree of strings
- * (a thousand probes' line starts made 200,000 of them, 6 MB of heap that every full collection
- * marks), a join one flat string.
+ * The bucket line starts of a family over `bounds`, made once. Line starts that are kept are
+ * joined, not concatenated: a concatenation is a tree of strings (a thousand probes' line starts
+ * made 200,000 of them, 6 MB of heap that every full collection marks), a join one flat string.
  */
 function bucketStartsOf(name: string, bounds: readonly number[]): readonly string[] {
   const key = [name, ...bounds].join(' ');
