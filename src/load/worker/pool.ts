@@ -17,8 +17,8 @@ export interface LoadWorker {
  * Left to V8, a worker's semi-spaces doubled whenever enough had survived since the last growth,
  * minutes apart (2 -> 4 -> 8 MB of new space, 138 s and 210 s into runs at 5,000/s), and a soak's
  * RSS rose in steps long after its first minute. The scavenges this makes more frequent cost
- * nothing measurable: closed model at ~60,000 req/s, 3 rounds each, 64-84 k requests per CPU-second
- * with the cap, 64-80 k without.
+ * nothing measurable: closed model, 4 rounds alternated, 68-90 k requests per CPU-second with the
+ * cap, 70-90 k without (README, "Benchmarks").
  */
 const YOUNG_GENERATION_MB = 3;
 
