@@ -65,3 +65,23 @@ export function registerEventLoopLag(registry: Registry, resolutionMs = LAG_RESO
     }));
   }
 }
+
+/**
+ * Registers `nodejs_eventloop_lag_seconds` as prom-client defines it: one `setImmediate`'s delay,
+ * measured when scraped. prom-client's own collect for it also computes the statistics this
+ * module replaces, from its delay histogram (which never records here): walking that empty
+ * histogram for its stddev and percentiles cost ~1 ms of every scrape. Remove prom-client's first.
+ */
+export function registerImmediateLag(registry: Registry): void {
+  new Gauge({
+    name: 'nodejs_eventloop_lag_seconds',
+    help: 'Lag of event loop in seconds.',
+    registers: [registry],
+    aggregator: 'average',
+    async collect() {
+      const start = process.hrtime.bigint();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.set(Number(process.hrtime.bigint() - start) / 1e9);
+    },
+  });
+}

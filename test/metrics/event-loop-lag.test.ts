@@ -43,6 +43,9 @@ test('the lag gauges read a timer lateness: ~0 idle, a stall within one resoluti
   await ticks(3);
   const after = await lagSeconds(registry);
   assert.ok(after.max! < 0.02, `after the stall's scrape, max ${after.max} s`);
-  // prom-client's own setImmediate measure stays.
-  assert.match(await registry.metrics(), /^nodejs_eventloop_lag_seconds /m);
+  // prom-client's setImmediate measure stays, under its name, measured by this module.
+  const text = await registry.metrics();
+  assert.equal(text.match(/^# TYPE nodejs_eventloop_lag_seconds gauge$/gm)?.length, 1);
+  const immediate = Number(/^nodejs_eventloop_lag_seconds (\S+)$/m.exec(text)?.[1]);
+  assert.ok(immediate > 0 && immediate < 0.05, `one setImmediate's delay reads ${immediate} s`);
 });
