@@ -12,7 +12,11 @@
  * gap between two consecutive run starts (SQLite `probe_results.at`) less the interval. The target
  * is a plain HTTP server in its own process. The `blackbox` phase does the same probes the blackbox
  * way, for reference: a real Prometheus scrapes Debian's blackbox_exporter's `/probe` for each URL
- * every interval (skipped when blackbox_exporter is not installed). Figures go to
+ * every interval (skipped when blackbox_exporter is not installed). The `floor` phase runs
+ * bench/probe-floor-daemon.mjs under the same conditions, without and with Prometheus: bare Node
+ * sockets on the same schedule and a fixed exposition of the daemon's size gzipped per scrape,
+ * nothing parsed, timed, stored or rendered, so the table shows what of the daemon's CPU any
+ * Node process would pay here. Figures go to
  * bench/results/probes-at-scale.{json,md}
  * (committed, quoted in README) and the raw samples to bench/results/probes-at-scale-<time>.tmp.
  */
@@ -39,7 +43,7 @@ const { values: args } = parseArgs({
     every: { type: 'string', default: '10' },
     duration: { type: 'string', default: '120' },
     scrape: { type: 'string', default: '2' },
-    phases: { type: 'string', default: 'noscrape,scrape,blackbox,storage' },
+    phases: { type: 'string', default: 'noscrape,scrape,floor,blackbox,storage' },
     'storage-rate': { type: 'string', default: '500' },
     'storage-seconds': { type: 'string', default: '3600' },
     'max-size-mib': { type: 'string', default: '256' },
@@ -57,6 +61,16 @@ const RESULTS = join(ROOT, 'bench/results');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+const RESULTS_FILE = Number(args.probes) === 1000 ? 'probes-at-scale' : `probes-at-scale-${args.probes}`;
+
+/** The committed figures this run is merged into (empty when there are none). */
+function readPrevious(): { runs: DaemonRun[]; floor?: FloorRun[]; blackbox?: BlackboxRun; storage?: unknown } {
+  try {
+    return JSON.parse(readFileSync(join(RESULTS, `${RESULTS_FILE}.json`), 'utf8')) as { runs: DaemonRun[]; floor?: FloorRun[]; blackbox?: BlackboxRun; storage?: unknown };
+  } catch {
+    return { runs: [] };
+  }
+}
 
 /** A plain HTTP target in its own process; resolves with its port. */
 async function startTarget(): Promise<{ port: number; child: ChildProcess }> {
@@ -81,6 +95,19 @@ interface BlackboxRun {
   successRatio: number;
   cpuPercentOfOneCore: number;
   prometheusCpuPercentOfOneCore: number;
+  rssMiB: { max: number };
+}
+
+/** The floor process's run (bench/probe-floor-daemon.mjs). */
+interface FloorRun {
+  mode: 'noscrape' | 'scrape';
+  probes: number;
+  /** Runs that saw the answer's head, a second. */
+  answeredPerSecond: number;
+  jitterMs: { p50: number; p99: number; max: number; intervals: number };
+  /** Size of the fixed exposition it served (the daemon's, when measured). */
+  metricsBytes: number;
+  cpuPercentOfOneCore: number;
   rssMiB: { max: number };
 }
 
@@ -184,6 +211,49 @@ async function runDaemon(mode: 'noscrape' | 'scrape', targetPort: number): Promi
     metricsBytes,
   };
   return { run, raw: { mode, jitterSample: jitter.filter((_, i) => i % 50 === 0), lags } };
+}
+
+/** The floor process (bench/probe-floor-daemon.mjs) measured like the daemon: after one interval, for DURATION_S. */
+async function runFloor(mode: 'noscrape' | 'scrape', targetPort: number, metricsBytes: number): Promise<FloorRun> {
+  const floor = spawn(process.execPath, [join(ROOT, 'bench/probe-floor-daemon.mjs'), String(targetPort), String(PROBES), String(EVERY_S), String(mode === 'scrape' ? metricsBytes : 0)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      floor.stdout?.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+      floor.once('exit', (code) => reject(new Error(`probe-floor-daemon.mjs exited (${code ?? 'signal'}) before listening`)));
+    });
+    const stats = async () => (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { answered: number; jitterMs: number[] };
+    await sleep((EVERY_S + 2) * 1000);
+    const prometheus = mode === 'scrape' ? await startPrometheus([`127.0.0.1:${port}`], 'floor', SCRAPE_S) : undefined;
+    try {
+      const pid = floor.pid ?? 0;
+      const t0 = Date.now();
+      const cpu0 = cpuOf(pid);
+      const answered0 = (await stats()).answered;
+      let rssMax = 0;
+      while (Date.now() - t0 < DURATION_S * 1000) {
+        rssMax = Math.max(rssMax, rssMiB(pid) ?? 0);
+        await sleep(2000);
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      const cpu = ((cpuOf(pid) - cpu0) / seconds) * 100;
+      const end = await stats();
+      const jitter = end.jitterMs.sort((a, b) => a - b);
+      return {
+        mode,
+        probes: PROBES,
+        answeredPerSecond: round((end.answered - answered0) / seconds),
+        jitterMs: { p50: round(quantile(jitter, 0.5)), p99: round(quantile(jitter, 0.99)), max: round(jitter[jitter.length - 1] ?? NaN), intervals: jitter.length },
+        metricsBytes: mode === 'scrape' ? metricsBytes : 0,
+        cpuPercentOfOneCore: round(cpu),
+        rssMiB: { max: round(rssMax) },
+      };
+    } finally {
+      await prometheus?.stop();
+    }
+  } finally {
+    floor.kill();
+    await new Promise((resolve) => (floor.exitCode === null ? floor.once('exit', resolve) : resolve(undefined)));
+  }
 }
 
 /**
@@ -301,16 +371,28 @@ if (args['skip-build'] !== true && (phases.has('scrape') || phases.has('noscrape
   const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (b.status !== 0) throw new Error(`build failed:\n${b.stdout}${b.stderr}`);
 }
-const target = phases.has('scrape') || phases.has('noscrape') || phases.has('blackbox') ? await startTarget() : undefined;
+const target = ['scrape', 'noscrape', 'floor', 'blackbox'].some((p) => phases.has(p)) ? await startTarget() : undefined;
 let blackbox: BlackboxRun | undefined;
+const floors: FloorRun[] = [];
 try {
+  // Each daemon row is followed by its floor row, so the two read the same hour of the host.
   for (const mode of ['noscrape', 'scrape'] as const) {
-    if (!phases.has(mode) || target === undefined) continue;
-    console.error(`${PROBES} probes every ${EVERY_S} s, ${mode === 'scrape' ? `Prometheus every ${SCRAPE_S} s` : 'no scrapes'}, ${DURATION_S} s …`);
-    const r = await runDaemon(mode, target.port);
-    runs.push(r.run);
-    raw.push(r.raw);
-    console.error(JSON.stringify(r.run));
+    if (target === undefined) continue;
+    if (phases.has(mode)) {
+      console.error(`${PROBES} probes every ${EVERY_S} s, ${mode === 'scrape' ? `Prometheus every ${SCRAPE_S} s` : 'no scrapes'}, ${DURATION_S} s …`);
+      const r = await runDaemon(mode, target.port);
+      runs.push(r.run);
+      raw.push(r.raw);
+      console.error(JSON.stringify(r.run));
+    }
+    if (phases.has('floor')) {
+      // The exposition the daemon served in this run's scrape row, else in the committed one.
+      const metricsBytes = [...runs, ...readPrevious().runs].find((r) => r.mode === 'scrape')?.metricsBytes ?? 3_700_000;
+      console.error(`the floor: bare Node sockets on the same schedule, ${mode === 'scrape' ? `a fixed ${round(metricsBytes / 1e6)} MB exposition gzipped for Prometheus every ${SCRAPE_S} s` : 'no scrapes'}, ${DURATION_S} s …`);
+      const r = await runFloor(mode, target.port, metricsBytes);
+      floors.push(r);
+      console.error(JSON.stringify(r));
+    }
   }
   if (phases.has('blackbox') && target !== undefined) {
     if (BLACKBOX === undefined) {
@@ -330,17 +412,12 @@ if (storage !== undefined) console.error(JSON.stringify(storage));
 const stamp = new Date().toISOString();
 const machine = `${(await import('node:os')).cpus().length} cores (${(await import('node:os')).cpus()[0]?.model ?? '?'}), load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join('/')} at the end, Node ${process.version}`;
 writeFileSync(join(RESULTS, `probes-at-scale-${stamp.replace(/[:.]/g, '-')}.tmp`), JSON.stringify({ stamp, runs, storage, raw }, null, 1));
-const file = PROBES === 1000 ? 'probes-at-scale' : `probes-at-scale-${PROBES}`;
-const previous = (() => {
-  try {
-    return JSON.parse(readFileSync(join(RESULTS, `${file}.json`), 'utf8')) as { runs: DaemonRun[]; blackbox?: BlackboxRun; storage?: unknown };
-  } catch {
-    return { runs: [] as DaemonRun[], blackbox: undefined, storage: undefined };
-  }
-})();
+const file = RESULTS_FILE;
+const previous = readPrevious();
 const merged = {
   stamp, machine, probes: PROBES, everySeconds: EVERY_S, durationSeconds: DURATION_S, scrapeSeconds: SCRAPE_S,
   runs: [...previous.runs.filter((r) => !runs.some((n) => n.mode === r.mode)), ...runs],
+  floor: floors.length > 0 ? floors : previous.floor,
   blackbox: blackbox ?? previous.blackbox,
   storage: storage ?? previous.storage,
 };
@@ -356,6 +433,7 @@ const md = [
   '| | jitter p50 / p99 / max (ms) | intervals off > 100 ms | probe latency p50 / p99 (ms) | answer p50 / p99 (ms) | Prometheus scrape_duration p50 / p99 (ms) | event-loop lag p99 (ms, median / max) | daemon CPU (one core) | RSS max (MiB) |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...merged.runs.map(row),
+  ...(merged.floor ?? []).map((f) => `| floor (reference): bare Node sockets on the same schedule, ${f.mode === 'scrape' ? `a fixed ${round(f.metricsBytes / 1e6)} MB exposition gzipped for Prometheus every ${SCRAPE_S} s` : 'no scrapes'}; ${f.answeredPerSecond} answers/s | ${f.jitterMs.p50} / ${f.jitterMs.p99} / ${f.jitterMs.max} | – | – | – | – | – | ${f.cpuPercentOfOneCore} % | ${f.rssMiB.max} |`),
   ...(merged.blackbox === undefined ? [] : [`| blackbox_exporter ${merged.blackbox.version}, Prometheus scraping \`/probe\` every ${EVERY_S} s (reference; probe_success ${round(merged.blackbox.successRatio * 100, 2)} %) | – | – | – | – | ${merged.blackbox.scrapeMs.p50} / ${merged.blackbox.scrapeMs.p99} | – | ${merged.blackbox.cpuPercentOfOneCore} % (Prometheus ${merged.blackbox.prometheusCpuPercentOfOneCore} %) | ${merged.blackbox.rssMiB.max} |`]),
   '',
   ...(merged.storage === undefined ? [] : [
