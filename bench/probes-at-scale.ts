@@ -3,7 +3,7 @@
  * benchmark): probe schedule jitter, scrape time (the daemon's answer through a timing proxy, and Prometheus' own scrape_duration_seconds), event-loop lag, CPU and RSS; then the history's
  * size after an hour of results at 500/s with `history.maxSize` set (time compressed).
  *
- *   npm run bench:probes                                  # 1,000 probes, 2 min each way, then storage
+ *   npm run bench:probes                                  # 1,000 probes, 2 min each way (each with its floor), then storage
  *   npm run bench:probes -- --probes 10000 --duration 60 --phases scrape
  *
  * The daemon runs built, as deployed (`node dist/cli.js start`); `--skip-build` skips the build.
