@@ -70,7 +70,8 @@ export function registerEventLoopLag(registry: Registry, resolutionMs = LAG_RESO
  * Registers `nodejs_eventloop_lag_seconds` as prom-client defines it: one `setImmediate`'s delay,
  * measured when scraped. prom-client's own collect for it also computes the statistics this
  * module replaces, from its delay histogram (which never records here): walking that empty
- * histogram for its stddev and percentiles cost ~1 ms of every scrape. Remove prom-client's first.
+ * histogram for its stddev and percentiles was half of the registry's render (0.69-0.87 ms a scrape
+ * against 0.42-0.44 ms without it, README "Where a scrape's CPU goes"). Remove prom-client's first.
  */
 export function registerImmediateLag(registry: Registry): void {
   new Gauge({
