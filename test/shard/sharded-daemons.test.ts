@@ -19,6 +19,7 @@ import { mergeResults } from '../../src/load/result/merge.js';
 import type { LoadResult } from '../../src/load/result/result.js';
 import type { LoadFinishedEvent } from '../../src/load/load-events.js';
 import { startPrometheus } from '../dashboards/prometheus-process.js';
+import { waitFor } from '../helpers/wait.js';
 import type { PrometheusProcess } from '../dashboards/prometheus-process.js';
 
 const RATE = 600;
@@ -62,9 +63,11 @@ loads:
 
 test('three --shard i/3 daemons: each probe runs once, the load adds up, Prometheus agrees with the merged result', { timeout: 150_000 }, async () => {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const finished: LoadResult[] = [];
+  // Each daemon's first finished run (the three fire at the same cron tick): the rate below may be
+  // read in the second run, and a daemon's second result may be in by the time it is.
+  const firstRuns: (LoadResult | undefined)[] = [undefined, undefined, undefined];
   daemons = await Promise.all([0, 1, 2].map((i) => createDaemon(config(url), { logger: silentLogger(), shard: parseShard(`${i}/3`) })));
-  for (const d of daemons) d.context.events.on('load:finished', (e: LoadFinishedEvent) => { if (e.result !== undefined) finished.push(e.result); });
+  daemons.forEach((d, i) => d.context.events.on('load:finished', (e: LoadFinishedEvent) => { firstRuns[i] ??= e.result; }));
   prom = await startPrometheus(daemons.map((d) => new URL(d.url).host));
   const p = prom;
   const value = async (q: string): Promise<number[]> => (await p.api<{ result: { value: [number, string] }[] }>('query', { query: q })).result.map((r) => Number(r.value[1]));
@@ -91,14 +94,7 @@ test('three --shard i/3 daemons: each probe runs once, the load adds up, Prometh
     return ran > RATE * 8 && near();
   }, 60_000).catch(() => undefined);
   assert.ok(near(), `summed rate ${rate.toFixed(1)}/s of ${RATE}/s`);
-  // The first run of each shard: the rate may have been read in the second run, and a shard's
-  // second result may be in by now.
-  const firstRuns = (): LoadResult[] => [...new Map(finished.map((r) => [r.generator.segment, r] as const).reverse()).values()];
-  await new Promise<void>((resolve) => {
-    const check = () => (firstRuns().length >= 3 ? resolve() : setTimeout(check, 200));
-    check();
-  });
-  const runs = firstRuns();
+  const runs = await waitFor('a finished run of each daemon', () => (firstRuns.every((r) => r !== undefined) ? firstRuns as LoadResult[] : undefined), 40_000, 200);
   const merged = mergeResults(runs);
   // Every planned iteration is accounted for: sent, or dropped (and counted) on a starved machine.
   assert.ok(Math.abs(merged.summary.requests + merged.summary.droppedIterations - RATE * 14) <= 3, `merged requests ${merged.summary.requests}: ${JSON.stringify(runs.map((r) => [r.summary, r.aborted, r.measuredFrom, r.warnings]))}`);
